@@ -1,0 +1,107 @@
+"""The one place that names things.
+
+The CDK stack (`infra/`), the local stack (`inngest_lambda.local`) and the runtime all import this
+module, so a table key, an environment variable or a resource name cannot drift between them.
+It imports nothing heavy: the stack imports it at synth time and the Lambda at cold start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+
+# --- Environment variables the Lambda reads (once, at cold start) --------------------------------
+ENV_TABLE = "INNGEST_LAMBDA_TABLE"
+ENV_QUEUE_URL = "INNGEST_LAMBDA_QUEUE_URL"
+ENV_QUEUE_ARN = "INNGEST_LAMBDA_QUEUE_ARN"
+ENV_BUCKET = "INNGEST_LAMBDA_BUCKET"
+ENV_SCHEDULE_GROUP = "INNGEST_LAMBDA_SCHEDULE_GROUP"
+ENV_SCHEDULER_ROLE_ARN = "INNGEST_LAMBDA_SCHEDULER_ROLE_ARN"
+ENV_FUNCTIONS = "INNGEST_LAMBDA_FUNCTIONS"
+ENV_SIGNING_KEY_SECRET_ARN = "INNGEST_LAMBDA_SIGNING_KEY_SECRET_ARN"
+ENV_EVENT_KEY_SECRET_ARN = "INNGEST_LAMBDA_EVENT_KEY_SECRET_ARN"
+ENV_RETENTION_DAYS = "INNGEST_LAMBDA_RETENTION_DAYS"
+ENV_LOG_LEVEL = "INNGEST_LAMBDA_LOG_LEVEL"
+ENV_REGION = "AWS_REGION"
+# The SDK's own variables, read by the SDK and by us with the same meaning.
+ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"
+ENV_SIGNING_KEY_FALLBACK = "INNGEST_SIGNING_KEY_FALLBACK"
+ENV_EVENT_KEY = "INNGEST_EVENT_KEY"
+ENV_DEV = "INNGEST_DEV"
+
+# --- Default resource names (the local stack uses them; the CDK stack passes real ones) ----------
+DEFAULT_TABLE = "inngest-lambda"
+DEFAULT_QUEUE = "inngest-lambda-work"
+DEFAULT_DLQ = "inngest-lambda-dlq"
+DEFAULT_BUCKET = "inngest-lambda-state"
+DEFAULT_SCHEDULE_GROUP = "inngest-lambda"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_FUNCTIONS_MODULE = "functions"
+DEFAULT_RETENTION_DAYS = 30
+
+# --- The Lambda ---------------------------------------------------------------------------------
+HANDLER = "inngest_lambda.handler.handler"
+SERVE_PATH = "/api/inngest"
+# SQS visibility timeout must exceed the Lambda timeout (AWS requires it for event sources).
+LAMBDA_TIMEOUT_SECONDS = 900
+QUEUE_VISIBILITY_SECONDS = 960
+QUEUE_MAX_RECEIVE_COUNT = 10
+# SQS caps DelaySeconds at 15 minutes; longer timers go through EventBridge Scheduler.
+MAX_SQS_DELAY_SECONDS = 900
+
+# --- DynamoDB table layout ----------------------------------------------------------------------
+# One table, string partition and sort keys, no secondary indexes: every access is by key.
+TABLE_PK = "pk"
+TABLE_SK = "sk"
+TABLE_TTL_ATTRIBUTE = "expires_at"
+# Items larger than this go to S3 with a pointer in the item (DynamoDB's item limit is 400 KB).
+INLINE_VALUE_LIMIT_BYTES = 300_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Configuration read from the environment once per process."""
+
+    table: str
+    queue_url: str
+    queue_arn: str
+    bucket: str
+    schedule_group: str
+    scheduler_role_arn: str
+    functions_module: str
+    region: str
+    retention_days: int
+    log_level: str
+    signing_key_secret_arn: str | None
+    event_key_secret_arn: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = os.environ if env is None else env
+        region = e.get(ENV_REGION) or e.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        account = "123456789012"
+        queue_url = e.get(ENV_QUEUE_URL) or (
+            f"https://sqs.{region}.amazonaws.com/{account}/{DEFAULT_QUEUE}"
+        )
+        return cls(
+            table=e.get(ENV_TABLE, DEFAULT_TABLE),
+            queue_url=queue_url,
+            queue_arn=e.get(ENV_QUEUE_ARN) or f"arn:aws:sqs:{region}:{account}:{DEFAULT_QUEUE}",
+            bucket=e.get(ENV_BUCKET, DEFAULT_BUCKET),
+            schedule_group=e.get(ENV_SCHEDULE_GROUP, DEFAULT_SCHEDULE_GROUP),
+            scheduler_role_arn=e.get(ENV_SCHEDULER_ROLE_ARN)
+            or f"arn:aws:iam::{account}:role/inngest-lambda-scheduler",
+            functions_module=e.get(ENV_FUNCTIONS, DEFAULT_FUNCTIONS_MODULE),
+            region=region,
+            retention_days=int(e.get(ENV_RETENTION_DAYS, DEFAULT_RETENTION_DAYS)),
+            log_level=e.get(ENV_LOG_LEVEL, "INFO"),
+            signing_key_secret_arn=e.get(ENV_SIGNING_KEY_SECRET_ARN) or None,
+            event_key_secret_arn=e.get(ENV_EVENT_KEY_SECRET_ARN) or None,
+        )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """Settings of this process; tests that change the environment call `get_settings.cache_clear()`."""
+    return Settings.from_env()
