@@ -1,0 +1,170 @@
+"""The HTTP surface: the SDK's serve endpoint, Inngest's event API, run reads, and app sync.
+
+Shapes follow Inngest's own APIs, so `client.send()`, curl examples from Inngest's docs and
+tools that read `/v1/runs` work unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+import fastapi
+import inngest.fast_api
+from fastapi.responses import JSONResponse
+
+from inngest_lambda import clock, events
+from inngest_lambda.settings import SERVE_PATH
+from inngest_lambda.store import MISSING, Run, Step
+
+if TYPE_CHECKING:
+    from inngest_lambda.runtime import Runtime
+
+
+def create_app(rt: Runtime) -> fastapi.FastAPI:
+    app = fastapi.FastAPI(title="inngest-lambda", docs_url=None, redoc_url=None)
+    inngest.fast_api.serve(app, rt.client, rt.functions, serve_path=SERVE_PATH)
+
+    def problem(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"error": message, "status": status}, status_code=status)
+
+    def authorised(request: fastapi.Request) -> bool:
+        """`/v1` and `/fn/register` take the signing key (or its SHA-256, as the SDK sends)."""
+        if rt.dev_mode:
+            return True
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        return any(
+            token and (hmac.compare_digest(token, key) or hmac.compare_digest(token, _hash(key)))
+            for key in (rt.signing_key, rt.signing_key_fallback)
+            if key
+        )
+
+    @app.post("/e/{event_key}")
+    async def send_events(event_key: str, request: fastapi.Request) -> JSONResponse:
+        if rt.event_key and not hmac.compare_digest(event_key, rt.event_key):
+            return problem(401, "event key not recognised")
+        raw = await request.body()
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as err:
+            return problem(400, f"request body is not valid JSON: {err}")
+        try:
+            valid = events.validate(payload)
+        except events.EventError as err:
+            status = 413 if "bytes, larger than" in str(err) or "too many" in str(err) else 400
+            return problem(status, str(err))
+        normalised = events.normalise(valid, request.headers.get("x-inngest-event-id-seed"))
+        result = await _in_thread(rt.ingestor.ingest, normalised)
+        body: dict[str, Any] = {"ids": result.ids, "status": 200}
+        if result.errors:
+            body["trigger_errors"] = result.errors
+        return JSONResponse(body)
+
+    @app.get("/v1/runs/{run_id}")
+    async def get_run(run_id: str, request: fastapi.Request) -> JSONResponse:
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        run = await _in_thread(rt.store.get_run, run_id)
+        if run is None:
+            return problem(404, f"run {run_id} not found")
+        steps = await _in_thread(rt.store.load_steps, run_id)
+        return JSONResponse({"data": run_view(run, list(steps.values()))})
+
+    @app.get("/v1/events/{event_id}/runs")
+    async def event_runs(event_id: str, request: fastapi.Request) -> JSONResponse:
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        run_ids = await _in_thread(rt.store.run_ids_for_event, event_id)
+        runs = await _in_thread(rt.store.get_runs, run_ids)
+        return JSONResponse({"data": [run_view(r) for r in runs]})
+
+    @app.post("/fn/register")
+    async def register(request: fastapi.Request) -> JSONResponse:
+        if not authorised(request):
+            return problem(401, "a valid signing key is required to register an app")
+        try:
+            body = json.loads(await request.body())
+        except ValueError as err:
+            return problem(400, f"request body is not valid JSON: {err}")
+        error = _check_sync(body)
+        if error:
+            return problem(400, error)
+        await _in_thread(rt.store.put_app, body["appname"], body["url"], body["functions"])
+        rt.registry.refresh()
+        return JSONResponse({"ok": True, "modified": True})
+
+    return app
+
+
+def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
+    """A run in the shape of Inngest's REST API, plus our own `steps` list when asked for."""
+    out: dict[str, Any] = {
+        "run_id": run.run_id,
+        "function_id": run.function_id,
+        "status": run.status,
+        "event_id": run.event_id,
+        "output": run.error if run.status == "Failed" else run.output,
+        "run_started_at": clock.iso(run.started_at or run.created_at),
+        "ended_at": clock.iso(run.ended_at),
+    }
+    if steps is not None:
+        out["steps"] = [_step_view(s) for s in sorted(steps, key=lambda s: s.seq)]
+    return out
+
+
+def _step_view(step: Step) -> dict[str, Any]:
+    attempts = step.attempt + 1 if step.done else step.attempt
+    view: dict[str, Any] = {
+        "id": step.step_id,
+        "name": step.name,
+        "op": step.op,
+        "status": step.status,
+        "attempts": attempts,
+        "started_at": clock.iso(step.started_at),
+        "ended_at": clock.iso(step.ended_at),
+    }
+    if step.due_at is not None and not step.done:
+        view["scheduled_for"] = clock.iso(step.due_at)
+    if isinstance(step.memo, dict) and "data" in step.memo and step.memo is not MISSING:
+        view["output"] = step.memo["data"]
+    if step.error:
+        view["error"] = step.error
+    return view
+
+
+def _check_sync(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    for field in ("appname", "url"):
+        if not isinstance(body.get(field), str) or not body[field]:
+            return f"'{field}' is required"
+    if not re.match(r"^https?://", body["url"]):
+        return "'url' must be an http(s) URL"
+    fns = body.get("functions")
+    if not isinstance(fns, list) or not fns:
+        return "'functions' must be a non-empty list"
+    for i, fn in enumerate(fns):
+        if not isinstance(fn, dict) or not isinstance(fn.get("id"), str):
+            return f"functions[{i}]: 'id' is required"
+        if not isinstance(fn.get("triggers"), list):
+            return f"functions[{i}]: 'triggers' must be a list"
+    return None
+
+
+def _hash(key: str) -> str:
+    stripped = re.sub(r"^signkey-\w+-", "", key)
+    try:
+        return hashlib.sha256(bytes.fromhex(stripped)).hexdigest()
+    except ValueError:
+        return hashlib.sha256(stripped.encode()).hexdigest()
+
+
+async def _in_thread(fn: Any, *args: Any) -> Any:
+    """boto3 is blocking; keep the event loop free for concurrent requests (local server)."""
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)

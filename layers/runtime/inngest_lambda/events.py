@@ -1,0 +1,148 @@
+"""Accepting events: validation, ids, storage, and starting the runs they trigger.
+
+Used by the event API and by the executor (for the events the runtime itself emits, such as
+`inngest/function.failed`), so both go through one set of rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from inngest_lambda import clock, ids, queue
+from inngest_lambda.registry import FunctionEntry, Registry
+from inngest_lambda.store import Run, Store
+
+MAX_EVENT_BYTES = 512 * 1024
+MAX_EVENTS_PER_REQUEST = 5000
+RESERVED_PREFIX = "inngest/"
+FUNCTION_FINISHED = "inngest/function.finished"
+FUNCTION_FAILED = "inngest/function.failed"
+FUNCTION_INVOKED = "inngest/function.invoked"
+
+
+class EventError(ValueError):
+    """An event the API must refuse; the message names the problem and the event's index."""
+
+
+def validate(payload: object) -> list[dict[str, Any]]:
+    """Check a request body (one event or a list) and return the events, untouched otherwise."""
+    items = payload if isinstance(payload, list) else [payload]
+    if not items:
+        raise EventError("no events in request body")
+    if len(items) > MAX_EVENTS_PER_REQUEST:
+        raise EventError(
+            f"too many events: {len(items)} in one request, at most {MAX_EVENTS_PER_REQUEST}"
+        )
+    out = []
+    for i, ev in enumerate(items):
+        where = f"event {i}" if isinstance(payload, list) else "event"
+        if not isinstance(ev, dict):
+            raise EventError(f"{where}: must be a JSON object, got {type(ev).__name__}")
+        name = ev.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise EventError(f"{where}: 'name' is required and must be a non-empty string")
+        if name.startswith(RESERVED_PREFIX):
+            raise EventError(f"{where}: name {name!r} is reserved (names starting 'inngest/')")
+        data = ev.get("data", {})
+        if data is not None and not isinstance(data, dict):
+            raise EventError(f"{where}: 'data' must be a JSON object, got {type(data).__name__}")
+        if "id" in ev and ev["id"] is not None and not isinstance(ev["id"], str):
+            raise EventError(f"{where}: 'id' must be a string")
+        if "ts" in ev and ev["ts"] is not None and not isinstance(ev["ts"], int):
+            raise EventError(f"{where}: 'ts' must be an integer (milliseconds since the epoch)")
+        size = len(json.dumps(ev, separators=(",", ":")).encode())
+        if size > MAX_EVENT_BYTES:
+            raise EventError(f"{where}: {size} bytes, larger than the {MAX_EVENT_BYTES} allowed")
+        out.append(ev)
+    return out
+
+
+def normalise(events: list[dict[str, Any]], seed: str | None = None) -> list[dict[str, Any]]:
+    """Give every event an id (derived from the SDK's seed when present), a ts and a data dict."""
+    fresh = ids.seeded_ids(seed, len(events))
+    now = clock.now_ms()
+    out = []
+    for ev, new_id in zip(events, fresh, strict=True):
+        full = {**ev, "id": ev.get("id") or new_id, "ts": ev.get("ts") or now}
+        full["data"] = ev.get("data") or {}
+        out.append(full)
+    return out
+
+
+@dataclasses.dataclass
+class Ingested:
+    ids: list[str]
+    run_ids: list[str]
+    errors: list[str]
+
+
+class Ingestor:
+    def __init__(self, store: Store, registry: Registry) -> None:
+        self.store = store
+        self.registry = registry
+
+    def ingest(self, events: list[dict[str, Any]]) -> Ingested:
+        """Store events, start the runs they trigger and resume the invokes they finish.
+
+        Safe to repeat with the same event ids: runs are keyed per (function, event id), so a
+        retried request starts nothing twice, and it re-sends the start message of a run that
+        was created but never picked up (a crash between the two writes).
+        """
+        self.store.put_events(events)
+        messages: list[dict[str, Any]] = []
+        run_ids: list[str] = []
+        errors: list[str] = []
+        for ev in events:
+            if ev["name"] == FUNCTION_FINISHED:
+                self._resume_invoker(ev, messages)
+            matched, trigger_errors = self.registry.match(ev)
+            errors.extend(
+                f"function {e.function_id}: trigger expression {e.expression!r}: {e.message}"
+                for e in trigger_errors
+            )
+            for fn in matched:
+                run_id = self.start_run(fn, ev, messages=messages)
+                if run_id:
+                    run_ids.append(run_id)
+        queue.send_many(messages)
+        return Ingested([ev["id"] for ev in events], run_ids, errors)
+
+    def start_run(
+        self,
+        fn: FunctionEntry,
+        event: dict[str, Any],
+        *,
+        parent: dict[str, Any] | None = None,
+        messages: list[dict[str, Any]] | None = None,
+    ) -> str | None:
+        run = Run(
+            run_id=ids.new_id(),
+            function_id=fn.id,
+            status="Queued",
+            event_id=event["id"],
+            event=event,
+            events=[event],
+            created_at=clock.now(),
+            parent=parent,
+        )
+        run_id, created = self.store.create_run(run, f"{fn.id}#{event['id']}")
+        if not created:
+            existing = self.store.get_run(run_id)
+            if existing is None or existing.status != "Queued":
+                return None
+        message = {"kind": "run", "run_id": run_id}
+        if messages is None:
+            queue.send(message)
+        else:
+            messages.append(message)
+        return run_id
+
+    def _resume_invoker(self, event: dict[str, Any], messages: list[dict[str, Any]]) -> None:
+        from inngest_lambda import invokes
+
+        target = invokes.resume_target(event)
+        if target:
+            invokes.resume(self.store, target, event)
+            messages.append({"kind": "run", "run_id": target.run_id})

@@ -1,0 +1,453 @@
+"""Drives runs: asks the SDK what to do next, records what it did, and hands over when it must.
+
+One SQS message (`{"kind": "run"}`) makes an invocation take the run's lease and loop SDK
+requests in-process: each request can record one new `step.run`, so a run of N plain steps
+costs N SDK requests but a single queue message. The loop stops at a sleep, an invoke, a retry
+delay, the end of the run, or when the invocation's remaining time runs low; it then parks the
+run (releasing the lease) with the timers that will wake it.
+
+Crash safety: the message being handled is deleted only after the invocation returns, and every
+write is conditional. A process that dies anywhere leaves either a lease that expires or a
+message that comes back; the next drive starts again from DynamoDB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ulid import ULID
+
+from inngest_lambda import clock, events, ids, invokes, queue, retries, timers
+from inngest_lambda.registry import FunctionEntry, Registry
+from inngest_lambda.sdk import SdkClient, SdkResponse
+from inngest_lambda.store import (
+    COMPLETED,
+    FAILED,
+    MISSING,
+    NEVER,
+    PLANNED,
+    SCHEDULED,
+    TERMINAL_STATES,
+    WAITING,
+    Conflict,
+    Run,
+    Step,
+    Store,
+)
+
+# Hand over to a fresh invocation when less than this much time is left.
+HANDOVER_SECONDS = 30.0
+LEASE_GRACE_SECONDS = 5.0
+
+UNSUPPORTED_OPS = {
+    "WaitForEvent": "step.wait_for_event is not supported by this version of inngest-lambda yet",
+    "AIGateway": "step.ai.infer is not supported by inngest-lambda",
+}
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What to do with the message: done (delete it) or retry after `retry_in` seconds."""
+
+    retry_in: float | None = None
+
+
+class Executor:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        ingestor: events.Ingestor,
+        sdk_factory: Callable[[], SdkClient],
+        logger: logging.Logger,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.ingestor = ingestor
+        self.sdk_factory = sdk_factory
+        self.log = logger
+
+    async def handle(self, message: dict[str, Any], deadline: float) -> Outcome:
+        kind = message.get("kind")
+        if kind != "run" or not isinstance(message.get("run_id"), str):
+            self.log.error("dropping unknown message", extra={"status": str(message)[:200]})
+            return Outcome()
+        if timers.defer_if_early(message):
+            return Outcome()
+        return await self.drive(message["run_id"], deadline)
+
+    async def drive(self, run_id: str, deadline: float) -> Outcome:
+        owner = ids.new_id()
+        run, refused = self.store.acquire_lease(run_id, owner, deadline + LEASE_GRACE_SECONDS)
+        if run is None:
+            return self._refused(run_id, refused)
+        fn = self.registry.get(run.function_id)
+        sdk = self.sdk_factory()
+        driver = _Driver(self, run, fn, owner, sdk, deadline)
+        try:
+            await driver.start()
+        except Conflict as err:
+            self.log.warning(str(err), extra={"run_id": run_id, "function_id": run.function_id})
+        finally:
+            await sdk.aclose()
+        return Outcome()
+
+    def _refused(self, run_id: str, run: Run | None) -> Outcome:
+        now = clock.now()
+        if run is None or run.status in TERMINAL_STATES:
+            return Outcome()  # unknown or finished run: a late duplicate
+        if run.lease_owner and run.lease_until > now:
+            # Another invocation is driving it. Come back when its lease would have expired,
+            # in case it died; if it did not, the run will be parked and this is a no-op.
+            return Outcome(retry_in=run.lease_until - now + 1)
+        return Outcome()  # parked until later: this message is early or a duplicate
+
+
+def deterministic_id(run_id: str, step_id: str) -> str:
+    """An id that a retried drive derives again, so the child it starts is the same child."""
+    millis = ULID.from_str(run_id).milliseconds
+    rand = hashlib.sha256(f"{run_id}:{step_id}".encode()).digest()[:10]
+    return str(ULID.from_bytes(millis.to_bytes(6, "big") + rand))
+
+
+class _Driver:
+    def __init__(
+        self,
+        ex: Executor,
+        run: Run,
+        fn: FunctionEntry | None,
+        owner: str,
+        sdk: SdkClient,
+        deadline: float,
+    ) -> None:
+        self.ex = ex
+        self.store = ex.store
+        self.run = run
+        self.fn = fn
+        self.owner = owner
+        self.sdk = sdk
+        self.deadline = deadline
+        self.steps: dict[str, Step] = {}
+        self.armed: set[str] = set()
+        self.log_extra = {"run_id": run.run_id, "function_id": run.function_id}
+
+    # --- top level --------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.run.finishing:
+            await self._complete_finishing(self.store.load_finishing(self.run) or {})
+            return
+        if self.fn is None:
+            await self.finish(
+                "Failed",
+                error=_error("FunctionNotFound", f"function {self.run.function_id} is not registered"),
+            )
+            return
+        unsupported = self.fn.unsupported()
+        if unsupported:
+            await self.finish(
+                "Failed",
+                error=_error(
+                    "NotSupportedYet",
+                    f"function {self.fn.id} uses {', '.join(unsupported)}, which this version "
+                    "of inngest-lambda does not support yet",
+                ),
+            )
+            return
+        self.steps = self.store.load_steps(self.run.run_id)
+        await self.loop()
+
+    async def loop(self) -> None:
+        assert self.fn is not None
+        while True:
+            now = clock.now()
+            if self.deadline - now < HANDOVER_SECONDS:
+                self._park(0.0)
+                queue.send({"kind": "run", "run_id": self.run.run_id})
+                return
+            self._resolve_due(now)
+            todo = [s for s in self.steps.values() if _runnable(s, now)]
+            if todo:
+                responses = await asyncio.gather(*(self._call(s.step_id, s.attempt) for s in todo))
+                for step, res in zip(todo, responses, strict=True):
+                    if not await self._apply(res, step):
+                        return
+                continue
+            pending = [s for s in self.steps.values() if s.status in (SCHEDULED, WAITING)]
+            if pending:
+                self._arm(pending)
+                next_at = min((s.due_at or NEVER) for s in pending)
+                if self._park(next_at):
+                    return
+                self._reload()
+                continue
+            res = await self._call("step", self.run.fn_attempt)
+            if not await self._apply(res, None):
+                return
+
+    # --- SDK calls --------------------------------------------------------------------------
+    async def _call(self, step_id: str, attempt: int) -> SdkResponse:
+        assert self.fn is not None
+        done = sorted((s for s in self.steps.values() if s.done), key=lambda s: s.seq)
+        body = {
+            "event": self.run.event,
+            "events": self.run.events,
+            "steps": {s.step_id: s.memo for s in done},
+            "ctx": {
+                "run_id": self.run.run_id,
+                "attempt": attempt,
+                "max_attempts": self.fn.max_attempts,
+                "disable_immediate_execution": self.run.disable_immediate,
+                "stack": {"stack": [s.step_id for s in done], "current": len(done)},
+            },
+            "use_api": False,
+            "version": 1,
+        }
+        url = self.fn.config["steps"]["step"]["runtime"]["url"]
+        try:
+            return await self.sdk.call(url, self.fn.url is None, self.fn.id, step_id, body)
+        except Exception as err:  # network trouble reaching a remote app: retry like a 500
+            return SdkResponse(502, _error("SDKUnreachable", f"{type(err).__name__}: {err}"), {})
+
+    async def _apply(self, res: SdkResponse, targeted: Step | None) -> bool:
+        """Record one SDK response; False when the drive must stop (finished or parked)."""
+        if res.status == 200:
+            await self.finish("Completed", output=res.body)
+            return False
+        if res.status == 206 and isinstance(res.body, list):
+            if targeted is None:
+                # After parallel steps, the next discovery must not run a step itself.
+                self.run.disable_immediate = len(res.body) > 1
+            for op in res.body:
+                if not await self._apply_op(op, targeted):
+                    return False
+            return True
+        return await self._function_error(res)
+
+    async def _apply_op(self, op: dict[str, Any], targeted: Step | None) -> bool:
+        kind = op.get("op")
+        step_id = op.get("id", "")
+        name = op.get("displayName") or op.get("name") or step_id
+        existing = self.steps.get(step_id)
+        attempt = existing.attempt if existing and not existing.done else 0
+        started = existing.started_at if existing and existing.started_at else clock.now()
+        now = clock.now()
+        if kind == "StepRun":
+            self._save(Step(step_id, name, kind, COMPLETED, self._seq(existing), attempt,
+                            memo={"data": op.get("data")}, started_at=started, ended_at=now,
+                            error=existing.error if existing else None))
+            self.run.fn_attempt = 0
+        elif kind == "StepFailed":
+            error = op.get("error") or {}
+            self._save(Step(step_id, name, kind, FAILED, self._seq(existing), attempt,
+                            memo={"error": error}, error=error, started_at=started, ended_at=now))
+            self.run.fn_attempt = 0
+        elif kind == "StepError":
+            due = now + retries.backoff(attempt)
+            self._save(Step(step_id, name, "StepRun", SCHEDULED, self._seq(existing), attempt + 1,
+                            due_at=due, error=op.get("error"), started_at=started,
+                            info={"kind": "retry"}))
+        elif kind == "StepPlanned":
+            self._save_new(Step(step_id, name, "StepRun", PLANNED, self._seq(existing), attempt))
+        elif kind == "Sleep":
+            due = clock.parse_iso(op["name"])
+            self._save_new(Step(step_id, name, kind, SCHEDULED, self._seq(existing), 0,
+                                due_at=due, started_at=now, info={"kind": "sleep"}))
+        elif kind == "InvokeFunction":
+            self._start_invoke(op, step_id, name, existing)
+        elif kind in UNSUPPORTED_OPS:
+            await self.finish("Failed", error=_error("NotSupportedYet", UNSUPPORTED_OPS[kind]))
+            return False
+        else:
+            await self.finish("Failed", error=_error("UnknownOpcode", f"unknown SDK op {kind!r}"))
+            return False
+        return True
+
+    async def _function_error(self, res: SdkResponse) -> bool:
+        assert self.fn is not None
+        error = _as_error(res)
+        attempt = self.run.fn_attempt
+        permanent = res.no_retry or res.status in (400, 401, 403, 404)
+        if permanent or attempt + 1 >= self.fn.max_attempts:
+            await self.finish("Failed", error=error)
+            return False
+        delay = res.retry_after
+        delay = retries.clamp_retry_after(delay) if delay is not None else retries.backoff(attempt)
+        self.run.fn_attempt = attempt + 1
+        due = clock.now() + delay
+        self.ex.log.info(
+            f"function error, retrying in {delay:.1f}s: {error.get('message')}",
+            extra={**self.log_extra, "attempt": attempt},
+        )
+        timers.wake_at(self.run.run_id, due, f"fn:{attempt + 1}")
+        if not self._park(due):
+            self._reload()
+            return True
+        return False
+
+    # --- state --------------------------------------------------------------------------
+    def _seq(self, existing: Step | None) -> int:
+        if existing is not None:
+            return existing.seq
+        return max((s.seq for s in self.steps.values()), default=-1) + 1
+
+    def _save(self, step: Step) -> None:
+        current = self.store.put_step(self.run.run_id, step, only_if_absent=False)
+        self.steps[step.step_id] = current or step
+
+    def _save_new(self, step: Step) -> None:
+        current = self.store.put_step(self.run.run_id, step, only_if_absent=True)
+        self.steps[step.step_id] = current or step
+
+    def _reload(self) -> None:
+        fresh = self.store.get_run(self.run.run_id)
+        if fresh is None or fresh.lease_owner != self.owner:
+            raise Conflict(f"lease on run {self.run.run_id} lost")
+        fresh.disable_immediate = self.run.disable_immediate
+        fresh.fn_attempt = self.run.fn_attempt
+        self.run = fresh
+        self.steps = self.store.load_steps(self.run.run_id)
+
+    def _park(self, next_at: float) -> bool:
+        return self.store.park(self.run, self.owner, next_at)
+
+    def _resolve_due(self, now: float) -> None:
+        for step in list(self.steps.values()):
+            if step.due_at is None or step.due_at > now:
+                continue
+            if step.status == SCHEDULED and step.info.get("kind") == "sleep":
+                self._save(dataclasses.replace(step, status=COMPLETED, memo=None, ended_at=now))
+            elif step.status == WAITING:
+                err = invokes.timeout_error()
+                if self.store.resolve_waiting(
+                    self.run.run_id, step.step_id, FAILED, {"error": err}, err
+                ):
+                    self.steps[step.step_id] = dataclasses.replace(
+                        step, status=FAILED, memo={"error": err}, error=err, ended_at=now
+                    )
+                else:
+                    self.steps = self.store.load_steps(self.run.run_id)
+
+    def _arm(self, pending: list[Step]) -> None:
+        """Make sure every pending step will wake the run (again, after a crash: duplicates are
+        harmless), and that every invoked child exists."""
+        for step in pending:
+            if step.step_id in self.armed:
+                continue
+            if step.due_at is not None:
+                timers.wake_at(self.run.run_id, step.due_at, f"{step.step_id}:{step.attempt}")
+            if step.status == WAITING and step.info.get("kind") == "invoke":
+                self._ensure_child(step)
+            self.armed.add(step.step_id)
+
+    def _start_invoke(self, op: dict[str, Any], step_id: str, name: str, existing: Step | None) -> None:
+        opts = op.get("opts") or {}
+        timeout = opts.get("timeout")
+        due = clock.now() + _duration_seconds(timeout) if timeout else None
+        step = Step(step_id, name, "InvokeFunction", WAITING, self._seq(existing), 0, due_at=due,
+                    started_at=clock.now(),
+                    info={"kind": "invoke", "function_id": opts.get("function_id"),
+                          "payload": opts.get("payload") or {}})
+        self._save_new(step)
+
+    def _ensure_child(self, step: Step) -> None:
+        target_id = step.info.get("function_id") or ""
+        target = self.ex.registry.get(target_id)
+        if target is None:
+            err = _error("FunctionNotFound", f"could not invoke {target_id}: function not found")
+            if self.store.resolve_waiting(self.run.run_id, step.step_id, FAILED, {"error": err}, err):
+                self.steps[step.step_id] = dataclasses.replace(
+                    step, status=FAILED, memo={"error": err}, error=err, ended_at=clock.now()
+                )
+            return
+        event = invokes.child_event(
+            {"payload": step.info.get("payload")},
+            self.run.run_id,
+            self.run.function_id,
+            step.step_id,
+            deterministic_id(self.run.run_id, step.step_id),
+        )
+        self.store.put_events([event])
+        self.ex.ingestor.start_run(
+            target, event, parent={"run_id": self.run.run_id, "step_id": step.step_id}
+        )
+
+    # --- the end ------------------------------------------------------------------------
+    async def finish(self, status: str, output: object = None, error: Any = None) -> None:
+        finishing = {"status": status, "output": output, "error": error,
+                     "event_ids": [deterministic_id(self.run.run_id, "finished"),
+                                   deterministic_id(self.run.run_id, "failed")]}
+        self.store.set_finishing(self.run, self.owner, finishing)
+        await self._complete_finishing(finishing)
+
+    async def _complete_finishing(self, finishing: dict[str, Any]) -> None:
+        status = finishing["status"]
+        output, error = finishing.get("output"), finishing.get("error")
+        finished_id, failed_id = finishing["event_ids"]
+        base = {"function_id": self.run.function_id, "run_id": self.run.run_id,
+                "event": self.run.event}
+        finished: dict[str, Any] = {**base}
+        if error is not None:
+            finished["error"] = error
+        else:
+            finished["result"] = output
+        if self.run.parent:
+            finished["correlation_id"] = invokes.correlation_id(
+                self.run.parent["run_id"], self.run.parent["step_id"]
+            )
+        now = clock.now_ms()
+        emitted = [{"name": events.FUNCTION_FINISHED, "data": finished, "id": finished_id,
+                    "ts": now}]
+        if status == "Failed":
+            emitted.append({"name": events.FUNCTION_FAILED, "data": {**base, "error": error},
+                            "id": failed_id, "ts": now})
+        self.ex.ingestor.ingest(emitted)
+        self.store.finish(self.run, self.owner, status, output, error)
+        self.ex.log.info(f"run {status.lower()}", extra={**self.log_extra, "status": status})
+
+
+def _runnable(step: Step, now: float) -> bool:
+    if step.status == PLANNED:
+        return True
+    return (
+        step.status == SCHEDULED
+        and step.info.get("kind") == "retry"
+        and step.due_at is not None
+        and step.due_at <= now
+    )
+
+
+def _error(name: str, message: str) -> dict[str, Any]:
+    return {"name": name, "message": message, "stack": None}
+
+
+def _as_error(res: SdkResponse) -> dict[str, Any]:
+    body = res.body
+    if isinstance(body, dict) and "message" in body:
+        return {
+            "name": body.get("name") or "Error",
+            "message": body.get("message"),
+            "stack": body.get("stack"),
+            **({"code": body["code"]} if "code" in body else {}),
+        }
+    return _error("SDKError", f"SDK answered HTTP {res.status}: {str(body)[:500]}")
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+
+
+def _duration_seconds(text: str) -> float:
+    """Inngest duration strings (`30s`, `1h`, `7d`, or compound like `1h30m`)."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"invalid duration {text!r}")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+__all__ = ["Executor", "Outcome", "MISSING"]

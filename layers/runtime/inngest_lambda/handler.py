@@ -1,0 +1,60 @@
+"""The Lambda entry point: API Gateway requests go to the FastAPI app, SQS batches to the
+executor. The local stack calls this same function."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+from inngest_lambda.runtime import get_runtime
+
+
+_thread = threading.local()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    rt = get_runtime()
+    loop = _event_loop()
+    if "Records" in event:
+        return loop.run_until_complete(_sqs(rt, event["Records"], context))
+    if "requestContext" in event:
+        return rt.http(event, context)
+    raise ValueError("unsupported Lambda event: expected an API Gateway or SQS event")
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """One loop per thread, kept across invocations (Mangum expects a current loop)."""
+    loop = getattr(_thread, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _thread.loop = loop
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str, Any]:
+    """Handle a batch; report only the records to retry (partial batch failure)."""
+    from inngest_lambda import clock, queue
+
+    deadline = clock.now() + context.get_remaining_time_in_millis() / 1000
+
+    async def one(record: dict[str, Any]) -> str | None:
+        try:
+            message = json.loads(record["body"])
+        except (ValueError, TypeError):
+            rt.log.error("dropping malformed message", extra={"request_id": record["messageId"]})
+            return None
+        try:
+            outcome = await rt.executor.handle(message, deadline)
+        except Exception:
+            rt.log.exception("message failed", extra={"run_id": message.get("run_id")})
+            return record["messageId"]
+        if outcome.retry_in is not None:
+            queue.retry_in(record["receiptHandle"], outcome.retry_in)
+            return record["messageId"]
+        return None
+
+    failed = await asyncio.gather(*(one(r) for r in records))
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed if m]}

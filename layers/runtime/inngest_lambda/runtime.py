@@ -1,0 +1,77 @@
+"""Everything a Lambda process builds once, at its first invocation: config, secrets, the
+user's functions, the FastAPI app and the executor. Later invocations reuse it."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from typing import Any
+
+from inngest_lambda import settings as names
+from inngest_lambda.log import get_logger
+from inngest_lambda.settings import Settings, get_settings
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        from inngest_lambda import api, events, executor, registry, sdk, store
+
+        self.settings = settings
+        self.log = get_logger(settings.log_level)
+        _load_secrets(settings)
+        module = importlib.import_module(settings.functions_module)
+        self.client = module.client
+        self.functions = list(module.functions)
+        self.store = store.Store()
+        self.registry = registry.Registry.from_sdk(
+            self.client, self.functions, load_remote=self.store.list_apps
+        )
+        self.ingestor = events.Ingestor(self.store, self.registry)
+        self.signing_key = os.environ.get(names.ENV_SIGNING_KEY) or None
+        self.signing_key_fallback = os.environ.get(names.ENV_SIGNING_KEY_FALLBACK) or None
+        self.event_key = os.environ.get(names.ENV_EVENT_KEY) or None
+        self.app = api.create_app(self)
+        self.executor = executor.Executor(
+            self.store,
+            self.registry,
+            self.ingestor,
+            lambda: sdk.SdkClient(self.app, self.signing_key),
+            self.log,
+        )
+        self._mangum: Any = None
+
+    @property
+    def dev_mode(self) -> bool:
+        return self.signing_key is None
+
+    @property
+    def http(self) -> Any:
+        if self._mangum is None:
+            from mangum import Mangum
+
+            self._mangum = Mangum(self.app, lifespan="off")
+        return self._mangum
+
+
+def _load_secrets(settings: Settings) -> None:
+    """Put the signing and event keys from Secrets Manager where the SDK looks for them.
+
+    The SDK client reads INNGEST_SIGNING_KEY / INNGEST_EVENT_KEY when the user's module creates
+    it, so this must run before that import. Explicit environment values win.
+    """
+    wanted = [
+        (names.ENV_SIGNING_KEY, settings.signing_key_secret_arn),
+        (names.ENV_EVENT_KEY, settings.event_key_secret_arn),
+    ]
+    for env_name, arn in wanted:
+        if arn and not os.environ.get(env_name):
+            from inngest_lambda import aws
+
+            value = aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+            os.environ[env_name] = value.strip()
+
+
+@functools.cache
+def get_runtime() -> Runtime:
+    return Runtime(get_settings())

@@ -1,0 +1,110 @@
+"""Talking to the SDK over its own HTTP protocol.
+
+Functions served by this Lambda are reached in-process through ASGI (no network hop, but the
+same request the Inngest server would send: JSON body, query parameters, signature); apps
+registered from a URL are reached over HTTP. Requests are signed whenever a signing key is
+configured, so an SDK in production mode verifies them exactly as it would Inngest's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import re
+import urllib.parse
+from typing import Any
+
+import httpx
+
+from inngest_lambda import clock
+
+SDK_TIMEOUT_SECONDS = 900.0
+
+
+@dataclasses.dataclass
+class SdkResponse:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def no_retry(self) -> bool:
+        return self.headers.get("x-inngest-no-retry") == "true"
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait, from `retry-after` (seconds or an ISO time), if the SDK set one."""
+        value = self.headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            pass
+        try:
+            return clock.parse_iso(value) - clock.now()
+        except ValueError:
+            return None
+
+
+def sign(body: bytes, signing_key: str, timestamp: int | None = None) -> str:
+    """`x-inngest-signature` for a body we produced already canonical (RFC 8785)."""
+    ts = int(clock.now()) if timestamp is None else timestamp
+    key = re.sub(r"^signkey-\w+-", "", signing_key).encode()
+    mac = hmac.new(key, body, hashlib.sha256)
+    mac.update(str(ts).encode())
+    return f"t={ts}&s={mac.hexdigest()}"
+
+
+def canonical_json(value: object) -> bytes:
+    import jcs
+
+    return jcs.canonicalize(value)
+
+
+def step_url(runtime_url: str, function_id: str, step_id: str) -> str:
+    """The function's registered URL with `fnId` and `stepId` set for this call."""
+    parts = urllib.parse.urlsplit(runtime_url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    query.update({"fnId": function_id, "stepId": step_id})
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+class SdkClient:
+    """One per Lambda invocation: httpx clients are bound to the invocation's event loop."""
+
+    def __init__(self, asgi_app: Any, signing_key: str | None) -> None:
+        self._signing_key = signing_key
+        self._local = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=asgi_app), timeout=SDK_TIMEOUT_SECONDS
+        )
+        self._remote = httpx.AsyncClient(timeout=SDK_TIMEOUT_SECONDS)
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        await self._local.aclose()
+        await self._remote.aclose()
+
+    async def call(
+        self, runtime_url: str, local: bool, function_id: str, step_id: str, body: dict[str, Any]
+    ) -> SdkResponse:
+        payload = canonical_json(body)
+        headers = {
+            "content-type": "application/json",
+            "x-inngest-server-kind": "cloud" if self._signing_key else "dev",
+            "x-inngest-req-version": "1",
+        }
+        if self._signing_key:
+            headers["x-inngest-signature"] = sign(payload, self._signing_key)
+        client = self._local if local else self._remote
+        self.requests += 1
+        res = await client.post(
+            step_url(runtime_url, function_id, step_id), content=payload, headers=headers
+        )
+        try:
+            parsed = res.json() if res.content else None
+        except json.JSONDecodeError:
+            parsed = res.text
+        return SdkResponse(res.status_code, parsed, {k.lower(): v for k, v in res.headers.items()})

@@ -1,0 +1,560 @@
+"""Run, step and event state in the one DynamoDB table.
+
+Layout (all strings; `pk`/`sk` from settings):
+    E#<event_id> / E            the event as received
+    E#<event_id> / R#<run_id>   which runs the event started (for GET /v1/events/{id}/runs)
+    I#<fn_id>#<event_id> / I    "this event already started this function" (24 h TTL)
+    R#<run_id> / R              the run: status, lease, output, timers
+    R#<run_id> / S#<step_id>    one step: status, attempt, memo (or an S3 pointer)
+    APPS / A#<app_id>           an app registered from a URL through /fn/register
+
+Every state change is a conditional write, so two Lambda invocations racing on one run (a
+duplicate SQS delivery, a timer and an event at once, a lease that expired mid-step) cannot
+both win: the loser sees `ConditionalCheckFailedException` and backs off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from inngest_lambda import aws, blobs, clock
+from inngest_lambda.settings import (
+    INLINE_VALUE_LIMIT_BYTES,
+    TABLE_PK,
+    TABLE_SK,
+    TABLE_TTL_ATTRIBUTE,
+    get_settings,
+)
+
+RUNNING_STATES = ("Queued", "Running")
+TERMINAL_STATES = ("Completed", "Failed", "Cancelled")
+# Step statuses.
+PLANNED, SCHEDULED, WAITING, COMPLETED, FAILED = (
+    "Planned",
+    "Scheduled",
+    "Waiting",
+    "Completed",
+    "Failed",
+)
+DONE_STEP_STATES = (COMPLETED, FAILED)
+NEVER = 2**52  # `next_at` of a run that waits for something other than a timer
+IDEMPOTENCY_SECONDS = 24 * 3600
+MISSING: Any = object()
+
+
+class Conflict(Exception):
+    """A conditional write lost: somebody else changed the item first."""
+
+
+def _enc(value: object) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float):
+        return {"N": repr(value) if isinstance(value, float) else str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _item(**fields: object) -> dict[str, Any]:
+    return {k: _enc(v) for k, v in fields.items() if v is not None}
+
+
+def _dec(attr: dict[str, Any]) -> object:
+    if "S" in attr:
+        return attr["S"]
+    if "N" in attr:
+        text = attr["N"]
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    if "BOOL" in attr:
+        return attr["BOOL"]
+    if "NULL" in attr:
+        return None
+    raise TypeError(f"unexpected attribute {attr}")
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _dec(v) for k, v in item.items()}
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {TABLE_PK: {"S": pk}, TABLE_SK: {"S": sk}}
+
+
+def _is_conflict(err: Exception) -> bool:
+    code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+@dataclasses.dataclass
+class Run:
+    run_id: str
+    function_id: str
+    status: str
+    event_id: str
+    event: dict[str, Any]
+    events: list[dict[str, Any]]
+    created_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    output: object = None
+    error: dict[str, Any] | None = None
+    lease_owner: str | None = None
+    lease_until: float = 0.0
+    fn_attempt: int = 0
+    next_at: float = 0.0
+    wake_seq: int = 0
+    disable_immediate: bool = False
+    parent: dict[str, Any] | None = None
+    finishing: dict[str, Any] | None = None
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Run:
+        p = _plain(item)
+        return cls(
+            run_id=p[TABLE_PK][2:],
+            function_id=p["function_id"],
+            status=p["status"],
+            event_id=p["event_id"],
+            event=json.loads(p["event"]),
+            events=json.loads(p["events"]),
+            created_at=float(p["created_at"]),
+            started_at=p.get("started_at"),
+            ended_at=p.get("ended_at"),
+            output=_load_value(p, "output"),
+            error=json.loads(p["error"]) if "error" in p else None,
+            lease_owner=p.get("lease_owner"),
+            lease_until=float(p.get("lease_until", 0)),
+            fn_attempt=int(p.get("fn_attempt", 0)),
+            next_at=float(p.get("next_at", 0)),
+            wake_seq=int(p.get("wake_seq", 0)),
+            disable_immediate=bool(p.get("disable_immediate", False)),
+            parent=json.loads(p["parent"]) if "parent" in p else None,
+            finishing=json.loads(p["finishing"]) if "finishing" in p else None,
+        )
+
+
+@dataclasses.dataclass
+class Step:
+    step_id: str
+    name: str
+    op: str
+    status: str
+    seq: int
+    attempt: int = 0
+    due_at: float | None = None
+    memo: object = MISSING  # the exact value the SDK receives under `steps`
+    error: dict[str, Any] | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    info: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STEP_STATES
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Step:
+        p = _plain(item)
+        memo = _load_value(p, "memo") if ("memo" in p or "memo_ref" in p) else MISSING
+        return cls(
+            step_id=p[TABLE_SK][2:],
+            name=p["name"],
+            op=p["op"],
+            status=p["status"],
+            seq=int(p["seq"]),
+            attempt=int(p.get("attempt", 0)),
+            due_at=p.get("due_at"),
+            memo=memo,
+            error=json.loads(p["error"]) if "error" in p else None,
+            started_at=p.get("started_at"),
+            ended_at=p.get("ended_at"),
+            info=json.loads(p.get("info", "{}")),
+        )
+
+
+def _dump_value(run_id: str, name: str, attr: str, value: object) -> dict[str, Any]:
+    """JSON-encode a value; one too big for a DynamoDB item goes to S3, leaving a pointer."""
+    text = json.dumps(value, separators=(",", ":"))
+    if len(text.encode()) <= INLINE_VALUE_LIMIT_BYTES:
+        return {attr: text}
+    key = f"runs/{run_id}/{name}.json"
+    blobs.put(key, text.encode())
+    return {f"{attr}_ref": key}
+
+
+def _load_value(p: dict[str, Any], attr: str) -> object:
+    if f"{attr}_ref" in p:
+        return json.loads(blobs.get(p[f"{attr}_ref"]))
+    if attr in p:
+        return json.loads(p[attr])
+    return None
+
+
+class Store:
+    def __init__(self) -> None:
+        self.table = get_settings().table
+        self.ddb = aws.client("dynamodb")
+
+    def _ttl(self, seconds: float | None = None) -> int:
+        days = get_settings().retention_days
+        return int(clock.now() + (seconds if seconds is not None else days * 86400))
+
+    # --- events ---------------------------------------------------------------------------
+    def put_events(self, events: list[dict[str, Any]]) -> None:
+        """Store accepted events; rewriting one with the same id is harmless (same content)."""
+        now = clock.now()
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_key(f"E#{ev['id']}", "E"),
+                        **_item(
+                            event=json.dumps(ev, separators=(",", ":")),
+                            received_at=now,
+                            **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+                        ),
+                    }
+                }
+            }
+            for ev in events
+        ]
+        for i in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.table: requests[i : i + 25]}
+            while pending:
+                res = self.ddb.batch_write_item(RequestItems=pending)
+                pending = res.get("UnprocessedItems") or {}
+
+    def get_event(self, event_id: str) -> dict[str, Any] | None:
+        res = self.ddb.get_item(TableName=self.table, Key=_key(f"E#{event_id}", "E"))
+        item = res.get("Item")
+        return json.loads(item["event"]["S"]) if item else None
+
+    def run_ids_for_event(self, event_id: str) -> list[str]:
+        ids = []
+        for item in self._query(f"E#{event_id}", "R#"):
+            ids.append(item[TABLE_SK]["S"][2:])
+        return ids
+
+    # --- runs -------------------------------------------------------------------------------
+    def create_run(self, run: Run, idempotency_key: str) -> tuple[str, bool]:
+        """Create a run unless `idempotency_key` already started one; returns (run_id, created)."""
+        now = clock.now()
+        run_item = {
+            **_key(f"R#{run.run_id}", "R"),
+            **_item(
+                function_id=run.function_id,
+                status=run.status,
+                event_id=run.event_id,
+                event=json.dumps(run.event, separators=(",", ":")),
+                events=json.dumps(run.events, separators=(",", ":")),
+                created_at=run.created_at,
+                next_at=run.next_at,
+                parent=json.dumps(run.parent) if run.parent else None,
+                **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+            ),
+        }
+        try:
+            self.ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": {
+                                **_key(f"I#{idempotency_key}", "I"),
+                                **_item(
+                                    run_id=run.run_id,
+                                    **{TABLE_TTL_ATTRIBUTE: int(now + IDEMPOTENCY_SECONDS)},
+                                ),
+                            },
+                            "ConditionExpression": "attribute_not_exists(#pk) OR #ttl < :now",
+                            "ExpressionAttributeNames": {
+                                "#pk": TABLE_PK,
+                                "#ttl": TABLE_TTL_ATTRIBUTE,
+                            },
+                            "ExpressionAttributeValues": {":now": _enc(int(now))},
+                        }
+                    },
+                    {"Put": {"TableName": self.table, "Item": run_item}},
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": {
+                                **_key(f"E#{run.event_id}", f"R#{run.run_id}"),
+                                **_item(
+                                    function_id=run.function_id,
+                                    **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+                                ),
+                            },
+                        }
+                    },
+                ]
+            )
+            return run.run_id, True
+        except Exception as err:
+            if not _is_conflict(err):
+                raise
+        res = self.ddb.get_item(
+            TableName=self.table, Key=_key(f"I#{idempotency_key}", "I"), ConsistentRead=True
+        )
+        return res["Item"]["run_id"]["S"], False
+
+    def get_run(self, run_id: str) -> Run | None:
+        res = self.ddb.get_item(
+            TableName=self.table, Key=_key(f"R#{run_id}", "R"), ConsistentRead=True
+        )
+        return Run.from_item(res["Item"]) if "Item" in res else None
+
+    def get_runs(self, run_ids: list[str]) -> list[Run]:
+        runs: list[Run] = []
+        for i in range(0, len(run_ids), 100):
+            keys = [_key(f"R#{rid}", "R") for rid in run_ids[i : i + 100]]
+            pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+            while pending:
+                res = self.ddb.batch_get_item(RequestItems=pending)
+                runs.extend(Run.from_item(it) for it in res["Responses"].get(self.table, []))
+                pending = res.get("UnprocessedKeys") or {}
+        return sorted(runs, key=lambda r: r.run_id)
+
+    def load_steps(self, run_id: str) -> dict[str, Step]:
+        return {
+            step.step_id: step
+            for step in (Step.from_item(it) for it in self._query(f"R#{run_id}", "S#"))
+        }
+
+    def _query(self, pk: str, sk_prefix: str) -> Iterable[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :sk)",
+            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK},
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":sk": {"S": sk_prefix}},
+            "ConsistentRead": True,
+        }
+        while True:
+            res = self.ddb.query(**kwargs)
+            yield from res.get("Items", [])
+            if "LastEvaluatedKey" not in res:
+                return
+            kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+
+    def acquire_lease(self, run_id: str, owner: str, until: float) -> tuple[Run | None, Run | None]:
+        """Take the run for this invocation; returns (run if acquired, run as it was if refused).
+
+        Refused when another live invocation holds the lease, when the run has ended, or when
+        the run is parked until later (`next_at`): a message that arrives early is a duplicate
+        and must not drive the run.
+        """
+        now = clock.now()
+        try:
+            res = self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run_id}", "R"),
+                UpdateExpression=(
+                    "SET lease_owner = :owner, lease_until = :until, #st = :running, "
+                    "started_at = if_not_exists(started_at, :now)"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(#pk) AND #st IN (:queued, :running) "
+                    "AND (attribute_not_exists(lease_owner) OR lease_until < :now) "
+                    "AND (attribute_not_exists(next_at) OR next_at <= :soon "
+                    "OR attribute_exists(finishing))"
+                ),
+                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
+                ExpressionAttributeValues={
+                    ":owner": _enc(owner),
+                    ":until": _enc(until),
+                    ":running": _enc("Running"),
+                    ":queued": _enc("Queued"),
+                    ":now": _enc(now),
+                    ":soon": _enc(now + 0.5),
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return Run.from_item(res["Attributes"]), None
+        except Exception as err:
+            if not _is_conflict(err):
+                raise
+            old = getattr(err, "response", {}).get("Item")
+            return None, Run.from_item(old) if old else self.get_run(run_id)
+
+    def park(self, run: Run, owner: str, next_at: float) -> bool:
+        """Release the lease until `next_at`; refused if somebody resumed the run meanwhile."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run.run_id}", "R"),
+                UpdateExpression=(
+                    "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di "
+                    "REMOVE lease_owner, lease_until"
+                ),
+                ConditionExpression=(
+                    "lease_owner = :owner AND (attribute_not_exists(wake_seq) OR wake_seq = :seq)"
+                ),
+                ExpressionAttributeValues={
+                    ":next": _enc(next_at),
+                    ":fa": _enc(run.fn_attempt),
+                    ":di": _enc(run.disable_immediate),
+                    ":owner": _enc(owner),
+                    ":seq": _enc(run.wake_seq),
+                },
+            )
+            return True
+        except Exception as err:
+            if _is_conflict(err):
+                return False
+            raise
+
+    def wake(self, run_id: str) -> None:
+        """Mark a run runnable now (a waited-for thing happened); parking after this is refused."""
+        self.ddb.update_item(
+            TableName=self.table,
+            Key=_key(f"R#{run_id}", "R"),
+            UpdateExpression="SET next_at = :zero ADD wake_seq :one",
+            ConditionExpression="attribute_exists(#pk)",
+            ExpressionAttributeNames={"#pk": TABLE_PK},
+            ExpressionAttributeValues={":zero": _enc(0), ":one": _enc(1)},
+        )
+
+    def set_finishing(self, run: Run, owner: str, finishing: dict[str, Any]) -> None:
+        """Record the outcome before emitting its events, so a crash in between can resume."""
+        values = _dump_value(run.run_id, "finishing", "finishing", finishing)
+        if "finishing_ref" in values:  # large outputs live in S3; keep the pointer inline
+            values = {"finishing": json.dumps({"ref": values["finishing_ref"]})}
+        self._update_owned(run.run_id, owner, {"finishing": values["finishing"]})
+
+    def load_finishing(self, run: Run) -> dict[str, Any] | None:
+        if run.finishing and set(run.finishing) == {"ref"}:
+            return json.loads(blobs.get(run.finishing["ref"]))
+        return run.finishing
+
+    def finish(self, run: Run, owner: str, status: str, output: object, error: object) -> None:
+        fields: dict[str, Any] = {"status": status, "ended_at": clock.now()}
+        if error is not None:
+            fields["error"] = json.dumps(error)
+        else:
+            stored = _dump_value(run.run_id, "output", "output", output)
+            fields.update(stored)
+        self._update_owned(
+            run.run_id, owner, fields, remove=("lease_owner", "lease_until", "next_at")
+        )
+
+    def _update_owned(
+        self,
+        run_id: str,
+        owner: str,
+        fields: dict[str, Any],
+        remove: tuple[str, ...] = (),
+    ) -> None:
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": _enc(v) for i, v in enumerate(fields.values())}
+        expr = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        if remove:
+            expr += " REMOVE " + ", ".join(remove)
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run_id}", "R"),
+                UpdateExpression=expr,
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={**values, ":owner": _enc(owner)},
+            )
+        except Exception as err:
+            if _is_conflict(err):
+                raise Conflict(f"lease on run {run_id} lost") from err
+            raise
+
+    # --- steps ------------------------------------------------------------------------------
+    def put_step(self, run_id: str, step: Step, *, only_if_absent: bool) -> Step | None:
+        """Write a new step; with only_if_absent returns the existing one instead of replacing."""
+        item = {
+            **_key(f"R#{run_id}", f"S#{step.step_id}"),
+            **_item(
+                name=step.name,
+                op=step.op,
+                status=step.status,
+                seq=step.seq,
+                attempt=step.attempt,
+                due_at=step.due_at,
+                error=json.dumps(step.error) if step.error else None,
+                started_at=step.started_at,
+                ended_at=step.ended_at,
+                info=json.dumps(step.info) if step.info else None,
+                **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+            ),
+        }
+        if step.memo is not MISSING:
+            for k, v in _dump_value(run_id, step.step_id, "memo", step.memo).items():
+                item[k] = _enc(v)
+        kwargs: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if only_if_absent:
+            kwargs["ConditionExpression"] = "attribute_not_exists(#pk)"
+            kwargs["ExpressionAttributeNames"] = {"#pk": TABLE_PK}
+            kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        else:
+            # Never overwrite a finished step: its memo is what every later replay relies on.
+            kwargs["ConditionExpression"] = "attribute_not_exists(#pk) OR NOT #st IN (:c, :f)"
+            kwargs["ExpressionAttributeNames"] = {"#pk": TABLE_PK, "#st": "status"}
+            kwargs["ExpressionAttributeValues"] = {":c": _enc(COMPLETED), ":f": _enc(FAILED)}
+        try:
+            self.ddb.put_item(**kwargs)
+            return None
+        except Exception as err:
+            if not _is_conflict(err):
+                raise
+            old = getattr(err, "response", {}).get("Item")
+            if old:
+                return Step.from_item(old)
+            existing = self.load_steps(run_id).get(step.step_id)
+            if existing is None:
+                raise
+            return existing
+
+    def resolve_waiting(
+        self, run_id: str, step_id: str, status: str, memo: object, error: object = None
+    ) -> bool:
+        """Finish a step that waits on something outside the run; only the first resolver wins."""
+        fields: dict[str, Any] = {"status": status, "ended_at": clock.now()}
+        fields.update(_dump_value(run_id, step_id, "memo", memo))
+        if error is not None:
+            fields["error"] = json.dumps(error)
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": _enc(v) for i, v in enumerate(fields.values())}
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run_id}", f"S#{step_id}"),
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression="#st = :waiting",
+                ExpressionAttributeNames={**names, "#st": "status"},
+                ExpressionAttributeValues={**values, ":waiting": _enc(WAITING)},
+            )
+            return True
+        except Exception as err:
+            if _is_conflict(err):
+                return False
+            raise
+
+    # --- apps registered from a URL --------------------------------------------------------
+    def put_app(self, app_id: str, url: str, functions: list[dict[str, Any]]) -> None:
+        self.ddb.put_item(
+            TableName=self.table,
+            Item={
+                **_key("APPS", f"A#{app_id}"),
+                **_item(url=url, functions=json.dumps(functions), updated_at=clock.now()),
+            },
+        )
+
+    def list_apps(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "app_id": it[TABLE_SK]["S"][2:],
+                "url": it["url"]["S"],
+                "functions": json.loads(it["functions"]["S"]),
+            }
+            for it in self._query("APPS", "A#")
+        ]

@@ -1,0 +1,69 @@
+"""Durable timers: wake a run at a given time, from one second to a year ahead.
+
+Up to 15 minutes ahead a timer is an SQS message with DelaySeconds. Further ahead it is a
+one-time EventBridge Scheduler schedule, fired a few minutes early (Scheduler only promises the
+minute), whose message carries the exact `due_at`; the executor hands the remainder back to an
+SQS delay, so the wake-up is second-accurate. Scheduler deletes the schedule after it fires.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from inngest_lambda import aws, clock, queue
+from inngest_lambda.settings import MAX_SQS_DELAY_SECONDS, get_settings
+
+# How early a schedule fires before its timer is due, leaving the rest to SQS.
+SCHEDULER_LEAD_SECONDS = 300
+
+
+def wake_at(run_id: str, due_at: float, key: str) -> None:
+    """Deliver `{"kind": "run"}` for `run_id` at `due_at`; `key` names the timer in logs/schedules."""
+    message = {"kind": "run", "run_id": run_id, "due_at": due_at}
+    delay = due_at - clock.now()
+    if delay <= MAX_SQS_DELAY_SECONDS:
+        queue.send(message, delay)
+        return
+    settings = get_settings()
+    name = schedule_name(run_id, key, due_at)
+    fire = datetime.datetime.fromtimestamp(due_at - SCHEDULER_LEAD_SECONDS, tz=datetime.UTC)
+    client = aws.client("scheduler")
+    try:
+        client.create_schedule(
+            Name=name,
+            GroupName=settings.schedule_group,
+            ScheduleExpression=f"at({fire:%Y-%m-%dT%H:%M:%S})",
+            ScheduleExpressionTimezone="UTC",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            ActionAfterCompletion="DELETE",
+            Target={
+                "Arn": settings.queue_arn,
+                "RoleArn": settings.scheduler_role_arn,
+                "Input": queue.encode({**message, "schedule": name}),
+            },
+        )
+    except client.exceptions.ConflictException:
+        pass  # the same timer was already created (a retried delivery): nothing to do
+
+
+def schedule_name(run_id: str, key: str, due_at: float) -> str:
+    digest = hashlib.sha1(f"{key}:{due_at}".encode()).hexdigest()[:16]
+    return f"{run_id}-{digest}"
+
+
+def defer_if_early(message: dict[str, object]) -> bool:
+    """Re-queue a message that arrived before its `due_at`; True when it was deferred.
+
+    Scheduler messages arrive minutes early by design; SQS ones may arrive a hair early.
+    """
+    due_at = message.get("due_at")
+    if not isinstance(due_at, int | float):
+        return False
+    remaining = due_at - clock.now()
+    if remaining <= 0.5:
+        return False
+    forwarded = {k: v for k, v in message.items() if k != "schedule"}
+    queue.send(forwarded, remaining)
+    return True
+
