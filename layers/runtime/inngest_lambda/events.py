@@ -143,6 +143,5 @@ class Ingestor:
         from inngest_lambda import invokes
 
         target = invokes.resume_target(event)
-        if target:
-            invokes.resume(self.store, target, event)
+        if target and invokes.resume(self.store, target, event):
             messages.append({"kind": "run", "run_id": target.run_id})

@@ -53,11 +53,12 @@ def child_event(
     return event
 
 
-def resume(store: Store, target: Target, finished: dict[str, Any]) -> None:
+def resume(store: Store, target: Target, finished: dict[str, Any]) -> bool:
     """Resolve the caller's step, then wake the caller.
 
     The wake happens even when the step was already resolved: a retry of this ingestion after
     a crash between the two writes must still wake the caller. A spare wake is harmless.
+    Returns whether the caller is still running (and so needs a message to continue).
     """
     data = finished.get("data") or {}
     error = data.get("error")
@@ -65,7 +66,7 @@ def resume(store: Store, target: Target, finished: dict[str, Any]) -> None:
         store.resolve_waiting(target.run_id, target.step_id, FAILED, {"error": error}, error)
     else:
         store.resolve_waiting(target.run_id, target.step_id, COMPLETED, {"data": data.get("result")})
-    store.wake(target.run_id)
+    return store.wake(target.run_id)
 
 
 def timeout_error() -> dict[str, Any]:

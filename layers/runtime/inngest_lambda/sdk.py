@@ -8,6 +8,7 @@ configured, so an SDK in production mode verifies them exactly as it would Innge
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import hmac
@@ -21,6 +22,8 @@ import httpx
 from inngest_lambda import clock
 
 SDK_TIMEOUT_SECONDS = 900.0
+# Requests sent to SDKs by this process, for benchmarks and logs.
+STATS: collections.Counter[str] = collections.Counter()
 
 
 @dataclasses.dataclass
@@ -81,7 +84,6 @@ class SdkClient:
             transport=httpx.ASGITransport(app=asgi_app), timeout=SDK_TIMEOUT_SECONDS
         )
         self._remote = httpx.AsyncClient(timeout=SDK_TIMEOUT_SECONDS)
-        self.requests = 0
 
     async def aclose(self) -> None:
         await self._local.aclose()
@@ -99,7 +101,7 @@ class SdkClient:
         if self._signing_key:
             headers["x-inngest-signature"] = sign(payload, self._signing_key)
         client = self._local if local else self._remote
-        self.requests += 1
+        STATS["requests"] += 1
         res = await client.post(
             step_url(runtime_url, function_id, step_id), content=payload, headers=headers
         )

@@ -408,16 +408,27 @@ class Store:
                 return False
             raise
 
-    def wake(self, run_id: str) -> None:
+    def wake(self, run_id: str) -> bool:
         """Mark a run runnable now (a waited-for thing happened); parking after this is refused."""
-        self.ddb.update_item(
-            TableName=self.table,
-            Key=_key(f"R#{run_id}", "R"),
-            UpdateExpression="SET next_at = :zero ADD wake_seq :one",
-            ConditionExpression="attribute_exists(#pk)",
-            ExpressionAttributeNames={"#pk": TABLE_PK},
-            ExpressionAttributeValues={":zero": _enc(0), ":one": _enc(1)},
-        )
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run_id}", "R"),
+                UpdateExpression="SET next_at = :zero ADD wake_seq :one",
+                ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r)",
+                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
+                ExpressionAttributeValues={
+                    ":zero": _enc(0),
+                    ":one": _enc(1),
+                    ":q": _enc("Queued"),
+                    ":r": _enc("Running"),
+                },
+            )
+            return True
+        except Exception as err:
+            if _is_conflict(err):
+                return False  # gone or finished: nothing to wake
+            raise
 
     def set_finishing(self, run: Run, owner: str, finishing: dict[str, Any]) -> None:
         """Record the outcome before emitting its events, so a crash in between can resume."""

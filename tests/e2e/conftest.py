@@ -1,0 +1,99 @@
+"""One local stack (moto + local API Gateway + SQS/Scheduler pump) for the end-to-end tests.
+
+The same Lambda handler as production serves every request and every queue message; tests
+talk to it over HTTP exactly as a user's curl or `client.send()` would.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from inngest_lambda import aws, runtime
+from inngest_lambda.local.stack import LocalStack
+
+TERMINAL = {"Completed", "Failed", "Cancelled"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Api:
+    """A thin client for the stack's HTTP API, with waiting helpers."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.http = httpx.Client(base_url=stack.url, timeout=30)
+
+    def send(self, name: str, data: dict[str, Any] | None = None, **extra: Any) -> str:
+        res = self.http.post("/e/test-key", json={"name": name, "data": data or {}, **extra})
+        assert res.status_code == 200, res.text
+        return res.json()["ids"][0]
+
+    def runs(self, event_id: str) -> list[dict[str, Any]]:
+        res = self.http.get(f"/v1/events/{event_id}/runs")
+        assert res.status_code == 200, res.text
+        return res.json()["data"]
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        res = self.http.get(f"/v1/runs/{run_id}")
+        assert res.status_code == 200, res.text
+        return res.json()["data"]
+
+    def wait_run(self, event_id: str, timeout: float = 30, count: int = 1) -> dict[str, Any]:
+        """The (first) run of this event, once it has ended, with its steps."""
+        deadline = time.monotonic() + timeout
+        runs: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            runs = self.runs(event_id)
+            if len(runs) >= count and all(r["status"] in TERMINAL for r in runs):
+                return self.run(runs[0]["run_id"])
+            time.sleep(0.05)
+        detail = [self.run(r["run_id"]) for r in runs]
+        raise AssertionError(f"runs of event {event_id} did not end in {timeout}s: {detail}")
+
+
+
+@pytest.fixture(scope="session")
+def stack():
+    port = _free_port()
+    env = {
+        "INNGEST_DEV": f"http://127.0.0.1:{port}",
+        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",
+        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
+        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
+    }
+    runtime.get_runtime.cache_clear()
+    aws.reset()
+    with LocalStack(port=port, env=env, concurrency=4) as st:
+        yield st
+    runtime.get_runtime.cache_clear()
+    aws.reset()
+
+
+@pytest.fixture()
+def api(stack):
+    client = Api(stack)
+    yield client
+    client.http.close()
+
+
+@pytest.fixture()
+def calls(stack):
+    """How often each counted step body ran (imported after the stack set INNGEST_DEV)."""
+    from tests.e2e import workflows
+
+    return workflows.CALLS
+
+
+def step(run: dict[str, Any], name: str) -> dict[str, Any]:
+    matches = [s for s in run["steps"] if s["name"] == name]
+    assert matches, f"no step {name!r} in {[s['name'] for s in run['steps']]}"
+    return matches[0]

@@ -1,0 +1,193 @@
+"""Functions written with the official SDK, as a user would, for the end-to-end tests.
+
+Side-effect counters live in `CALLS` so tests can check how often a step body really ran.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+
+import inngest
+
+client = inngest.Inngest(app_id="e2e")
+CALLS: collections.Counter[str] = collections.Counter()
+
+
+def _count(key: str) -> int:
+    CALLS[key] += 1
+    return CALLS[key]
+
+
+@client.create_function(fn_id="three-steps", trigger=inngest.TriggerEvent(event="e2e/three"))
+def three_steps(ctx: inngest.ContextSync) -> dict:
+    n = ctx.event.data["n"]
+    a = ctx.step.run("add-one", lambda: _count(f"three:{ctx.run_id}:a") and n + 1)
+    b = ctx.step.run("double", lambda: _count(f"three:{ctx.run_id}:b") and a * 2)
+    c = ctx.step.run("describe", lambda: _count(f"three:{ctx.run_id}:c") and f"{n}->{a}->{b}")
+    return {"a": a, "b": b, "c": c}
+
+
+@client.create_function(fn_id="many-steps", trigger=inngest.TriggerEvent(event="e2e/many"))
+def many_steps(ctx: inngest.ContextSync) -> int:
+    total = 0
+    for i in range(ctx.event.data.get("steps", 10)):
+        total = ctx.step.run(f"step-{i}", lambda t=total, i=i: t + i)
+    return total
+
+
+@client.create_function(fn_id="sleeper", trigger=inngest.TriggerEvent(event="e2e/sleep"))
+async def sleeper(ctx: inngest.Context) -> dict:
+    before = await ctx.step.run("before", lambda: "before")
+    await ctx.step.sleep("nap", datetime.timedelta(seconds=ctx.event.data.get("seconds", 2)))
+    after = await ctx.step.run("after", lambda: "after")
+    return {"before": before, "after": after}
+
+
+@client.create_function(fn_id="many-sleeps", trigger=inngest.TriggerEvent(event="e2e/sleeps"))
+def many_sleeps(ctx: inngest.ContextSync) -> int:
+    for i in range(ctx.event.data.get("sleeps", 3)):
+        ctx.step.sleep(f"nap-{i}", datetime.timedelta(seconds=1))
+    return ctx.event.data.get("sleeps", 3)
+
+
+def _flaky(key: str, failures: int) -> str:
+    if _count(key) <= failures:
+        raise RuntimeError(f"transient failure {CALLS[key]}")
+    return f"ok after {CALLS[key]} attempts"
+
+
+@client.create_function(fn_id="flaky", trigger=inngest.TriggerEvent(event="e2e/flaky"))
+def flaky(ctx: inngest.ContextSync) -> str:
+    return ctx.step.run("flaky-step", lambda: _flaky(f"flaky:{ctx.run_id}", 2))
+
+
+def _refuse() -> None:
+    raise inngest.NonRetriableError("card declined")
+
+
+@client.create_function(fn_id="non-retriable", trigger=inngest.TriggerEvent(event="e2e/nonretry"))
+def non_retriable(ctx: inngest.ContextSync) -> None:
+    _count(f"nonretry:{ctx.run_id}")
+    ctx.step.run("charge", _refuse)
+
+
+def _retry_after(key: str) -> str:
+    if _count(key) == 1:
+        raise inngest.RetryAfterError("rate limited", datetime.timedelta(seconds=3))
+    return "done"
+
+
+@client.create_function(fn_id="retry-after", trigger=inngest.TriggerEvent(event="e2e/retryafter"))
+def retry_after(ctx: inngest.ContextSync) -> str:
+    return ctx.step.run("call-api", lambda: _retry_after(f"retryafter:{ctx.run_id}"))
+
+
+def _handle_failure(ctx: inngest.ContextSync) -> dict:
+    return {
+        "failed_function": ctx.event.data["function_id"],
+        "error": ctx.event.data["error"]["message"],
+        "original": ctx.event.data["event"]["data"],
+    }
+
+
+def _boom() -> None:
+    raise ValueError("boom in step")
+
+
+@client.create_function(
+    fn_id="doomed",
+    trigger=inngest.TriggerEvent(event="e2e/doomed"),
+    retries=0,
+    on_failure=_handle_failure,
+)
+def doomed(ctx: inngest.ContextSync) -> None:
+    ctx.step.run("explode", _boom)
+
+
+@client.create_function(fn_id="fan-out", trigger=inngest.TriggerEvent(event="e2e/parallel"))
+def fan_out(ctx: inngest.ContextSync) -> dict:
+    results = ctx.group.parallel(
+        tuple(
+            (lambda i=i: ctx.step.run(f"branch-{i}", lambda: _count(f"par:{ctx.run_id}:{i}") and i * 10))
+            for i in range(3)
+        )
+    )
+    total = ctx.step.run("sum", lambda: sum(results))
+    return {"results": list(results), "total": total}
+
+
+@client.create_function(fn_id="child", trigger=inngest.TriggerEvent(event="e2e/child"))
+def child(ctx: inngest.ContextSync) -> dict:
+    doubled = ctx.step.run("double", lambda: ctx.event.data["value"] * 2)
+    if ctx.event.data.get("fail"):
+        raise inngest.NonRetriableError("child refused")
+    return {"doubled": doubled}
+
+
+@client.create_function(fn_id="parent", trigger=inngest.TriggerEvent(event="e2e/parent"))
+def parent(ctx: inngest.ContextSync) -> dict:
+    try:
+        result = ctx.step.invoke(
+            "call-child",
+            function=child,
+            data={"value": ctx.event.data["value"], "fail": ctx.event.data.get("fail", False)},
+        )
+    except inngest.StepError as err:
+        return {"child_error": err.message}
+    return {"from_child": result}
+
+
+@client.create_function(fn_id="announcer", trigger=inngest.TriggerEvent(event="e2e/announce"))
+def announcer(ctx: inngest.ContextSync) -> list[str]:
+    return ctx.step.send_event(
+        "announce",
+        inngest.Event(name="e2e/announced", data={"tag": ctx.event.data["tag"]}),
+    )
+
+
+@client.create_function(fn_id="listener", trigger=inngest.TriggerEvent(event="e2e/announced"))
+def listener(ctx: inngest.ContextSync) -> str:
+    return f"heard {ctx.event.data['tag']}"
+
+
+@client.create_function(
+    fn_id="crashes", trigger=inngest.TriggerEvent(event="e2e/crash"), retries=1
+)
+def crashes(ctx: inngest.ContextSync) -> None:
+    _count(f"crash:{ctx.run_id}")
+    raise KeyError("no such thing")
+
+
+@client.create_function(fn_id="big-output", trigger=inngest.TriggerEvent(event="e2e/big"))
+def big_output(ctx: inngest.ContextSync) -> dict:
+    blob = ctx.step.run("make-blob", lambda: "x" * ctx.event.data["size"])
+    checked = ctx.step.run("measure", lambda: {"length": len(blob), "tail": blob[-5:]})
+    return checked
+
+
+@client.create_function(fn_id="waits", trigger=inngest.TriggerEvent(event="e2e/wait"))
+def waits(ctx: inngest.ContextSync) -> object:
+    return ctx.step.wait_for_event(
+        "wait-payment", event="e2e/paid", timeout=datetime.timedelta(minutes=1)
+    )
+
+
+functions = [
+    three_steps,
+    many_steps,
+    sleeper,
+    many_sleeps,
+    flaky,
+    non_retriable,
+    retry_after,
+    doomed,
+    fan_out,
+    child,
+    parent,
+    announcer,
+    listener,
+    crashes,
+    big_output,
+    waits,
+]
