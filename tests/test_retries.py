@@ -6,7 +6,8 @@ from inngest_lambda import retries
 
 
 @pytest.mark.parametrize(
-    ("attempt", "base"), [(0, 15), (1, 30), (2, 60), (3, 120), (4, 300), (8, 3600), (9, 7200), (15, 7200)]
+    ("attempt", "base"),
+    [(0, 15), (1, 30), (2, 60), (3, 120), (4, 300), (8, 3600), (9, 7200), (15, 7200)],
 )
 def test_backoff_follows_inngest_table_with_jitter(attempt, base, monkeypatch):
     monkeypatch.delenv("INNGEST_LAMBDA_RETRY_SCALE", raising=False)

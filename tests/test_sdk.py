@@ -46,7 +46,11 @@ def test_step_url_replaces_step_and_keeps_other_params():
     url = sdk.step_url("https://app.example/api/inngest?fnId=old&stepId=step&x=1", "app-fn", "abc")
     parts = urllib.parse.urlsplit(url)
     assert parts.netloc == "app.example"
-    assert dict(urllib.parse.parse_qsl(parts.query)) == {"fnId": "app-fn", "stepId": "abc", "x": "1"}
+    assert dict(urllib.parse.parse_qsl(parts.query)) == {
+        "fnId": "app-fn",
+        "stepId": "abc",
+        "x": "1",
+    }
 
 
 @pytest.mark.parametrize(

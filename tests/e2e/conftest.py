@@ -60,8 +60,7 @@ class Api:
         raise AssertionError(f"runs of event {event_id} did not end in {timeout}s: {detail}")
 
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack():
     port = _free_port()
     env = {

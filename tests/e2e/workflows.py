@@ -109,7 +109,11 @@ def doomed(ctx: inngest.ContextSync) -> None:
 def fan_out(ctx: inngest.ContextSync) -> dict:
     results = ctx.group.parallel(
         tuple(
-            (lambda i=i: ctx.step.run(f"branch-{i}", lambda: _count(f"par:{ctx.run_id}:{i}") and i * 10))
+            (
+                lambda i=i: ctx.step.run(
+                    f"branch-{i}", lambda: _count(f"par:{ctx.run_id}:{i}") and i * 10
+                )
+            )
             for i in range(3)
         )
     )
@@ -151,9 +155,7 @@ def listener(ctx: inngest.ContextSync) -> str:
     return f"heard {ctx.event.data['tag']}"
 
 
-@client.create_function(
-    fn_id="crashes", trigger=inngest.TriggerEvent(event="e2e/crash"), retries=1
-)
+@client.create_function(fn_id="crashes", trigger=inngest.TriggerEvent(event="e2e/crash"), retries=1)
 def crashes(ctx: inngest.ContextSync) -> None:
     _count(f"crash:{ctx.run_id}")
     raise KeyError("no such thing")

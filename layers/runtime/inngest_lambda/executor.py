@@ -44,6 +44,7 @@ from inngest_lambda.store import (
 # Hand over to a fresh invocation when less than this much time is left.
 HANDOVER_SECONDS = 30.0
 LEASE_GRACE_SECONDS = 5.0
+ERROR_RETRY_SECONDS = 2.0
 
 UNSUPPORTED_OPS = {
     "WaitForEvent": "step.wait_for_event is not supported by this version of inngest-lambda yet",
@@ -94,6 +95,12 @@ class Executor:
             await driver.start()
         except Conflict as err:
             self.log.warning(str(err), extra={"run_id": run_id, "function_id": run.function_id})
+        except Exception:
+            # Whatever failed (throttling, a network blip), the state in DynamoDB is consistent:
+            # give the run back and let the message come again soon.
+            self.log.exception("drive failed", extra={"run_id": run_id})
+            self.store.release(run_id, owner)
+            return Outcome(retry_in=ERROR_RETRY_SECONDS)
         finally:
             await sdk.aclose()
         return Outcome()
@@ -145,7 +152,9 @@ class _Driver:
         if self.fn is None:
             await self.finish(
                 "Failed",
-                error=_error("FunctionNotFound", f"function {self.run.function_id} is not registered"),
+                error=_error(
+                    "FunctionNotFound", f"function {self.run.function_id} is not registered"
+                ),
             )
             return
         unsupported = self.fn.unsupported()
@@ -238,26 +247,71 @@ class _Driver:
         started = existing.started_at if existing and existing.started_at else clock.now()
         now = clock.now()
         if kind == "StepRun":
-            self._save(Step(step_id, name, kind, COMPLETED, self._seq(existing), attempt,
-                            memo={"data": op.get("data")}, started_at=started, ended_at=now,
-                            error=existing.error if existing else None))
+            self._save(
+                Step(
+                    step_id,
+                    name,
+                    kind,
+                    COMPLETED,
+                    self._seq(existing),
+                    attempt,
+                    memo={"data": op.get("data")},
+                    started_at=started,
+                    ended_at=now,
+                    error=existing.error if existing else None,
+                )
+            )
             self.run.fn_attempt = 0
         elif kind == "StepFailed":
             error = op.get("error") or {}
-            self._save(Step(step_id, name, kind, FAILED, self._seq(existing), attempt,
-                            memo={"error": error}, error=error, started_at=started, ended_at=now))
+            self._save(
+                Step(
+                    step_id,
+                    name,
+                    kind,
+                    FAILED,
+                    self._seq(existing),
+                    attempt,
+                    memo={"error": error},
+                    error=error,
+                    started_at=started,
+                    ended_at=now,
+                )
+            )
             self.run.fn_attempt = 0
         elif kind == "StepError":
             due = now + retries.backoff(attempt)
-            self._save(Step(step_id, name, "StepRun", SCHEDULED, self._seq(existing), attempt + 1,
-                            due_at=due, error=op.get("error"), started_at=started,
-                            info={"kind": "retry"}))
+            self._save(
+                Step(
+                    step_id,
+                    name,
+                    "StepRun",
+                    SCHEDULED,
+                    self._seq(existing),
+                    attempt + 1,
+                    due_at=due,
+                    error=op.get("error"),
+                    started_at=started,
+                    info={"kind": "retry"},
+                )
+            )
         elif kind == "StepPlanned":
             self._save_new(Step(step_id, name, "StepRun", PLANNED, self._seq(existing), attempt))
         elif kind == "Sleep":
             due = clock.parse_iso(op["name"])
-            self._save_new(Step(step_id, name, kind, SCHEDULED, self._seq(existing), 0,
-                                due_at=due, started_at=now, info={"kind": "sleep"}))
+            self._save_new(
+                Step(
+                    step_id,
+                    name,
+                    kind,
+                    SCHEDULED,
+                    self._seq(existing),
+                    0,
+                    due_at=due,
+                    started_at=now,
+                    info={"kind": "sleep"},
+                )
+            )
         elif kind == "InvokeFunction":
             self._start_invoke(op, step_id, name, existing)
         elif kind in UNSUPPORTED_OPS:
@@ -345,14 +399,27 @@ class _Driver:
                 self._ensure_child(step)
             self.armed.add(step.step_id)
 
-    def _start_invoke(self, op: dict[str, Any], step_id: str, name: str, existing: Step | None) -> None:
+    def _start_invoke(
+        self, op: dict[str, Any], step_id: str, name: str, existing: Step | None
+    ) -> None:
         opts = op.get("opts") or {}
         timeout = opts.get("timeout")
         due = clock.now() + _duration_seconds(timeout) if timeout else None
-        step = Step(step_id, name, "InvokeFunction", WAITING, self._seq(existing), 0, due_at=due,
-                    started_at=clock.now(),
-                    info={"kind": "invoke", "function_id": opts.get("function_id"),
-                          "payload": opts.get("payload") or {}})
+        step = Step(
+            step_id,
+            name,
+            "InvokeFunction",
+            WAITING,
+            self._seq(existing),
+            0,
+            due_at=due,
+            started_at=clock.now(),
+            info={
+                "kind": "invoke",
+                "function_id": opts.get("function_id"),
+                "payload": opts.get("payload") or {},
+            },
+        )
         self._save_new(step)
 
     def _ensure_child(self, step: Step) -> None:
@@ -360,7 +427,9 @@ class _Driver:
         target = self.ex.registry.get(target_id)
         if target is None:
             err = _error("FunctionNotFound", f"could not invoke {target_id}: function not found")
-            if self.store.resolve_waiting(self.run.run_id, step.step_id, FAILED, {"error": err}, err):
+            if self.store.resolve_waiting(
+                self.run.run_id, step.step_id, FAILED, {"error": err}, err
+            ):
                 self.steps[step.step_id] = dataclasses.replace(
                     step, status=FAILED, memo={"error": err}, error=err, ended_at=clock.now()
                 )
@@ -379,9 +448,15 @@ class _Driver:
 
     # --- the end ------------------------------------------------------------------------
     async def finish(self, status: str, output: object = None, error: Any = None) -> None:
-        finishing = {"status": status, "output": output, "error": error,
-                     "event_ids": [deterministic_id(self.run.run_id, "finished"),
-                                   deterministic_id(self.run.run_id, "failed")]}
+        finishing = {
+            "status": status,
+            "output": output,
+            "error": error,
+            "event_ids": [
+                deterministic_id(self.run.run_id, "finished"),
+                deterministic_id(self.run.run_id, "failed"),
+            ],
+        }
         self.store.set_finishing(self.run, self.owner, finishing)
         await self._complete_finishing(finishing)
 
@@ -389,8 +464,11 @@ class _Driver:
         status = finishing["status"]
         output, error = finishing.get("output"), finishing.get("error")
         finished_id, failed_id = finishing["event_ids"]
-        base = {"function_id": self.run.function_id, "run_id": self.run.run_id,
-                "event": self.run.event}
+        base = {
+            "function_id": self.run.function_id,
+            "run_id": self.run.run_id,
+            "event": self.run.event,
+        }
         finished: dict[str, Any] = {**base}
         if error is not None:
             finished["error"] = error
@@ -401,11 +479,18 @@ class _Driver:
                 self.run.parent["run_id"], self.run.parent["step_id"]
             )
         now = clock.now_ms()
-        emitted = [{"name": events.FUNCTION_FINISHED, "data": finished, "id": finished_id,
-                    "ts": now}]
+        emitted = [
+            {"name": events.FUNCTION_FINISHED, "data": finished, "id": finished_id, "ts": now}
+        ]
         if status == "Failed":
-            emitted.append({"name": events.FUNCTION_FAILED, "data": {**base, "error": error},
-                            "id": failed_id, "ts": now})
+            emitted.append(
+                {
+                    "name": events.FUNCTION_FAILED,
+                    "data": {**base, "error": error},
+                    "id": failed_id,
+                    "ts": now,
+                }
+            )
         self.ex.ingestor.ingest(emitted)
         self.store.finish(self.run, self.owner, status, output, error)
         self.ex.log.info(f"run {status.lower()}", extra={**self.log_extra, "status": status})

@@ -10,7 +10,6 @@ from typing import Any
 
 from inngest_lambda.runtime import get_runtime
 
-
 _thread = threading.local()
 
 

@@ -65,7 +65,9 @@ def resume(store: Store, target: Target, finished: dict[str, Any]) -> bool:
     if error is not None:
         store.resolve_waiting(target.run_id, target.step_id, FAILED, {"error": error}, error)
     else:
-        store.resolve_waiting(target.run_id, target.step_id, COMPLETED, {"data": data.get("result")})
+        store.resolve_waiting(
+            target.run_id, target.step_id, COMPLETED, {"data": data.get("result")}
+        )
     return store.wake(target.run_id)
 
 
@@ -75,4 +77,3 @@ def timeout_error() -> dict[str, Any]:
         "message": "Timed out waiting for the invoked function to complete",
         "stack": None,
     }
-

@@ -40,7 +40,8 @@ def send_many(messages: list[dict[str, Any]]) -> None:
 
 
 def retry_in(receipt_handle: str, seconds: float) -> None:
-    """Make a message we could not handle yet visible again after `seconds` (not the full timeout)."""
+    """Make a message we could not handle yet visible again after `seconds`, not the full
+    visibility timeout."""
     aws.client("sqs").change_message_visibility(
         QueueUrl=get_settings().queue_url,
         ReceiptHandle=receipt_handle,

@@ -103,5 +103,6 @@ class Settings:
 
 @functools.cache
 def get_settings() -> Settings:
-    """Settings of this process; tests that change the environment call `get_settings.cache_clear()`."""
+    """Settings of this process; a test that changes the environment calls
+    `get_settings.cache_clear()`."""
     return Settings.from_env()

@@ -408,6 +408,20 @@ class Store:
                 return False
             raise
 
+    def release(self, run_id: str, owner: str) -> None:
+        """Give the lease back after an error, so the retried message need not wait it out."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run_id}", "R"),
+                UpdateExpression="REMOVE lease_owner, lease_until",
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeValues={":owner": _enc(owner)},
+            )
+        except Exception as err:
+            if not _is_conflict(err):
+                raise
+
     def wake(self, run_id: str) -> bool:
         """Mark a run runnable now (a waited-for thing happened); parking after this is refused."""
         try:

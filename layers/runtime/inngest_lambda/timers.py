@@ -8,6 +8,7 @@ SQS delay, so the wake-up is second-accurate. Scheduler deletes the schedule aft
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 
@@ -19,7 +20,7 @@ SCHEDULER_LEAD_SECONDS = 300
 
 
 def wake_at(run_id: str, due_at: float, key: str) -> None:
-    """Deliver `{"kind": "run"}` for `run_id` at `due_at`; `key` names the timer in logs/schedules."""
+    """Deliver `{"kind": "run"}` for `run_id` at `due_at`; `key` tells timers of a run apart."""
     message = {"kind": "run", "run_id": run_id, "due_at": due_at}
     delay = due_at - clock.now()
     if delay <= MAX_SQS_DELAY_SECONDS:
@@ -29,7 +30,8 @@ def wake_at(run_id: str, due_at: float, key: str) -> None:
     name = schedule_name(run_id, key, due_at)
     fire = datetime.datetime.fromtimestamp(due_at - SCHEDULER_LEAD_SECONDS, tz=datetime.UTC)
     client = aws.client("scheduler")
-    try:
+    # ConflictException: the same timer exists already (a retried drive); nothing to do.
+    with contextlib.suppress(client.exceptions.ConflictException):
         client.create_schedule(
             Name=name,
             GroupName=settings.schedule_group,
@@ -43,8 +45,6 @@ def wake_at(run_id: str, due_at: float, key: str) -> None:
                 "Input": queue.encode({**message, "schedule": name}),
             },
         )
-    except client.exceptions.ConflictException:
-        pass  # the same timer was already created (a retried delivery): nothing to do
 
 
 def schedule_name(run_id: str, key: str, due_at: float) -> str:
@@ -66,4 +66,3 @@ def defer_if_early(message: dict[str, object]) -> bool:
     forwarded = {k: v for k, v in message.items() if k != "schedule"}
     queue.send(forwarded, remaining)
     return True
-

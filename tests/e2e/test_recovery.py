@@ -1,0 +1,123 @@
+"""Deliveries twice, late, or to a process that dies: the run still ends exactly once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from inngest_lambda import clock, queue
+from inngest_lambda.runtime import get_runtime
+from inngest_lambda.store import Store
+from tests.e2e.conftest import step
+
+
+def _wait_step(api, event_id, name, status, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api.runs(event_id)
+        if runs:
+            run = api.run(runs[0]["run_id"])
+            if any(s["name"] == name and s["status"] == status for s in run["steps"]):
+                return run
+        time.sleep(0.05)
+    raise AssertionError(f"step {name} never reached {status}")
+
+
+def test_late_message_for_a_finished_run_changes_nothing(api, stack):
+    event_id = api.send("e2e/three", {"n": 9})
+    run = api.wait_run(event_id)
+    queue.send({"kind": "run", "run_id": run["run_id"]})
+    queue.send({"kind": "run", "run_id": run["run_id"], "due_at": clock.now()})
+    assert stack.pump.wait_idle(10)
+    assert api.run(run["run_id"]) == run
+
+
+def test_unknown_and_malformed_messages_are_dropped(api, stack):
+    """They must not loop on the queue until they land in the dead-letter queue."""
+    from inngest_lambda import aws
+
+    queue.send({"kind": "run", "run_id": "01JAAAAAAAAAAAAAAAAAAAAAAA"})
+    queue.send({"kind": "mystery"})
+    aws.client("sqs").send_message(QueueUrl=stack.settings.queue_url, MessageBody="not json")
+    assert stack.pump.wait_idle(10)
+    attrs = aws.client("sqs").get_queue_attributes(
+        QueueUrl=stack.settings.queue_url, AttributeNames=["All"]
+    )["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_run_held_by_a_dead_invocation_resumes_after_its_lease_expires(api):
+    event_id = api.send("e2e/sleep", {"seconds": 1})
+    run = _wait_step(api, event_id, "nap", "Scheduled")
+    # An invocation takes the run at wake-up time and dies: its lease outlives the timer.
+    store: Store = get_runtime().store
+    lease_until = clock.now() + 4
+    store.ddb.update_item(
+        TableName=store.table,
+        Key={"pk": {"S": f"R#{run['run_id']}"}, "sk": {"S": "R"}},
+        UpdateExpression="SET lease_owner = :o, lease_until = :u",
+        ExpressionAttributeValues={":o": {"S": "dead-invocation"}, ":u": {"N": str(lease_until)}},
+    )
+    finished = api.wait_run(event_id, timeout=30)
+    assert finished["status"] == "Completed"
+    assert clock.now() >= lease_until
+    assert step(finished, "after")["started_at"] >= clock.iso(lease_until - 0.01)
+
+
+def test_a_failing_write_mid_run_is_retried_without_repeating_steps(api, calls, monkeypatch):
+    original = Store.park
+    failures = {"left": 1}
+
+    def flaky_park(self, run, owner, next_at):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("DynamoDB blip")
+        return original(self, run, owner, next_at)
+
+    monkeypatch.setattr(Store, "park", flaky_park)
+    event_id = api.send("e2e/sleep", {"seconds": 1})
+    run = api.wait_run(event_id, timeout=30)
+    assert failures["left"] == 0
+    assert run["status"] == "Completed"
+    assert [s["attempts"] for s in run["steps"]] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("minutes", [20, 60 * 24 * 30])
+def test_long_timer_is_a_scheduler_schedule_that_hands_the_rest_to_sqs(stack, minutes):
+    from inngest_lambda import aws, timers
+
+    settings = get_runtime().settings
+    due = clock.now() + minutes * 60
+    run_id = "01JBBBBBBBBBBBBBBBBBBBBBBB"
+    timers.wake_at(run_id, due, f"k{minutes}")
+    timers.wake_at(run_id, due, f"k{minutes}")  # a retried drive: still one schedule
+    scheduler = aws.client("scheduler")
+    name = timers.schedule_name(run_id, f"k{minutes}", due)
+    sched = scheduler.get_schedule(Name=name, GroupName=settings.schedule_group)
+    expr = sched["ScheduleExpression"]
+    fires_at = clock.parse_iso(expr[3:-1])
+    assert (
+        due - timers.SCHEDULER_LEAD_SECONDS - 1 <= fires_at <= due - timers.SCHEDULER_LEAD_SECONDS
+    )
+    assert sched["ActionAfterCompletion"] == "DELETE"
+    assert sched["Target"]["Arn"] == settings.queue_arn
+    import json
+
+    message = json.loads(sched["Target"]["Input"])
+    assert message == {"kind": "run", "run_id": run_id, "due_at": due, "schedule": name}
+    scheduler.delete_schedule(Name=name, GroupName=settings.schedule_group)
+
+
+def test_early_scheduler_message_is_deferred_for_the_remainder(stack, monkeypatch):
+    from inngest_lambda import timers
+
+    sent = []
+    monkeypatch.setattr(queue, "send", lambda message, delay=0: sent.append((message, delay)))
+    due = clock.now() + 200
+    assert timers.defer_if_early({"kind": "run", "run_id": "r", "due_at": due, "schedule": "s"})
+    ((message, delay),) = sent
+    assert message == {"kind": "run", "run_id": "r", "due_at": due}
+    assert 199 <= delay <= 200
+    assert not timers.defer_if_early({"kind": "run", "run_id": "r", "due_at": clock.now()})
