@@ -1,0 +1,3 @@
+import inngest
+
+client = inngest.Inngest(app_id="registry-fixture")
