@@ -59,6 +59,19 @@ class Api:
         detail = [self.run(r["run_id"]) for r in runs]
         raise AssertionError(f"runs of event {event_id} did not end in {timeout}s: {detail}")
 
+    def wait_step(self, event_id: str, name: str, status: str, timeout: float = 20) -> dict:
+        """The run of this event once its step `name` has reached `status`."""
+        deadline = time.monotonic() + timeout
+        run: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            runs = self.runs(event_id)
+            if runs:
+                run = self.run(runs[0]["run_id"])
+                if any(s["name"] == name and s["status"] == status for s in run["steps"]):
+                    return run
+            time.sleep(0.05)
+        raise AssertionError(f"step {name!r} never reached {status}: {run}")
+
 
 @pytest.fixture(scope="package")
 def stack():

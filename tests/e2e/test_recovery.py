@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from inngest_lambda import clock, queue
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.store import Store
 from tests.e2e.conftest import step
-
-
-def _wait_step(api, event_id, name, status, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = api.runs(event_id)
-        if runs:
-            run = api.run(runs[0]["run_id"])
-            if any(s["name"] == name and s["status"] == status for s in run["steps"]):
-                return run
-        time.sleep(0.05)
-    raise AssertionError(f"step {name} never reached {status}")
 
 
 def test_late_message_for_a_finished_run_changes_nothing(api, stack):
@@ -50,7 +36,7 @@ def test_unknown_and_malformed_messages_are_dropped(api, stack):
 
 def test_run_held_by_a_dead_invocation_resumes_after_its_lease_expires(api):
     event_id = api.send("e2e/sleep", {"seconds": 1})
-    run = _wait_step(api, event_id, "nap", "Scheduled")
+    run = api.wait_step(event_id, "nap", "Scheduled")
     # An invocation takes the run at wake-up time and dies: its lease outlives the timer.
     store: Store = get_runtime().store
     lease_until = clock.now() + 4

@@ -137,13 +137,6 @@ def test_one_megabyte_step_output_round_trips(api):
     assert len(step(run, "make-blob")["output"]) == size
 
 
-def test_wait_for_event_fails_clearly_until_supported(api):
-    event_id = api.send("e2e/wait")
-    run = api.wait_run(event_id)
-    assert run["status"] == "Failed"
-    assert "wait_for_event is not supported" in run["output"]["message"]
-
-
 def test_duplicate_delivery_of_every_message_gives_one_result_per_step(api, stack, calls):
     stack.pump.duplicate_deliveries = True
     try:

@@ -170,9 +170,75 @@ def big_output(ctx: inngest.ContextSync) -> dict:
 
 @client.create_function(fn_id="waits", trigger=inngest.TriggerEvent(event="e2e/wait"))
 def waits(ctx: inngest.ContextSync) -> object:
-    return ctx.step.wait_for_event(
-        "wait-payment", event="e2e/paid", timeout=datetime.timedelta(minutes=1)
+    paid = ctx.step.wait_for_event(
+        "wait-payment",
+        event="e2e/paid",
+        if_exp="event.data.order == async.data.order",
+        timeout=datetime.timedelta(seconds=ctx.event.data.get("timeout", 60)),
     )
+    return {"paid": None if paid is None else paid.data}
+
+
+@client.create_function(fn_id="sleep-then-wait", trigger=inngest.TriggerEvent(event="e2e/sw"))
+async def sleep_then_wait(ctx: inngest.Context) -> object:
+    await ctx.step.sleep("first", datetime.timedelta(seconds=1))
+    got = await ctx.step.wait_for_event(
+        "then-wait",
+        event="e2e/approved",
+        if_exp="async.data.ticket == event.data.ticket && async.data.ok == true",
+        timeout=datetime.timedelta(seconds=30),
+    )
+    return got.data if got else None
+
+
+@client.create_function(fn_id="bad-wait", trigger=inngest.TriggerEvent(event="e2e/badwait"))
+def bad_wait(ctx: inngest.ContextSync) -> object:
+    return ctx.step.wait_for_event(
+        "broken", event="e2e/x", if_exp="async.data.x ===", timeout=datetime.timedelta(seconds=5)
+    )
+
+
+@client.create_function(
+    fn_id="cancellable",
+    trigger=inngest.TriggerEvent(event="e2e/cancellable"),
+    cancel=[inngest.Cancel(event="e2e/cancel", if_exp="event.data.id == async.data.id")],
+)
+def cancellable(ctx: inngest.ContextSync) -> str:
+    rid = ctx.run_id
+    ctx.step.run("slow-step", lambda: _slow(f"cancel:{rid}:slow", ctx.event.data.get("slow", 0)))
+    ctx.step.sleep("nap", datetime.timedelta(seconds=ctx.event.data.get("nap", 0) or 1))
+    if ctx.event.data.get("wait"):
+        ctx.step.wait_for_event("wait", event="e2e/never", timeout=datetime.timedelta(minutes=5))
+    ctx.step.run("after", lambda: _count(f"cancel:{rid}:after"))
+    return "finished"
+
+
+def _slow(key: str, seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)  # inside a step: allowed, and never interrupted by a cancel
+    return _count(key)
+
+
+@client.create_function(
+    fn_id="big-spender",
+    trigger=inngest.TriggerEvent(event="e2e/purchase", expression="event.data.amount > 100"),
+)
+def big_spender(ctx: inngest.ContextSync) -> str:
+    return f"vip {ctx.event.data['amount']}"
+
+
+@client.create_function(fn_id="wildcard", trigger=inngest.TriggerEvent(event="e2e/wild/*"))
+def wildcard(ctx: inngest.ContextSync) -> str:
+    return ctx.event.name
+
+
+@client.create_function(
+    fn_id="divides",
+    trigger=inngest.TriggerEvent(event="e2e/divide", expression="10 / event.data.by > 1"),
+)
+def divides(ctx: inngest.ContextSync) -> str:
+    return "divided"
 
 
 functions = [
@@ -192,4 +258,10 @@ functions = [
     crashes,
     big_output,
     waits,
+    sleep_then_wait,
+    bad_wait,
+    cancellable,
+    big_spender,
+    wildcard,
+    divides,
 ]

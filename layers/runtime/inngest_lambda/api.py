@@ -74,6 +74,23 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         steps = await _in_thread(rt.store.load_steps, run_id)
         return JSONResponse({"data": run_view(run, list(steps.values()))})
 
+    @app.delete("/v1/runs/{run_id}")
+    async def cancel_run(run_id: str, request: fastapi.Request) -> JSONResponse:
+        from inngest_lambda import cancellation
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        accepted = await _in_thread(
+            cancellation.cancel_run, rt.store, run_id, "cancelled through the API"
+        )
+        run = await _in_thread(rt.store.get_run, run_id)
+        if run is None:
+            return problem(404, f"run {run_id} not found")
+        if not accepted:
+            return problem(409, f"run {run_id} has already ended ({run.status})")
+        # The run stops at its next step boundary; its status turns Cancelled then.
+        return JSONResponse({"data": run_view(run)}, status_code=202)
+
     @app.get("/v1/events/{event_id}/runs")
     async def event_runs(event_id: str, request: fastapi.Request) -> JSONResponse:
         if not authorised(request):
@@ -107,7 +124,7 @@ def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
         "function_id": run.function_id,
         "status": run.status,
         "event_id": run.event_id,
-        "output": run.error if run.status == "Failed" else run.output,
+        "output": run.error if run.error is not None else run.output,
         "run_started_at": clock.iso(run.started_at or run.created_at),
         "ended_at": clock.iso(run.ended_at),
     }
@@ -129,7 +146,9 @@ def _step_view(step: Step) -> dict[str, Any]:
     }
     if step.due_at is not None and not step.done:
         view["scheduled_for"] = clock.iso(step.due_at)
-    if isinstance(step.memo, dict) and "data" in step.memo and step.memo is not MISSING:
+    if step.op == "WaitForEvent" and step.done:
+        view["output"] = step.memo  # the event that matched, or None on timeout
+    elif isinstance(step.memo, dict) and "data" in step.memo and step.memo is not MISSING:
         view["output"] = step.memo["data"]
     if step.error:
         view["error"] = step.error

@@ -20,6 +20,7 @@ RESERVED_PREFIX = "inngest/"
 FUNCTION_FINISHED = "inngest/function.finished"
 FUNCTION_FAILED = "inngest/function.failed"
 FUNCTION_INVOKED = "inngest/function.invoked"
+FUNCTION_CANCELLED = "inngest/function.cancelled"
 
 
 class EventError(ValueError):
@@ -80,8 +81,11 @@ class Ingested:
 
 class Ingestor:
     def __init__(self, store: Store, registry: Registry) -> None:
+        from inngest_lambda.waits import Waits
+
         self.store = store
         self.registry = registry
+        self.waits = Waits(store)
 
     def ingest(self, events: list[dict[str, Any]]) -> Ingested:
         """Store events, start the runs they trigger and resume the invokes they finish.
@@ -92,6 +96,8 @@ class Ingestor:
         """
         self.store.put_events(events)
         messages: list[dict[str, Any]] = []
+        woken, cancelled = self.waits.deliver(events)
+        messages.extend({"kind": "run", "run_id": rid} for rid in [*woken, *cancelled])
         run_ids: list[str] = []
         errors: list[str] = []
         for ev in events:

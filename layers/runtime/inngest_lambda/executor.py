@@ -17,19 +17,18 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
 from ulid import ULID
 
-from inngest_lambda import clock, events, ids, invokes, queue, retries, timers
+from inngest_lambda import cancellation, clock, events, ids, invokes, queue, retries, timers
+from inngest_lambda.pauses import Pause
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.sdk import SdkClient, SdkResponse
 from inngest_lambda.store import (
     COMPLETED,
     FAILED,
-    MISSING,
     NEVER,
     PLANNED,
     SCHEDULED,
@@ -40,6 +39,7 @@ from inngest_lambda.store import (
     Step,
     Store,
 )
+from inngest_lambda.waits import WaitError, build_pause
 
 # Hand over to a fresh invocation when less than this much time is left.
 HANDOVER_SECONDS = 30.0
@@ -47,7 +47,6 @@ LEASE_GRACE_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 2.0
 
 UNSUPPORTED_OPS = {
-    "WaitForEvent": "step.wait_for_event is not supported by this version of inngest-lambda yet",
     "AIGateway": "step.ai.infer is not supported by inngest-lambda",
 }
 
@@ -142,6 +141,8 @@ class _Driver:
         self.deadline = deadline
         self.steps: dict[str, Step] = {}
         self.armed: set[str] = set()
+        self.request_started = clock.now()
+        self.steps_done_here = 0
         self.log_extra = {"run_id": run.run_id, "function_id": run.function_id}
 
     # --- top level --------------------------------------------------------------------------
@@ -168,8 +169,30 @@ class _Driver:
                 ),
             )
             return
+        if self.run.cancel:
+            await self.finish("Cancelled", error=cancellation.cancelled_error(self.run.cancel))
+            return
+        needs_cancels = self.fn.config.get("cancel") and not self.run.cancels_opened
+        if needs_cancels and not await self._open_cancels():
+            return
         self.steps = self.store.load_steps(self.run.run_id)
         await self.loop()
+
+    async def _open_cancels(self) -> bool:
+        """Pauses for the function's `cancel=` options, once per run (on its first drive)."""
+        assert self.fn is not None
+        try:
+            reason = self.ex.ingestor.waits.open_cancels(
+                self.fn.config["cancel"], self.run.run_id, self.run.event, self.run.created_at
+            )
+        except WaitError as err:
+            await self.finish("Failed", error=_error("InvalidExpression", str(err)))
+            return False
+        self.store.mark_cancels_opened(self.run, self.owner)
+        if reason:
+            await self.finish("Cancelled", error=cancellation.cancelled_error(reason))
+            return False
+        return True
 
     async def loop(self) -> None:
         assert self.fn is not None
@@ -179,6 +202,11 @@ class _Driver:
                 self._park(0.0)
                 queue.send({"kind": "run", "run_id": self.run.run_id})
                 return
+            if self.steps_done_here and (reason := self.store.cancel_requested(self.run.run_id)):
+                # A step boundary: the cancel lands here, never in the middle of a step.
+                await self.finish("Cancelled", error=cancellation.cancelled_error(reason))
+                return
+            self.request_started = now  # events accepted from here on can satisfy a new wait
             self._resolve_due(now)
             todo = [s for s in self.steps.values() if _runnable(s, now)]
             if todo:
@@ -246,6 +274,8 @@ class _Driver:
         attempt = existing.attempt if existing and not existing.done else 0
         started = existing.started_at if existing and existing.started_at else clock.now()
         now = clock.now()
+        if kind in ("StepRun", "StepFailed"):
+            self.steps_done_here += 1
         if kind == "StepRun":
             self._save(
                 Step(
@@ -314,6 +344,8 @@ class _Driver:
             )
         elif kind == "InvokeFunction":
             self._start_invoke(op, step_id, name, existing)
+        elif kind == "WaitForEvent":
+            return await self._start_wait(op, step_id, name, existing)
         elif kind in UNSUPPORTED_OPS:
             await self.finish("Failed", error=_error("NotSupportedYet", UNSUPPORTED_OPS[kind]))
             return False
@@ -376,6 +408,14 @@ class _Driver:
                 continue
             if step.status == SCHEDULED and step.info.get("kind") == "sleep":
                 self._save(dataclasses.replace(step, status=COMPLETED, memo=None, ended_at=now))
+            elif step.status == WAITING and step.info.get("kind") == "wait":
+                if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, None):
+                    self.steps[step.step_id] = dataclasses.replace(
+                        step, status=COMPLETED, memo=None, ended_at=now
+                    )
+                else:  # the event won the race: its memo is in the table
+                    self.steps = self.store.load_steps(self.run.run_id)
+                self.ex.ingestor.waits.close(Pause(**step.info["pause"]))
             elif step.status == WAITING:
                 err = invokes.timeout_error()
                 if self.store.resolve_waiting(
@@ -404,7 +444,7 @@ class _Driver:
     ) -> None:
         opts = op.get("opts") or {}
         timeout = opts.get("timeout")
-        due = clock.now() + _duration_seconds(timeout) if timeout else None
+        due = clock.now() + clock.duration_seconds(timeout) if timeout else None
         step = Step(
             step_id,
             name,
@@ -421,6 +461,38 @@ class _Driver:
             },
         )
         self._save_new(step)
+
+    async def _start_wait(
+        self, op: dict[str, Any], step_id: str, name: str, existing: Step | None
+    ) -> bool:
+        opts = op.get("opts") or {}
+        now = clock.now()
+        due = now + clock.duration_seconds(opts.get("timeout") or "1s")
+        try:
+            pause = build_pause(
+                "wait", op["name"], opts.get("if"), self.run.event, self.run.run_id, step_id, due
+            )
+        except WaitError as err:
+            await self.finish("Failed", error=_error("InvalidExpression", str(err)))
+            return False
+        step = Step(step_id, name, "WaitForEvent", WAITING, self._seq(existing), 0, due_at=due,
+                    started_at=now, info={"kind": "wait", "pause": dataclasses.asdict(pause)})
+        self._save_new(step)
+        current = self.steps[step_id]
+        if current.status != WAITING:
+            return True
+        waits = self.ex.ingestor.waits
+        pause = Pause(**current.info["pause"])
+        matched = waits.open(pause, since=self.request_started)
+        if matched is not None:
+            if self.store.resolve_waiting(self.run.run_id, step_id, COMPLETED, matched):
+                self.steps[step_id] = dataclasses.replace(
+                    current, status=COMPLETED, memo=matched, ended_at=clock.now()
+                )
+            else:
+                self.steps = self.store.load_steps(self.run.run_id)
+            waits.close(pause)
+        return True
 
     def _ensure_child(self, step: Step) -> None:
         target_id = step.info.get("function_id") or ""
@@ -482,17 +554,15 @@ class _Driver:
         emitted = [
             {"name": events.FUNCTION_FINISHED, "data": finished, "id": finished_id, "ts": now}
         ]
-        if status == "Failed":
-            emitted.append(
-                {
-                    "name": events.FUNCTION_FAILED,
-                    "data": {**base, "error": error},
-                    "id": failed_id,
-                    "ts": now,
-                }
-            )
+        if status in ("Failed", "Cancelled"):
+            name = events.FUNCTION_FAILED if status == "Failed" else events.FUNCTION_CANCELLED
+            emitted.append({"name": name, "data": {**base, "error": error}, "id": failed_id,
+                            "ts": now})
         self.ex.ingestor.ingest(emitted)
         self.store.finish(self.run, self.owner, status, output, error)
+        for step in self.steps.values():  # nobody waits any more: drop the run's open pauses
+            if step.status == WAITING and step.info.get("kind") == "wait":
+                self.ex.ingestor.waits.close(Pause(**step.info["pause"]))
         self.ex.log.info(f"run {status.lower()}", extra={**self.log_extra, "status": status})
 
 
@@ -521,18 +591,3 @@ def _as_error(res: SdkResponse) -> dict[str, Any]:
             **({"code": body["code"]} if "code" in body else {}),
         }
     return _error("SDKError", f"SDK answered HTTP {res.status}: {str(body)[:500]}")
-
-
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
-
-
-def _duration_seconds(text: str) -> float:
-    """Inngest duration strings (`30s`, `1h`, `7d`, or compound like `1h30m`)."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"invalid duration {text!r}")
-    return sum(float(n) * _UNITS[u] for n, u in parts)
-
-
-__all__ = ["Executor", "Outcome", "MISSING"]

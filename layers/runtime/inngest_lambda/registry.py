@@ -55,10 +55,7 @@ class FunctionEntry:
 
     def unsupported(self) -> list[str]:
         """Options set on this function that this version cannot honour yet."""
-        found = [opt for opt in UNSUPPORTED_OPTIONS if self.config.get(opt)]
-        if self.config.get("cancel"):
-            found.append("cancel")
-        return found
+        return [opt for opt in UNSUPPORTED_OPTIONS if self.config.get(opt)]
 
 
 @dataclasses.dataclass

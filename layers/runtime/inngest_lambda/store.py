@@ -30,7 +30,8 @@ from inngest_lambda.settings import (
 )
 
 RUNNING_STATES = ("Queued", "Running")
-TERMINAL_STATES = ("Completed", "Failed", "Cancelled")
+# "Skipped": created by flow control (rate limit, singleton skip) and never executed.
+TERMINAL_STATES = ("Completed", "Failed", "Cancelled", "Skipped")
 # Step statuses.
 PLANNED, SCHEDULED, WAITING, COMPLETED, FAILED = (
     "Planned",
@@ -110,17 +111,20 @@ class Run:
     disable_immediate: bool = False
     parent: dict[str, Any] | None = None
     finishing: dict[str, Any] | None = None
+    cancel: str | None = None  # why cancellation was requested, once it was
+    cancels_opened: bool = False
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Run:
         p = _plain(item)
+        events: list[dict[str, Any]] = _load_value(p, "events")  # type: ignore[assignment]
         return cls(
             run_id=p[TABLE_PK][2:],
             function_id=p["function_id"],
             status=p["status"],
             event_id=p["event_id"],
-            event=json.loads(p["event"]),
-            events=json.loads(p["events"]),
+            event=events[0],
+            events=events,
             created_at=float(p["created_at"]),
             started_at=p.get("started_at"),
             ended_at=p.get("ended_at"),
@@ -134,6 +138,8 @@ class Run:
             disable_immediate=bool(p.get("disable_immediate", False)),
             parent=json.loads(p["parent"]) if "parent" in p else None,
             finishing=json.loads(p["finishing"]) if "finishing" in p else None,
+            cancel=p.get("cancel"),
+            cancels_opened=bool(p.get("cancels_opened", False)),
         )
 
 
@@ -181,7 +187,7 @@ def _dump_value(run_id: str, name: str, attr: str, value: object) -> dict[str, A
     text = json.dumps(value, separators=(",", ":"))
     if len(text.encode()) <= INLINE_VALUE_LIMIT_BYTES:
         return {attr: text}
-    key = f"runs/{run_id}/{name}.json"
+    key = f"{run_id}/{name}.json" if "/" in run_id else f"runs/{run_id}/{name}.json"
     blobs.put(key, text.encode())
     return {f"{attr}_ref": key}
 
@@ -206,22 +212,18 @@ class Store:
     # --- events ---------------------------------------------------------------------------
     def put_events(self, events: list[dict[str, Any]]) -> None:
         """Store accepted events; rewriting one with the same id is harmless (same content)."""
+        from inngest_lambda.pauses import recent_event_item
+
         now = clock.now()
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        **_key(f"E#{ev['id']}", "E"),
-                        **_item(
-                            event=json.dumps(ev, separators=(",", ":")),
-                            received_at=now,
-                            **{TABLE_TTL_ATTRIBUTE: self._ttl()},
-                        ),
-                    }
-                }
+        requests = []
+        for ev in events:
+            value = _dump_value(f"events/{ev['id']}", "event", "event", ev)
+            item = {
+                **_key(f"E#{ev['id']}", "E"),
+                **_item(received_at=now, **value, **{TABLE_TTL_ATTRIBUTE: self._ttl()}),
             }
-            for ev in events
-        ]
+            requests.append({"PutRequest": {"Item": item}})
+            requests.append({"PutRequest": {"Item": recent_event_item(ev, now)}})
         for i in range(0, len(requests), 25):
             pending: dict[str, Any] = {self.table: requests[i : i + 25]}
             while pending:
@@ -229,9 +231,11 @@ class Store:
                 pending = res.get("UnprocessedItems") or {}
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
-        res = self.ddb.get_item(TableName=self.table, Key=_key(f"E#{event_id}", "E"))
+        res = self.ddb.get_item(
+            TableName=self.table, Key=_key(f"E#{event_id}", "E"), ConsistentRead=True
+        )
         item = res.get("Item")
-        return json.loads(item["event"]["S"]) if item else None
+        return _load_value(_plain(item), "event") if item else None  # type: ignore[return-value]
 
     def run_ids_for_event(self, event_id: str) -> list[str]:
         ids = []
@@ -240,8 +244,14 @@ class Store:
         return ids
 
     # --- runs -------------------------------------------------------------------------------
-    def create_run(self, run: Run, idempotency_key: str) -> tuple[str, bool]:
-        """Create a run unless `idempotency_key` already started one; returns (run_id, created)."""
+    def create_run(
+        self, run: Run, idempotency_key: str, extra: list[dict[str, Any]] | None = None
+    ) -> tuple[str, bool]:
+        """Create a run unless `idempotency_key` already started one; returns (run_id, created).
+
+        `extra` transaction items (flow-control state, see `flow/`) commit with the run or not
+        at all; when one of their conditions fails, Conflict is raised and nothing was written.
+        """
         now = clock.now()
         run_item = {
             **_key(f"R#{run.run_id}", "R"),
@@ -249,11 +259,12 @@ class Store:
                 function_id=run.function_id,
                 status=run.status,
                 event_id=run.event_id,
-                event=json.dumps(run.event, separators=(",", ":")),
-                events=json.dumps(run.events, separators=(",", ":")),
+                **_dump_value(run.run_id, "events", "events", run.events),
                 created_at=run.created_at,
                 next_at=run.next_at,
                 parent=json.dumps(run.parent) if run.parent else None,
+                output=json.dumps(run.output) if run.output is not None else None,
+                ended_at=run.ended_at,
                 **{TABLE_TTL_ATTRIBUTE: self._ttl()},
             ),
         }
@@ -291,12 +302,16 @@ class Store:
                             },
                         }
                     },
+                    *(extra or []),
                 ]
             )
             return run.run_id, True
         except Exception as err:
             if not _is_conflict(err):
                 raise
+            reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+            if len(reasons) > 3 and reasons[0].get("Code") != "ConditionalCheckFailed":
+                raise Conflict("flow-control state changed while creating the run") from err
         res = self.ddb.get_item(
             TableName=self.table, Key=_key(f"I#{idempotency_key}", "I"), ConsistentRead=True
         )
@@ -408,6 +423,41 @@ class Store:
                 return False
             raise
 
+    def request_cancel(self, run_id: str, reason: str) -> bool:
+        """Flag a running run for cancellation and wake it; False if it has ended already."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=_key(f"R#{run_id}", "R"),
+                UpdateExpression="SET cancel = if_not_exists(cancel, :why), next_at = :zero "
+                "ADD wake_seq :one",
+                ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r)",
+                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
+                ExpressionAttributeValues={
+                    ":why": _enc(reason),
+                    ":zero": _enc(0),
+                    ":one": _enc(1),
+                    ":q": _enc("Queued"),
+                    ":r": _enc("Running"),
+                },
+            )
+            return True
+        except Exception as err:
+            if _is_conflict(err):
+                return False
+            raise
+
+    def cancel_requested(self, run_id: str) -> str | None:
+        """The step-boundary check: one small consistent read of the run's cancel flag."""
+        res = self.ddb.get_item(
+            TableName=self.table,
+            Key=_key(f"R#{run_id}", "R"),
+            ProjectionExpression="cancel",
+            ConsistentRead=True,
+        )
+        value = res.get("Item", {}).get("cancel")
+        return value["S"] if value else None
+
     def release(self, run_id: str, owner: str) -> None:
         """Give the lease back after an error, so the retried message need not wait it out."""
         try:
@@ -450,6 +500,10 @@ class Store:
         if "finishing_ref" in values:  # large outputs live in S3; keep the pointer inline
             values = {"finishing": json.dumps({"ref": values["finishing_ref"]})}
         self._update_owned(run.run_id, owner, {"finishing": values["finishing"]})
+
+    def mark_cancels_opened(self, run: Run, owner: str) -> None:
+        self._update_owned(run.run_id, owner, {"cancels_opened": True})
+        run.cancels_opened = True
 
     def load_finishing(self, run: Run) -> dict[str, Any] | None:
         if run.finishing and set(run.finishing) == {"ref"}:

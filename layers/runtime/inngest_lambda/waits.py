@@ -1,0 +1,129 @@
+"""`step.wait_for_event` and `cancel=`: turning them into pauses, and events into resumptions.
+
+A run's pause is created by the executor (waits) or at run creation (cancels); incoming events
+are matched against pauses by ingestion. See `pauses.py` for the index and the race it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from inngest_lambda import clock, expressions
+from inngest_lambda.pauses import Pause, PauseIndex
+from inngest_lambda.store import COMPLETED, Store
+
+log = logging.getLogger("inngest_lambda")
+
+
+class WaitError(Exception):
+    """A wait or cancel expression that cannot be used; the message names it."""
+
+
+def build_pause(
+    kind: str,
+    event_name: str,
+    if_exp: str | None,
+    trigger_event: dict[str, Any],
+    run_id: str,
+    step_id: str,
+    expires_at: float,
+) -> Pause:
+    """Interpolate `event.*` now, so matching later only evaluates `async.*`."""
+    expression = None
+    key = None
+    if if_exp:
+        try:
+            expression = expressions.interpolate(if_exp, trigger_event)
+            expressions.validate(expression, variables={"async"})
+        except expressions.ExpressionError as err:
+            raise WaitError(f"{kind} expression {if_exp!r} is invalid: {err}") from err
+        key = expressions.match_key(expression)
+    return Pause(
+        kind=kind,
+        event_name=event_name,
+        run_id=run_id,
+        step_id=step_id,
+        expression=expression,
+        path=key.path if key else None,
+        value_key=key.value_key if key else None,
+        expires_at=expires_at,
+    )
+
+
+def pause_matches(pause: Pause, event: dict[str, Any]) -> bool:
+    if event.get("name") != pause.event_name:
+        return False
+    if pause.expression is None:
+        return True
+    try:
+        return expressions.matches(pause.expression, {"async": event})
+    except expressions.ExpressionError as err:
+        # One broken expression must not stop this event from reaching other runs.
+        log.warning(f"pause expression failed: {err}", extra={"run_id": pause.run_id})
+        return False
+
+
+class Waits:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.index = PauseIndex(store)
+
+    def open(self, pause: Pause, since: float) -> dict[str, Any] | None:
+        """Write the pause, then return an event accepted since `since` that already matches.
+
+        `since` is when the run reached the wait (the SDK request that reported it started) or,
+        for cancels, when the triggering event arrived: events accepted from then on count.
+        """
+        self.index.put(pause)
+        for event_id in self.index.recent_event_ids(pause.event_name, since):
+            event = self.store.get_event(event_id)
+            if event is not None and pause_matches(pause, event):
+                return event
+        return None
+
+    def close(self, pause: Pause) -> None:
+        self.index.delete(pause)
+
+    def deliver(self, events: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+        """Match stored events against pauses; returns (runs to wake, runs cancelled)."""
+        paths = self.index.paths_by_name(ev["name"] for ev in events)
+        woken: list[str] = []
+        cancelled: list[str] = []
+        for event in events:
+            for pause in self.index.candidates(event, paths.get(event["name"], [])):
+                if not pause_matches(pause, event):
+                    continue
+                if pause.kind == "wait":
+                    self.store.resolve_waiting(pause.run_id, pause.step_id, COMPLETED, event)
+                    # Wake even if the step was resolved before (by the timeout, or by this very
+                    # event in an earlier try that died before the wake): a spare wake is a no-op.
+                    if self.store.wake(pause.run_id):
+                        woken.append(pause.run_id)
+                    self.close(pause)
+                elif pause.kind == "cancel":
+                    reason = f"cancelled by event {event['name']} ({event['id']})"
+                    if self.store.request_cancel(pause.run_id, reason):
+                        cancelled.append(pause.run_id)
+                    else:
+                        self.close(pause)  # the run has ended: the pause is stale
+        return woken, cancelled
+
+    def open_cancels(
+        self, cancels: list[dict[str, Any]], run_id: str, event: dict[str, Any], since: float
+    ) -> str | None:
+        """Pauses for a new run's `cancel=` options; a reason if an event already cancels it."""
+        from inngest_lambda.settings import get_settings
+
+        for i, cancel in enumerate(cancels):
+            timeout = cancel.get("timeout")
+            lifetime = get_settings().retention_days * 86400.0
+            expires = clock.now() + (clock.duration_seconds(timeout) if timeout else lifetime)
+            pause = build_pause(
+                "cancel", cancel["event"], cancel.get("if"), event, run_id, f"cancel-{i}", expires
+            )
+            matched = self.open(pause, since)
+            if matched is not None:
+                return f"cancelled by event {matched['name']} ({matched['id']})"
+        return None
+
