@@ -1,0 +1,85 @@
+"""Test doubles for the local stack: a recording Lambda handler and small HTTP/wait helpers."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class FakeHandler:
+    """Records every (event, context); answers HTTP and SQS events with swappable functions."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls: list[tuple[dict[str, Any], Any]] = []
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+        self.on_http: Callable[[dict[str, Any]], Any] = lambda event: {
+            "statusCode": 200,
+            "headers": {"content-type": "text/plain"},
+            "body": "ok",
+        }
+        self.on_sqs: Callable[[dict[str, Any]], Any] = lambda event: {"batchItemFailures": []}
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        with self.lock:
+            self.calls.append((event, context))
+        if "Records" in event:
+            return self.on_sqs(event)
+        return self.on_http(event)
+
+    @property
+    def http_events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e, _ in self.calls if "Records" not in e]
+
+    @property
+    def sqs_events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e, _ in self.calls if "Records" in e]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [r for e in self.sqs_events for r in e["Records"]]
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def request(
+    url: str,
+    method: str = "GET",
+    path: str = "/",
+    body: bytes | None = None,
+    headers: dict[str, str] | list[tuple[str, str]] | None = None,
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One request on a fresh connection; returns status, raw header list, body."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        items = headers.items() if isinstance(headers, dict) else (headers or [])
+        for name, value in items:
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        conn.close()
