@@ -94,6 +94,9 @@ def main() -> None:
             )
             if os.environ.get("BENCH_VERBOSE"):
                 print("   ", calls)
+        from bench import waits
+
+        waits.run(stack.url, int(os.environ.get("BENCH_WAITING", "100000")))
 
 
 if __name__ == "__main__":

@@ -71,14 +71,7 @@ class PauseIndex:
                 UpdateExpression="ADD paths :p",
                 ExpressionAttributeValues={":p": {"SS": [pause.path]}},
             )
-        self.ddb.put_item(
-            TableName=self.table,
-            Item={
-                **_key(pause.pk, pause.sk),
-                "pause": _enc(json.dumps(dataclasses.asdict(pause))),
-                TABLE_TTL_ATTRIBUTE: _enc(int(pause.expires_at) + 3600),
-            },
-        )
+        self.ddb.put_item(TableName=self.table, Item=pause_item(pause))
 
     def delete(self, pause: Pause) -> None:
         self.ddb.delete_item(TableName=self.table, Key=_key(pause.pk, pause.sk))
@@ -150,6 +143,14 @@ class PauseIndex:
             if "LastEvaluatedKey" not in res:
                 return
             kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+
+
+def pause_item(pause: Pause) -> dict[str, Any]:
+    return {
+        **_key(pause.pk, pause.sk),
+        "pause": _enc(json.dumps(dataclasses.asdict(pause))),
+        TABLE_TTL_ATTRIBUTE: _enc(int(pause.expires_at) + 3600),
+    }
 
 
 def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, Any]:
