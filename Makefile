@@ -29,4 +29,6 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) cdk.out build
+	rm -rf $(VENV) cdk.out build infra/node_modules
+
+include infra/Makefile.inc

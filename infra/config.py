@@ -1,0 +1,95 @@
+"""Deployment knobs, read from CDK context (`cdk.json` or `-c key=value`) with safe defaults.
+
+Kept apart from the constructs so the defaults are visible in one place and testable without
+synthesizing anything. Values given on the command line arrive as strings, hence the parsing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from inngest_lambda import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LAYERS_DIR = ROOT / "build" / "layers"
+
+ContextGetter = Callable[[str], Any]
+
+
+def _int(value: Any, key: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"context {key!r} must be an integer, got {value!r}") from exc
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class StackConfig:
+    """What a deployment may tune; everything else is fixed by the stack or settings.py."""
+
+    stack_name: str = "InngestLambda"
+    # Built by `make layers` (layers/build.py); tests point this at a small fake.
+    layers_dir: Path = DEFAULT_LAYERS_DIR
+    functions_module: str = settings.DEFAULT_FUNCTIONS_MODULE
+    memory_mb: int = 1024
+    # None: no reservation (new accounts have only 10 unreserved concurrency to spare).
+    reserved_concurrency: int | None = None
+    # Upper bound on concurrent invocations the SQS event source may start (2-1000).
+    queue_max_concurrency: int | None = None
+    retention_days: int = settings.DEFAULT_RETENTION_DAYS
+    log_level: str = "INFO"
+    log_retention_days: int = 30
+    api_rate_limit: int = 50
+    api_burst_limit: int = 100
+    # Existing SNS topic the alarms notify; without it the alarms only show in CloudWatch.
+    alarm_topic_arn: str | None = None
+    # During a signing-key rotation: also accept the secret's previous version (AWSPREVIOUS) as
+    # INNGEST_SIGNING_KEY_FALLBACK. Only valid once the secret has been rotated at least once.
+    accept_previous_signing_key: bool = False
+    # Any value; changing it changes the function's configuration, which makes Lambda replace
+    # every warm execution environment, so all of them re-read the keys at once.
+    keys_version: str | None = None
+    # Run the cdk-nag AwsSolutions pack on every synth.
+    nag: bool = True
+
+    @classmethod
+    def from_context(
+        cls, get: ContextGetter, environ: Mapping[str, str] | None = None
+    ) -> StackConfig:
+        """Build from `node.try_get_context`; the functions module comes from the environment
+        first (settings.ENV_FUNCTIONS, like the runtime), then context `functionsModule`."""
+        env = os.environ if environ is None else environ
+        d = cls()
+        layers_dir = get("layersDir")
+        return cls(
+            stack_name=get("stackName") or d.stack_name,
+            layers_dir=(ROOT / layers_dir) if layers_dir else d.layers_dir,
+            functions_module=env.get(settings.ENV_FUNCTIONS)
+            or get("functionsModule")
+            or d.functions_module,
+            memory_mb=_int(get("memoryMb"), "memoryMb") or d.memory_mb,
+            reserved_concurrency=_int(get("reservedConcurrency"), "reservedConcurrency"),
+            queue_max_concurrency=_int(get("queueMaxConcurrency"), "queueMaxConcurrency"),
+            retention_days=_int(get("retentionDays"), "retentionDays") or d.retention_days,
+            log_level=str(get("logLevel") or d.log_level).upper(),
+            log_retention_days=_int(get("logRetentionDays"), "logRetentionDays")
+            or d.log_retention_days,
+            api_rate_limit=_int(get("apiRateLimit"), "apiRateLimit") or d.api_rate_limit,
+            api_burst_limit=_int(get("apiBurstLimit"), "apiBurstLimit") or d.api_burst_limit,
+            alarm_topic_arn=get("alarmTopicArn") or None,
+            accept_previous_signing_key=_bool(get("acceptPreviousSigningKey")),
+            keys_version=str(get("keysVersion")) if get("keysVersion") else None,
+            nag=_bool(get("nag")) if get("nag") is not None else d.nag,
+        )

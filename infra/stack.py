@@ -1,0 +1,92 @@
+"""The inngest-lambda stack: wires storage, queue, keys, scheduling, worker, API and alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.alarms import Alarms
+from infra.config import StackConfig
+from infra.cron import CronSchedule
+from infra.http_api import HttpApi
+from infra.keys import Keys
+from infra.layer_artifacts import LayerArtifacts
+from infra.log_retention import log_retention
+from infra.scheduling import Scheduling
+from infra.storage import Storage
+from infra.work_queue import WorkQueue
+from infra.worker import Worker
+
+
+class InngestLambdaStack(Stack):
+    """Environment-agnostic: account and region come from the credentials used to deploy."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        layers: LayerArtifacts,
+        cron_schedules: Sequence[CronSchedule],
+        code_dir: Path,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="inngest-lambda: Inngest SDK functions on Lambda, DynamoDB, SQS, Scheduler",
+        )
+        storage = Storage(self, "Storage", retention_days=config.retention_days)
+        work = WorkQueue(self, "Work")
+        keys = Keys(self, "Keys")
+        scheduling = Scheduling(
+            self, "Scheduling", queue=work.queue, dead_letter_queue=work.dead_letter_queue
+        )
+        scheduling.add_cron_schedules(cron_schedules)
+        api = HttpApi(
+            self,
+            "Http",
+            rate_limit=config.api_rate_limit,
+            burst_limit=config.api_burst_limit,
+            log_retention=log_retention(config.log_retention_days),
+        )
+        worker = Worker(
+            self,
+            "Worker",
+            config=config,
+            code_dir=code_dir,
+            layers=layers,
+            table=storage.table,
+            bucket=storage.bucket,
+            queue=work.queue,
+            schedule_group_name=scheduling.group.schedule_group_name,
+            schedules_arn=scheduling.schedules_arn,
+            scheduler_role=scheduling.role,
+            signing_key=keys.signing_key,
+            event_key=keys.event_key,
+            api_url=api.url,
+        )
+        api.route_everything_to(worker.function)
+        Alarms(
+            self,
+            "Alarms",
+            function=worker.function,
+            dead_letter_queue=work.dead_letter_queue,
+            topic_arn=config.alarm_topic_arn,
+        )
+        self.function = worker.function
+
+        outputs = {
+            "ApiUrl": (api.url, "Base URL: POST events to <ApiUrl>/e/<event key>"),
+            "EventKeySecretArn": (keys.event_key.secret_arn, "Secret holding the event key"),
+            "SigningKeySecretArn": (keys.signing_key.secret_arn, "Secret holding the signing key"),
+            "FunctionName": (worker.function.function_name, "The worker Lambda"),
+            "LogGroupName": (worker.log_group.log_group_name, "The worker Lambda's logs"),
+            "TableName": (storage.table.table_name, "DynamoDB table (runs, steps, events)"),
+            "DeadLetterQueueUrl": (work.dead_letter_queue.queue_url, "Work the runtime gave up on"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

@@ -1,0 +1,58 @@
+"""Where the runtime keeps state: the DynamoDB table and the S3 bucket for large step outputs."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.nag import acknowledge
+from inngest_lambda import settings
+
+
+class Storage(Construct):
+    """Table and bucket. Both are retained when the stack is deleted: they hold user data."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, retention_days: int) -> None:
+        super().__init__(scope, construct_id)
+        # Layout comes from settings.py, which the runtime and the local stack also read.
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(
+                name=settings.TABLE_PK, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=settings.TABLE_SK, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=settings.TABLE_TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-run-data",
+                    # Objects outlive the DynamoDB items that point to them by a day.
+                    expiration=Duration.days(retention_days + 1),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "Server access logs would need a second bucket and cost at rest; only the worker role"
+            " reads or writes this bucket (run data under generated keys, expired by lifecycle)."
+            " Enable CloudTrail S3 data events if per-object audit is required.",
+        )

@@ -1,0 +1,218 @@
+"""The Lambda function that runs everything: HTTP requests from the API and SQS work batches.
+
+Its code asset is only the user's registry package (e.g. `functions/`, staged by
+function_code.py); `inngest_lambda` and its dependencies come from two layers built by
+layers/build.py. The role is written out statement
+by statement so each permission the runtime uses is visible and scoped to one resource.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import StackConfig
+from infra.layer_artifacts import LayerArtifacts
+from infra.log_retention import log_retention
+from infra.nag import acknowledge, wildcard_resource_finding
+from infra.scheduling import SCHEDULER_PRINCIPAL
+from inngest_lambda import settings
+
+TABLE_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    # TransactWriteItems has no IAM action of its own: it is authorized per item by the
+    # actions above plus ConditionCheckItem.
+    "dynamodb:ConditionCheckItem",
+]
+# SendMessageBatch and ChangeMessageVisibilityBatch are authorized by these two.
+QUEUE_ACTIONS = ["sqs:SendMessage", "sqs:ChangeMessageVisibility"]
+SCHEDULE_ACTIONS = ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"]
+BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject"]
+# SDK environment variables: where `step.send_event` and API calls go (the deployment's API).
+ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
+ENV_API_BASE_URL = "INNGEST_API_BASE_URL"
+# Read by nobody: changing it is how a deploy makes every execution environment re-read the keys.
+ENV_KEYS_VERSION = "INNGEST_LAMBDA_KEYS_VERSION"
+
+
+def runtime_for(python_version: str) -> lambda_.Runtime:
+    name = f"PYTHON_{python_version.replace('.', '_')}"
+    runtime = getattr(lambda_.Runtime, name, None)
+    if runtime is None:
+        raise ValueError(f"aws-cdk-lib has no Lambda runtime for Python {python_version}")
+    return runtime
+
+
+def architecture_for(name: str) -> lambda_.Architecture:
+    return {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}[name]
+
+
+class Worker(Construct):
+    """Role, log group, layers, function and SQS event source; the role has no managed policy."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        code_dir: Path,
+        layers: LayerArtifacts,
+        table: dynamodb.ITable,
+        bucket: s3.IBucket,
+        queue: sqs.IQueue,
+        schedule_group_name: str,
+        schedules_arn: str,
+        scheduler_role: iam.IRole,
+        signing_key: secretsmanager.ISecret,
+        event_key: secretsmanager.ISecret,
+        api_url: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=log_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            description="inngest-lambda worker: table, queue, bucket, schedules, keys, logs",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        self._grant(
+            table=table,
+            bucket=bucket,
+            queue=queue,
+            schedules_arn=schedules_arn,
+            scheduler_role=scheduler_role,
+            secrets=[signing_key, event_key],
+        )
+        architecture = architecture_for(layers.architecture)
+        runtime = runtime_for(layers.python_version)
+        layer_props = {
+            "compatible_runtimes": [runtime],
+            "compatible_architectures": [architecture],
+        }
+        deps_layer = lambda_.LayerVersion(
+            self,
+            "DepsLayer",
+            code=lambda_.Code.from_asset(str(layers.deps_zip)),
+            description="inngest-lambda third-party dependencies (boto3 comes from Lambda)",
+            **layer_props,
+        )
+        runtime_layer = lambda_.LayerVersion(
+            self,
+            "RuntimeLayer",
+            code=lambda_.Code.from_asset(str(layers.runtime_zip)),
+            description="inngest-lambda runtime (inngest_lambda package)",
+            **layer_props,
+        )
+        environment = {
+            settings.ENV_TABLE: table.table_name,
+            settings.ENV_QUEUE_URL: queue.queue_url,
+            settings.ENV_QUEUE_ARN: queue.queue_arn,
+            settings.ENV_BUCKET: bucket.bucket_name,
+            settings.ENV_SCHEDULE_GROUP: schedule_group_name,
+            settings.ENV_SCHEDULER_ROLE_ARN: scheduler_role.role_arn,
+            settings.ENV_FUNCTIONS: config.functions_module,
+            settings.ENV_SIGNING_KEY_SECRET_ARN: signing_key.secret_arn,
+            settings.ENV_EVENT_KEY_SECRET_ARN: event_key.secret_arn,
+            settings.ENV_RETENTION_DAYS: str(config.retention_days),
+            settings.ENV_LOG_LEVEL: config.log_level,
+            ENV_EVENT_API_BASE_URL: api_url,
+            ENV_API_BASE_URL: api_url,
+        }
+        if config.keys_version:
+            environment[ENV_KEYS_VERSION] = config.keys_version
+        if config.accept_previous_signing_key:
+            # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
+            previous = SecretValue.secrets_manager(
+                signing_key.secret_arn, version_stage="AWSPREVIOUS"
+            )
+            environment[settings.ENV_SIGNING_KEY_FALLBACK] = previous.unsafe_unwrap()
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="inngest-lambda: serves the API and executes function runs",
+            runtime=runtime,
+            architecture=architecture,
+            handler=settings.HANDLER,
+            code=lambda_.Code.from_asset(str(code_dir)),
+            layers=[deps_layer, runtime_layer],
+            memory_size=config.memory_mb,
+            timeout=Duration.seconds(settings.LAMBDA_TIMEOUT_SECONDS),
+            reserved_concurrent_executions=config.reserved_concurrency,
+            environment=environment,
+            role=self.role,
+            log_group=self.log_group,
+        )
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                queue,
+                batch_size=10,
+                report_batch_item_failures=True,
+                max_concurrency=config.queue_max_concurrency,
+            )
+        )
+
+    def _grant(
+        self,
+        *,
+        table: dynamodb.ITable,
+        bucket: s3.IBucket,
+        queue: sqs.IQueue,
+        schedules_arn: str,
+        scheduler_role: iam.IRole,
+        secrets: list[secretsmanager.ISecret],
+    ) -> None:
+        statements = [
+            iam.PolicyStatement(actions=TABLE_ACTIONS, resources=[table.table_arn]),
+            iam.PolicyStatement(actions=QUEUE_ACTIONS, resources=[queue.queue_arn]),
+            iam.PolicyStatement(actions=SCHEDULE_ACTIONS, resources=[schedules_arn]),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[scheduler_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": SCHEDULER_PRINCIPAL}},
+            ),
+            iam.PolicyStatement(actions=BUCKET_ACTIONS, resources=[bucket.arn_for_objects("*")]),
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[s.secret_arn for s in secrets],
+            ),
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            ),
+        ]
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        acknowledge(
+            self.role,
+            wildcard_resource_finding(self, schedules_arn),
+            "The runtime creates and deletes one-off timer schedules with generated names; the"
+            " wildcard covers only schedules inside this stack's own schedule group.",
+        )
+        acknowledge(
+            self.role,
+            wildcard_resource_finding(self, bucket.arn_for_objects("*")),
+            "Large step outputs are stored under keys generated per run; the wildcard covers"
+            " only objects of this stack's bucket, and only Get/PutObject.",
+        )

@@ -1,0 +1,42 @@
+"""Shared fixtures for the infra tests: a fake layer build and ONE synthesized stack per session.
+
+Synthesis costs seconds (jsii starts Node, cdk-nag walks every resource), so the stack is built
+once, with cdk-nag attached, from the same `build_stack` that app.py uses, and every test reads
+the result. The layers are tiny fakes: the real build has its own test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from infra_support import Synth, make_fake_layers, synthesize
+
+
+@pytest.fixture(scope="session")
+def fake_layers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_fake_layers(tmp_path_factory.mktemp("layers"))
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> Synth:
+    """The stack as `make synth` builds it (cdk-nag on), with the cron test registry."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), fake_layers)
+
+
+@pytest.fixture(scope="session")
+def synth_tuned(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> Synth:
+    """The stack with every optional knob set, to check the context reaches the resources."""
+    context = {
+        "reservedConcurrency": "7",
+        "queueMaxConcurrency": "5",
+        "memoryMb": "2048",
+        "retentionDays": "10",
+        "apiRateLimit": "20",
+        "apiBurstLimit": "40",
+        "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:alerts",
+        "acceptPreviousSigningKey": "true",
+        "logLevel": "debug",
+        "keysVersion": "2",
+    }
+    return synthesize(tmp_path_factory.mktemp("cdk.out.tuned"), fake_layers, context, nag=False)

@@ -1,0 +1,50 @@
+"""infra/config.py: context values (strings from `-c`) and the functions-module env var."""
+
+from infra.config import DEFAULT_LAYERS_DIR, ROOT, StackConfig
+from inngest_lambda import settings
+
+
+def _config(context, environ=None):
+    return StackConfig.from_context(context.get, environ or {})
+
+
+def test_defaults():
+    config = _config({})
+    assert config.functions_module == settings.DEFAULT_FUNCTIONS_MODULE
+    assert config.retention_days == settings.DEFAULT_RETENTION_DAYS
+    assert config.reserved_concurrency is None
+    assert config.layers_dir == DEFAULT_LAYERS_DIR
+    assert config.nag is True
+    assert config.accept_previous_signing_key is False
+
+
+def test_context_strings_are_parsed():
+    config = _config(
+        {
+            "reservedConcurrency": "12",
+            "memoryMb": "512",
+            "nag": "false",
+            "layersDir": "some/dir",
+            "logLevel": "debug",
+            "acceptPreviousSigningKey": "true",
+        }
+    )
+    assert config.reserved_concurrency == 12
+    assert config.memory_mb == 512
+    assert config.nag is False
+    assert config.layers_dir == ROOT / "some/dir"
+    assert config.log_level == "DEBUG"
+    assert config.accept_previous_signing_key is True
+
+
+def test_functions_module_env_var_wins_over_context():
+    config = _config({"functionsModule": "from_context"}, {settings.ENV_FUNCTIONS: "from_env"})
+    assert config.functions_module == "from_env"
+    assert _config({"functionsModule": "from_context"}).functions_module == "from_context"
+
+
+def test_bad_integer_is_a_clear_error():
+    import pytest
+
+    with pytest.raises(ValueError, match="reservedConcurrency"):
+        _config({"reservedConcurrency": "lots"})
