@@ -9,6 +9,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+# Stacks in these tests run a fake handler: point the functions module at one that does not exist,
+# so nothing from `functions/` (cron schedules, say) leaks into them.
+NO_FUNCTIONS = {"INNGEST_LAMBDA_FUNCTIONS": "local_no_functions_module"}
+
 
 class FakeHandler:
     """Records every (event, context); answers HTTP and SQS events with swappable functions."""

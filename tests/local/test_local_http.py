@@ -8,7 +8,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from local_fakes import FakeHandler, request
+from local_fakes import NO_FUNCTIONS, FakeHandler, request
 
 from inngest_lambda.local import LocalStack
 
@@ -17,7 +17,9 @@ handler = FakeHandler()
 
 @pytest.fixture(scope="module")
 def stack():
-    with LocalStack(handler=handler, poll_interval=0.05, schedule_interval=0.1) as s:
+    with LocalStack(
+        handler=handler, env=NO_FUNCTIONS, poll_interval=0.05, schedule_interval=0.1
+    ) as s:
         yield s
 
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from local_fakes import request
+from local_fakes import NO_FUNCTIONS, request
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,6 +31,7 @@ def _start(port: int, **extra_env: str) -> tuple[subprocess.Popen, "queue.Queue[
             "INNGEST_LAMBDA_LOCAL_HANDLER": "local_stub_handler:handler",
             "PYTHONPATH": os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]),
             "PYTHONUNBUFFERED": "1",
+            **NO_FUNCTIONS,
             **extra_env,
         }
     )

@@ -6,12 +6,12 @@ import threading
 
 import boto3
 import pytest
-from local_fakes import FakeHandler, request
+from local_fakes import NO_FUNCTIONS, FakeHandler, request
 
 from inngest_lambda import settings as s
 from inngest_lambda.local import LocalStack
 
-FAST = {"poll_interval": 0.05, "schedule_interval": 0.1}
+FAST = {"poll_interval": 0.05, "schedule_interval": 0.1, "env": NO_FUNCTIONS}
 
 
 def sqs():
@@ -55,7 +55,8 @@ def test_env_is_exported_while_running_and_restored_after(monkeypatch):
     monkeypatch.delenv(s.ENV_TABLE, raising=False)
     monkeypatch.setenv("AWS_PROFILE", "would-reach-a-real-account")
     s.get_settings.cache_clear()
-    with LocalStack(handler=FakeHandler(), env={"MY_FLAG": "1"}, **FAST) as st:
+    options = {**FAST, "env": {**NO_FUNCTIONS, "MY_FLAG": "1"}}
+    with LocalStack(handler=FakeHandler(), **options) as st:
         assert os.environ["MY_FLAG"] == "1"
         assert "AWS_PROFILE" not in os.environ
         assert os.environ[s.ENV_QUEUE_URL] == st.settings.queue_url

@@ -9,14 +9,14 @@ import time
 
 import boto3
 import pytest
-from local_fakes import FakeHandler, wait_for
+from local_fakes import NO_FUNCTIONS, FakeHandler, wait_for
 
 from inngest_lambda import settings as s
 from inngest_lambda.local import LocalStack
 from inngest_lambda.local.pump import Pump, batch_failures
 
 handler = FakeHandler()
-FAST = {"poll_interval": 0.05, "schedule_interval": 0.1}
+FAST = {"poll_interval": 0.05, "schedule_interval": 0.1, "env": NO_FUNCTIONS}
 
 
 @pytest.fixture(scope="module")
@@ -342,3 +342,77 @@ def test_one_time_schedule_is_due_once():
     assert pump._due(_schedule(_at(60), now), now).fires == []
     assert pump._due(_schedule("at(bad)", now), now) is None
     assert pump.counters.schedule_errors == 1
+
+
+class _FakeScheduler:
+    class exceptions:  # noqa: N801 (mirrors boto3's client.exceptions)
+        class ResourceNotFoundException(Exception):
+            pass
+
+    def __init__(self, schedules):
+        self.schedules = {x["Name"]: x for x in schedules}
+        self.deleted = []
+
+    def list_schedules(self, GroupName, NextToken=None):
+        return {"Schedules": [{"Name": n, "GroupName": "g"} for n in self.schedules]}
+
+    def get_schedule(self, Name, GroupName):
+        if Name not in self.schedules:
+            raise self.exceptions.ResourceNotFoundException(Name)
+        return self.schedules[Name]
+
+    def delete_schedule(self, Name, GroupName):
+        self.deleted.append(Name)
+        self.schedules.pop(Name)
+
+
+class _FakeSqs:
+    def __init__(self, fail=False):
+        self.sent = []
+        self.fail = fail
+
+    def get_queue_url(self, QueueName, QueueOwnerAWSAccountId):
+        return {"QueueUrl": f"https://sqs/{QueueName}"}
+
+    def send_message(self, **kwargs):
+        if self.fail:
+            raise RuntimeError("queue unreachable")
+        self.sent.append(kwargs)
+
+
+def _tick_pump(schedules, sqs_client):
+    pump = Pump(FakeHandler(), s.Settings.from_env({s.ENV_SCHEDULE_GROUP: "g"}))
+    pump._scheduler, pump._sqs = _FakeScheduler(schedules), sqs_client
+    return pump
+
+
+def test_tick_fires_recurring_schedules_and_deletes_finished_ones():
+    now = time.time()
+    every_minute = _schedule("cron(* * * * ? *)", now - 150, Name="cron", Arn="arn:cron")
+    every_minute["Target"]["Input"] = "tick"
+    ended = _schedule("rate(1 minute)", now - 150, Name="ended", Arn="arn:ended", EndDate=now - 1)
+    ended["ActionAfterCompletion"] = "DELETE"
+    sqs_client = _FakeSqs()
+    pump = _tick_pump([every_minute, ended], sqs_client)
+    pump._tick()
+    cron_fires = [m for m in sqs_client.sent if m["MessageBody"] == "tick"]
+    assert len(cron_fires) in (2, 3)  # the whole minutes in the last 150 s
+    assert cron_fires[0]["QueueUrl"] == "https://sqs/q"
+    assert pump._scheduler.deleted == ["ended"]
+    sent = len(sqs_client.sent)
+    pump._tick()  # nothing new is due within the same minute (or at most the next one)
+    assert len(sqs_client.sent) - sent <= 1
+    assert pump.counters.schedules_fired == len(sqs_client.sent)
+
+
+def test_tick_retries_an_unreachable_target_then_gives_up():
+    due = _schedule(_at(-5), time.time() - 10, Name="due", Arn="arn:due")
+    due["ActionAfterCompletion"] = "DELETE"
+    pump = _tick_pump([due], _FakeSqs(fail=True))
+    pump._tick()
+    pump._tick()
+    assert pump._scheduler.deleted == []  # still retrying
+    pump._tick()
+    assert pump._scheduler.deleted == ["due"]  # third failure: given up, completed
+    assert pump.counters.schedule_errors == 3
+    assert pump.counters.schedules_fired == 0

@@ -272,7 +272,7 @@ class _Driver:
         name = op.get("displayName") or op.get("name") or step_id
         existing = self.steps.get(step_id)
         attempt = existing.attempt if existing and not existing.done else 0
-        started = existing.started_at if existing and existing.started_at else clock.now()
+        started = existing.started_at if existing and existing.started_at else self.request_started
         now = clock.now()
         if kind in ("StepRun", "StepFailed"):
             self.steps_done_here += 1

@@ -5,6 +5,7 @@ Environment:
                                 the SDK's defaults work; 0 picks a free one)
   INNGEST_DEV                   set to this server's URL when unset, so the SDK client (and
                                 `client.send()`) talks to it rather than to an Inngest server
+  INNGEST_LAMBDA_FUNCTIONS      the functions module the real handler serves (default functions)
   INNGEST_LAMBDA_LOCAL_HANDLER  `module:attr` of a handler to run instead of the real one
   INNGEST_LAMBDA_LOG_LEVEL      log level (default INFO)
 

@@ -372,14 +372,20 @@ class Pump:
             due = self._due(schedule, now)
             if due is None:
                 continue
-            # all() stops at the first failed delivery; the rest wait for the next tick.
-            delivered = all(self._deliver(schedule, due.key, t) for t in due.fires)
+            one_time = isinstance(_parse(schedule), schedule_expr.At)
+            delivered = True
+            for fire_time in due.fires:  # a failed delivery leaves the rest for the next tick
+                if not self._deliver(schedule, due.key, fire_time):
+                    delivered = False
+                    break
+                if not one_time:
+                    with self._lock:
+                        self._cursors[due.key] = fire_time
             with self._lock:
                 gave_up = self._attempts.get(due.key, 0) >= MAX_DELIVERY_ATTEMPTS
                 if not delivered and not gave_up:
                     continue
                 self._attempts.pop(due.key, None)
-                one_time = isinstance(_parse(schedule), schedule_expr.At)
                 if not one_time:
                     self._cursors[due.key] = due.until
                 elif due.fires:
@@ -473,7 +479,8 @@ class Pump:
     def _queue_url(self, arn: str) -> str:
         if arn not in self._queue_urls:
             _, _, _, region, account, name = arn.split(":", 5)
-            self._queue_urls[arn] = client("sqs", region).get_queue_url(
+            sqs = self._sqs if region == self.settings.region else client("sqs", region)
+            self._queue_urls[arn] = sqs.get_queue_url(
                 QueueName=name, QueueOwnerAWSAccountId=account
             )["QueueUrl"]
         return self._queue_urls[arn]

@@ -156,6 +156,7 @@ class LocalStack:
         ):
             self._setenv(name, value)
         _forget_cached_settings()
+        _create_cron_schedules(settings)  # what the CDK stack creates at deploy
 
         handler = self._handler or load_handler(os.environ.get(LOCAL_HANDLER_ENV) or s.HANDLER)
         self._server = LocalServer(
@@ -258,6 +259,23 @@ class LocalStack:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
+
+
+def _create_cron_schedules(settings: s.Settings) -> None:
+    """One Scheduler schedule per cron trigger of the functions module, as the CDK stack does.
+
+    Skipped when the runtime or the functions module is absent (stacks around a stub handler).
+    """
+    try:
+        from inngest_lambda.flow import schedules
+    except ImportError:
+        return
+    try:
+        schedules.ensure_from_module(settings.functions_module)
+    except ModuleNotFoundError as exc:
+        if exc.name and settings.functions_module.startswith(exc.name):
+            return  # no functions module here: nothing to schedule
+        raise
 
 
 def _forget_cached_settings() -> None:
