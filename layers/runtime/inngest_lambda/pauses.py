@@ -89,7 +89,7 @@ class PauseIndex:
         now = clock.now()
         found = []
         for pk in partitions:
-            for item in self._query(pk):
+            for item in self.store.query(pk):
                 pause = Pause(**json.loads(item["pause"]["S"]))
                 if pause.expires_at >= now:
                     found.append(pause)
@@ -127,21 +127,6 @@ class PauseIndex:
             out.extend(it[TABLE_SK]["S"].split("#", 1)[1] for it in res.get("Items", []))
             if "LastEvaluatedKey" not in res:
                 return out
-            kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
-
-    def _query(self, pk: str) -> Iterable[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": TABLE_PK},
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-            "ConsistentRead": True,
-        }
-        while True:
-            res = self.ddb.query(**kwargs)
-            yield from res.get("Items", [])
-            if "LastEvaluatedKey" not in res:
-                return
             kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
 
 

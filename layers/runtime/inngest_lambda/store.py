@@ -239,7 +239,7 @@ class Store:
 
     def run_ids_for_event(self, event_id: str) -> list[str]:
         ids = []
-        for item in self._query(f"E#{event_id}", "R#"):
+        for item in self.query(f"E#{event_id}", "R#"):
             ids.append(item[TABLE_SK]["S"][2:])
         return ids
 
@@ -337,17 +337,22 @@ class Store:
     def load_steps(self, run_id: str) -> dict[str, Step]:
         return {
             step.step_id: step
-            for step in (Step.from_item(it) for it in self._query(f"R#{run_id}", "S#"))
+            for step in (Step.from_item(it) for it in self.query(f"R#{run_id}", "S#"))
         }
 
-    def _query(self, pk: str, sk_prefix: str) -> Iterable[dict[str, Any]]:
+    def query(self, pk: str, sk_prefix: str | None = None) -> Iterable[dict[str, Any]]:
+        """Every item of a partition (optionally those whose sort key starts with a prefix)."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :sk)",
-            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK},
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":sk": {"S": sk_prefix}},
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": TABLE_PK},
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
             "ConsistentRead": True,
         }
+        if sk_prefix:
+            kwargs["KeyConditionExpression"] += " AND begins_with(#sk, :sk)"
+            kwargs["ExpressionAttributeNames"]["#sk"] = TABLE_SK
+            kwargs["ExpressionAttributeValues"][":sk"] = {"S": sk_prefix}
         while True:
             res = self.ddb.query(**kwargs)
             yield from res.get("Items", [])
@@ -635,5 +640,5 @@ class Store:
                 "url": it["url"]["S"],
                 "functions": json.loads(it["functions"]["S"]),
             }
-            for it in self._query("APPS", "A#")
+            for it in self.query("APPS", "A#")
         ]
