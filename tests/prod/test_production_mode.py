@@ -1,0 +1,84 @@
+"""Production mode end to end: signed SDK requests, event key and API auth enforced."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from inngest_lambda import aws, runtime
+from inngest_lambda.local.stack import LocalStack
+
+SIGNING_KEY = "signkey-prod-" + "5e" * 32
+EVENT_KEY = "prod-event-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def prod():
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "INNGEST_DEV": "",
+        "INNGEST_SIGNING_KEY": SIGNING_KEY,
+        "INNGEST_EVENT_KEY": EVENT_KEY,
+        "INNGEST_EVENT_API_BASE_URL": url,
+        "INNGEST_API_BASE_URL": url,
+        "INNGEST_LAMBDA_FUNCTIONS": "tests.prod.prod_functions",
+        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
+    }
+    runtime.get_runtime.cache_clear()
+    aws.reset()
+    with LocalStack(port=port, env=env) as stack:
+        auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
+        with httpx.Client(base_url=stack.url, timeout=30, headers=auth) as http:
+            yield http
+    runtime.get_runtime.cache_clear()
+    aws.reset()
+
+
+def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = http.get(f"/v1/events/{event_id}/runs").json()["data"]
+        if runs and runs[0]["status"] in ("Completed", "Failed"):
+            return runs[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no finished run for {event_id}")
+
+
+def test_signed_requests_run_functions_and_send_event_uses_the_event_key(prod):
+    res = prod.post(f"/e/{EVENT_KEY}", json={"name": "prod/greet", "data": {"name": "ada"}})
+    assert res.status_code == 200, res.text
+    run = _wait(prod, res.json()["ids"][0])
+    assert run["status"] == "Completed", run
+    assert run["output"] == "hello Ada"
+    # step.send_event went through the event API with the event key, and started `heard`.
+    detail = prod.get(f"/v1/runs/{run['run_id']}").json()["data"]
+    (sent_id,) = next(s for s in detail["steps"] if s["name"] == "tell")["output"]
+    assert _wait(prod, sent_id)["output"] == "heard Ada"
+
+
+def test_wrong_event_key_is_refused(prod):
+    res = prod.post("/e/not-the-key", json={"name": "prod/greet", "data": {"name": "x"}})
+    assert res.status_code == 401
+
+
+def test_run_api_needs_the_signing_key(prod):
+    url = str(prod.base_url).rstrip("/") + "/v1/runs/01JAAAAAAAAAAAAAAAAAAAAAAA"
+    assert httpx.get(url).status_code == 401
+    wrong = {"Authorization": "Bearer signkey-prod-" + "00" * 32}
+    assert httpx.get(url, headers=wrong).status_code == 401
+    assert prod.get("/v1/runs/01JAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_unsigned_execution_request_is_refused_by_the_sdk(prod):
+    res = prod.post("/api/inngest?fnId=prod-greet&stepId=step", json={"event": {}})
+    assert res.status_code == 401
