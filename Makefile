@@ -27,6 +27,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/flow.py
 
 clean:
 	rm -rf $(VENV) cdk.out build infra/node_modules

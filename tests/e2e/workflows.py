@@ -265,3 +265,180 @@ functions = [
     wildcard,
     divides,
 ]
+
+
+# --- flow control (tests/e2e/test_flow_*.py) ---------------------------------------------------
+# Step bodies record (label, start, end) per test tag here, so tests can check what overlapped.
+FLOW_LOG: collections.defaultdict[str, list[tuple[str, float, float]]] = collections.defaultdict(
+    list
+)
+
+
+def _hold(tag: str, label: str, seconds: float) -> str:
+    import time
+
+    start = time.time()
+    time.sleep(seconds)
+    FLOW_LOG[tag].append((label, start, time.time()))
+    return label
+
+
+@client.create_function(
+    fn_id="flow-concurrency",
+    trigger=inngest.TriggerEvent(event="flow/conc"),
+    concurrency=[inngest.Concurrency(limit=1, key="event.data.tenant")],
+)
+def flow_concurrency(ctx: inngest.ContextSync) -> str:
+    data = ctx.event.data
+    return ctx.step.run("work", lambda: _hold(data["tag"], data["name"], data.get("hold", 0.3)))
+
+
+@client.create_function(
+    fn_id="flow-concurrency-sleeps",
+    trigger=inngest.TriggerEvent(event="flow/conc-sleep"),
+    concurrency=[inngest.Concurrency(limit=1)],
+)
+def flow_concurrency_sleeps(ctx: inngest.ContextSync) -> str:
+    data = ctx.event.data
+    ctx.step.run("before", lambda: _hold(data["tag"], f"{data['name']}:before", 0.2))
+    ctx.step.sleep("nap", datetime.timedelta(seconds=data.get("nap", 2)))
+    return ctx.step.run("after", lambda: _hold(data["tag"], f"{data['name']}:after", 0.2))
+
+
+@client.create_function(
+    fn_id="flow-priority",
+    trigger=inngest.TriggerEvent(event="flow/priority"),
+    concurrency=[inngest.Concurrency(limit=1)],
+    priority=inngest.Priority(run="event.data.plan == 'enterprise' ? 100 : 0"),
+)
+def flow_priority(ctx: inngest.ContextSync) -> str:
+    data = ctx.event.data
+    return ctx.step.run("work", lambda: _hold(data["tag"], data["name"], data.get("hold", 0.2)))
+
+
+@client.create_function(
+    fn_id="flow-throttle",
+    trigger=inngest.TriggerEvent(event="flow/throttle"),
+    throttle=inngest.Throttle(limit=1, period=datetime.timedelta(seconds=2), key="event.data.k"),
+)
+def flow_throttle(ctx: inngest.ContextSync) -> str:
+    data = ctx.event.data
+    return ctx.step.run("work", lambda: _hold(data["tag"], data["name"], 0))
+
+
+@client.create_function(
+    fn_id="flow-rate-limit",
+    trigger=inngest.TriggerEvent(event="flow/rate"),
+    rate_limit=inngest.RateLimit(limit=1, period=datetime.timedelta(seconds=3), key="event.data.k"),
+)
+def flow_rate_limit(ctx: inngest.ContextSync) -> str:
+    return f"ran {ctx.event.data['name']}"
+
+
+@client.create_function(
+    fn_id="flow-debounce",
+    trigger=inngest.TriggerEvent(event="flow/debounce"),
+    debounce=inngest.Debounce(
+        period=datetime.timedelta(seconds=2),
+        key="event.data.k",
+        timeout=datetime.timedelta(seconds=4),
+    ),
+)
+def flow_debounce(ctx: inngest.ContextSync) -> dict:
+    return {"n": ctx.event.data["n"], "events": len(ctx.events)}
+
+
+@client.create_function(
+    fn_id="flow-batch",
+    trigger=inngest.TriggerEvent(event="flow/batch"),
+    batch_events=inngest.Batch(
+        max_size=3, timeout=datetime.timedelta(seconds=2), key="event.data.k"
+    ),
+)
+def flow_batch(ctx: inngest.ContextSync) -> list:
+    return ctx.step.run("collect", lambda: [e.data["n"] for e in ctx.events])
+
+
+@client.create_function(
+    fn_id="flow-idempotency",
+    trigger=inngest.TriggerEvent(event="flow/order"),
+    idempotency="event.data.orderId",
+)
+def flow_idempotency(ctx: inngest.ContextSync) -> str:
+    return f"charged {ctx.event.data['orderId']} ({ctx.event.data.get('n')})"
+
+
+@client.create_function(
+    fn_id="flow-singleton-skip",
+    trigger=inngest.TriggerEvent(event="flow/single-skip"),
+    singleton=inngest.Singleton(mode="skip", key="event.data.k"),
+)
+def flow_singleton_skip(ctx: inngest.ContextSync) -> str:
+    data = ctx.event.data
+    return ctx.step.run("sync", lambda: _hold(data["tag"], data["name"], data.get("hold", 1)))
+
+
+@client.create_function(
+    fn_id="flow-singleton-cancel",
+    trigger=inngest.TriggerEvent(event="flow/single-cancel"),
+    singleton=inngest.Singleton(mode="cancel", key="event.data.k"),
+)
+def flow_singleton_cancel(ctx: inngest.ContextSync) -> str:
+    ctx.step.run("first", lambda: ctx.event.data["name"])
+    ctx.step.sleep("nap", datetime.timedelta(seconds=ctx.event.data.get("nap", 2)))
+    return ctx.step.run("last", lambda: f"done {ctx.event.data['name']}")
+
+
+@client.create_function(
+    fn_id="flow-timeout-start",
+    trigger=inngest.TriggerEvent(event="flow/timeout-start"),
+    throttle=inngest.Throttle(limit=1, period=datetime.timedelta(seconds=3), key="event.data.k"),
+    timeouts=inngest.Timeouts(start=datetime.timedelta(seconds=1)),
+)
+def flow_timeout_start(ctx: inngest.ContextSync) -> str:
+    return f"started {ctx.event.data['name']}"
+
+
+@client.create_function(
+    fn_id="flow-timeout-finish",
+    trigger=inngest.TriggerEvent(event="flow/timeout-finish"),
+    timeouts=inngest.Timeouts(finish=datetime.timedelta(seconds=1)),
+)
+def flow_timeout_finish(ctx: inngest.ContextSync) -> str:
+    ctx.step.run("first", lambda: "first")
+    ctx.step.sleep("nap", datetime.timedelta(seconds=ctx.event.data.get("nap", 3)))
+    return ctx.step.run("last", lambda: "never")
+
+
+@client.create_function(
+    fn_id="flow-cron",
+    trigger=inngest.TriggerCron(cron="TZ=Europe/Paris 0 9 * * 1", jitter="5m"),
+)
+def flow_cron(ctx: inngest.ContextSync) -> dict:
+    return {"name": ctx.event.name, "cron": ctx.event.data.get("cron")}
+
+
+@client.create_function(fn_id="flow-invoker", trigger=inngest.TriggerEvent(event="flow/invoke"))
+def flow_invoker(ctx: inngest.ContextSync) -> dict:
+    try:
+        return {"child": ctx.step.invoke("call", function=flow_singleton_skip, data=ctx.event.data)}
+    except inngest.StepError as err:
+        return {"child_error": err.message}
+
+
+functions += [  # appended: the list above stays as it is
+    flow_concurrency,
+    flow_concurrency_sleeps,
+    flow_priority,
+    flow_throttle,
+    flow_rate_limit,
+    flow_debounce,
+    flow_batch,
+    flow_idempotency,
+    flow_singleton_skip,
+    flow_singleton_cancel,
+    flow_timeout_start,
+    flow_timeout_finish,
+    flow_cron,
+    flow_invoker,
+]

@@ -110,7 +110,13 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         error = _check_sync(body)
         if error:
             return problem(400, error)
+        from inngest_lambda.flow import schedules, validation
+
+        error = validation.sync_problem(body["functions"])  # flow-control options, cron
+        if error:
+            return problem(400, error)
         await _in_thread(rt.store.put_app, body["appname"], body["url"], body["functions"])
+        await _in_thread(schedules.ensure_quietly, body["functions"])
         rt.registry.refresh()
         return JSONResponse({"ok": True, "modified": True})
 

@@ -123,6 +123,10 @@ class Ingestor:
         parent: dict[str, Any] | None = None,
         messages: list[dict[str, Any]] | None = None,
     ) -> str | None:
+        from inngest_lambda.flow import admission
+
+        if admission.applies(fn):  # throttle, rate limit, debounce, batching, singleton, ...
+            return admission.start(self, fn, event, parent=parent, messages=messages)
         run = Run(
             run_id=ids.new_id(),
             function_id=fn.id,

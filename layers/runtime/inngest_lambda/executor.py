@@ -23,6 +23,8 @@ from typing import Any
 from ulid import ULID
 
 from inngest_lambda import cancellation, clock, events, ids, invokes, queue, retries, timers
+from inngest_lambda.flow import gate as flow_gate
+from inngest_lambda.flow import messages as flow_messages
 from inngest_lambda.pauses import Pause
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.sdk import SdkClient, SdkResponse
@@ -75,6 +77,8 @@ class Executor:
 
     async def handle(self, message: dict[str, Any], deadline: float) -> Outcome:
         kind = message.get("kind")
+        if kind in flow_messages.KINDS:  # flow control: debounce, batch, timeout, cron
+            return Outcome(retry_in=flow_messages.handle(self, message))
         if kind != "run" or not isinstance(message.get("run_id"), str):
             self.log.error("dropping unknown message", extra={"status": str(message)[:200]})
             return Outcome()
@@ -101,6 +105,7 @@ class Executor:
             self.store.release(run_id, owner)
             return Outcome(retry_in=ERROR_RETRY_SECONDS)
         finally:
+            flow_gate.release(driver, quiet=True)  # slots are held only while a drive runs
             await sdk.aclose()
         return Outcome()
 
@@ -210,6 +215,8 @@ class _Driver:
             self._resolve_due(now)
             todo = [s for s in self.steps.values() if _runnable(s, now)]
             if todo:
+                if not flow_gate.allow(self):  # concurrency slot / start timeout; parked if not
+                    return
                 responses = await asyncio.gather(*(self._call(s.step_id, s.attempt) for s in todo))
                 for step, res in zip(todo, responses, strict=True):
                     if not await self._apply(res, step):
@@ -223,6 +230,8 @@ class _Driver:
                     return
                 self._reload()
                 continue
+            if not flow_gate.allow(self):
+                return
             res = await self._call("step", self.run.fn_attempt)
             if not await self._apply(res, None):
                 return
@@ -400,6 +409,7 @@ class _Driver:
         self.steps = self.store.load_steps(self.run.run_id)
 
     def _park(self, next_at: float) -> bool:
+        flow_gate.release(self)  # a parked run holds no concurrency slot
         return self.store.park(self.run, self.owner, next_at)
 
     def _resolve_due(self, now: float) -> None:
@@ -533,6 +543,7 @@ class _Driver:
         await self._complete_finishing(finishing)
 
     async def _complete_finishing(self, finishing: dict[str, Any]) -> None:
+        flow_gate.finished(self)  # give back concurrency slots, leave any waiting list
         status = finishing["status"]
         output, error = finishing.get("output"), finishing.get("error")
         finished_id, failed_id = finishing["event_ids"]

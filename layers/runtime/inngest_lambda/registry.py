@@ -18,17 +18,9 @@ from inngest_lambda.settings import SERVE_PATH
 LOCAL_APP_URL = f"http://lambda.local{SERVE_PATH}"
 REMOTE_REFRESH_SECONDS = 30.0
 # Options handled by later milestones: a function using them fails with a clear error.
-UNSUPPORTED_OPTIONS = (
-    "concurrency",
-    "throttle",
-    "rateLimit",
-    "debounce",
-    "batchEvents",
-    "priority",
-    "idempotency",
-    "singleton",
-    "timeouts",
-)
+# Flow-control options are all implemented (see `flow/`); kept as the place to list any new
+# option a later SDK adds before this runtime supports it.
+UNSUPPORTED_OPTIONS: tuple[str, ...] = ()
 DEFAULT_RETRIES = 4
 
 

@@ -23,6 +23,10 @@ class Runtime:
         module = importlib.import_module(settings.functions_module)
         self.client = module.client
         self.functions = list(module.functions)
+        from inngest_lambda.flow import validation
+
+        # Fail the cold start, naming function and option, rather than fail every event later.
+        validation.check_entries(registry.Registry.from_sdk(self.client, self.functions).all())
         self.store = store.Store()
         self.registry = registry.Registry.from_sdk(
             self.client, self.functions, load_remote=self.store.list_apps

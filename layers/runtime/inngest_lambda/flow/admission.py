@@ -1,0 +1,197 @@
+"""Creating runs of flow-controlled functions: the path `Ingestor.start_run` takes for them.
+
+Order of decisions for one run about to be created (mirroring Inngest's scheduler):
+batching and debounce hold the event back (the run is created later, by their own message);
+then `idempotency` picks the deduplication key; rate limit may turn the run into a Skipped
+record; singleton may skip it or take over from the active run; throttle may delay its start.
+All state those options change is written in the same DynamoDB transaction as the run (via
+`Store.create_run(extra=...)`), so the options' state moves only when a run really is created,
+exactly once however many deliveries race. A transaction that loses a race is re-decided.
+
+Invoked runs (`step.invoke`) skip batching, debounce and rate limiting: the caller waits for a
+result and a held-back or dropped child would leave it hanging until its timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from inngest_lambda import clock, ids, queue, timers
+from inngest_lambda.flow import config as flowconfig
+from inngest_lambda.flow import ratelimit, singleton, state, throttle
+from inngest_lambda.flow.decision import Decision
+from inngest_lambda.store import Conflict, Run
+
+log = logging.getLogger("inngest_lambda.flow")
+MAX_ATTEMPTS = 20
+EARLY_SECONDS = 0.5  # acquire_lease's tolerance for a message that arrives a hair early
+
+
+def applies(fn: Any) -> bool:
+    """Whether this function's runs are created here rather than by the plain path."""
+    return flowconfig.of(fn.config).controls_admission
+
+
+def start(
+    ingestor: Any,
+    fn: Any,
+    event: dict[str, Any],
+    *,
+    parent: dict[str, Any] | None = None,
+    messages: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Handle one matched event for `fn`; returns the run id when a run was created now."""
+    flow = flowconfig.of(fn.config)
+    if parent is None and flow.batch is not None:
+        from inngest_lambda.flow import batching
+
+        return batching.add(ingestor, fn, flow.batch, event, messages)
+    if parent is None and flow.debounce is not None:
+        from inngest_lambda.flow import debounce
+
+        debounce.add(ingestor.store, fn, flow.debounce, event)
+        return None
+    return create(
+        ingestor, fn, [event], dedupe=dedupe_key(fn, event), parent=parent, messages=messages
+    )
+
+
+def dedupe_key(fn: Any, event: dict[str, Any], default: str | None = None) -> str:
+    """The run's idempotency key: `idempotency=` evaluated on the event, else the event id."""
+    source = flowconfig.of(fn.config).idempotency
+    if source:
+        return f"{fn.id}#idem#{state.digest(state.key_value(source, event))}"
+    return default or f"{fn.id}#{event['id']}"
+
+
+def create(
+    ingestor: Any,
+    fn: Any,
+    events: list[dict[str, Any]],
+    *,
+    dedupe: str,
+    run_id: str | None = None,
+    parent: dict[str, Any] | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    extra: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Create the run for `events` under the function's options; see the module docstring.
+
+    `extra` are the caller's own transaction items (debounce and batching close their state
+    with the run); if one of those conditions fails, Conflict propagates to the caller, which
+    re-reads its state. Returns the run id (also for an already existing run), or None.
+    """
+    store = ingestor.store
+    flow = flowconfig.of(fn.config)
+    event = events[0]
+    for _ in range(MAX_ATTEMPTS):
+        d = Decision(run_id=run_id or ids.new_id(), now=clock.now(), extra=list(extra or []))
+        if parent is None and flow.rate_limit is not None:
+            ratelimit.decide(store, fn.id, flow.rate_limit, event, d)
+        if d.queued and flow.singleton is not None:
+            singleton.decide(store, fn.id, flow.singleton, event, d)
+        if d.queued and flow.throttle is not None:
+            throttle.decide(store, fn.id, flow.throttle, event, d)
+        run = Run(
+            run_id=d.run_id,
+            function_id=fn.id,
+            status=d.status,
+            event_id=event["id"],
+            event=event,
+            events=events,
+            created_at=d.now,
+            next_at=d.next_at,
+            parent=parent,
+            output=d.output,
+            ended_at=d.now if not d.queued else None,
+        )
+        try:
+            created_id, created = store.create_run(run, dedupe, d.extra)
+        except Conflict:
+            if extra:
+                raise
+            continue
+        if not created:
+            return resume(ingestor, created_id, messages)
+        _after_create(ingestor, fn, flow, d, run, messages)
+        return d.run_id
+    raise Conflict(f"flow-control state for {fn.id} kept changing; giving up for now")
+
+
+def _after_create(
+    ingestor: Any,
+    fn: Any,
+    flow: flowconfig.FlowConfig,
+    d: Decision,
+    run: Run,
+    messages: list[dict[str, Any]] | None,
+) -> None:
+    store = ingestor.store
+    if not d.queued:
+        log.info(
+            f"run skipped: {(d.output or {}).get('message')}",
+            extra={"run_id": d.run_id, "function_id": fn.id},
+        )
+        _answer_invoker(ingestor, run)
+        return
+    if d.cancel_run_id:
+        from inngest_lambda.flow import timeouts
+
+        timeouts.cancel(store, d.cancel_run_id, f"replaced by run {d.run_id} (singleton cancel)")
+    if flow.timeouts is not None and flow.timeouts.start is not None:
+        from inngest_lambda.flow import timeouts
+
+        timeouts.arm_start(d.run_id, d.now + flow.timeouts.start)
+    _send_start(d.run_id, d.next_at, messages)
+
+
+def resume(ingestor: Any, run_id: str, messages: list[dict[str, Any]] | None = None) -> str | None:
+    """A duplicate delivery: re-send the start message of a run never picked up (a crash
+    between creating it and queueing it), at its throttled time if it has one."""
+    existing = ingestor.store.get_run(run_id)
+    if existing is not None and existing.status == "Skipped":
+        _answer_invoker(ingestor, existing)
+    if existing is None or existing.status != "Queued":
+        return None
+    _send_start(run_id, existing.next_at, messages)
+    return run_id
+
+
+def _send_start(run_id: str, next_at: float, messages: list[dict[str, Any]] | None) -> None:
+    if next_at > clock.now() + EARLY_SECONDS:
+        timers.wake_at(run_id, next_at, "flow-start")
+        return
+    message = {"kind": "run", "run_id": run_id}
+    if messages is None:
+        queue.send(message)
+    else:
+        messages.append(message)
+
+
+__all__ = ["applies", "create", "dedupe_key", "resume", "start"]
+
+
+def _answer_invoker(ingestor: Any, run: Run) -> None:
+    """A skipped run started by `step.invoke` still answers its caller (with an error), as a
+    finished run would, so the caller does not wait for its invoke timeout. The event id is
+    the one the run's own finish would use, so a repeat is deduplicated."""
+    if not run.parent:
+        return
+    from inngest_lambda import events, invokes
+    from inngest_lambda.executor import deterministic_id
+
+    message = (run.output or {}).get("message") if isinstance(run.output, dict) else None
+    finished = {
+        "name": events.FUNCTION_FINISHED,
+        "id": deterministic_id(run.run_id, "finished"),
+        "ts": clock.now_ms(),
+        "data": {
+            "function_id": run.function_id,
+            "run_id": run.run_id,
+            "event": run.event,
+            "error": {"name": "FunctionSkipped", "message": message or "skipped", "stack": None},
+            "correlation_id": invokes.correlation_id(run.parent["run_id"], run.parent["step_id"]),
+        },
+    }
+    ingestor.ingest([finished])

@@ -1,0 +1,269 @@
+"""`batch_events=Batch(max_size, timeout, key, if_exp)`: one run receives `ctx.events`.
+
+Layout:
+
+    F#<fn>#batch#<key digest> / B       the open batch: batch_id, count, opened_at
+    FB#<batch_id> / E#<event id>        one event of that batch (inline, or a pointer to E#)
+
+An event joins the open batch in one transaction: the pointer's `count` goes up (condition:
+same batch, not full) and the event's entry is written. The batch closes when it is full (the
+event that filled it starts the run at once) or when its `timeout` message arrives (armed
+before the batch opened, so a crash cannot leave a batch without one). Closing deletes the
+pointer first (condition: still this batch), so any later event opens a new batch, and then
+reads the entries: every event whose transaction committed is in the run. The run's id is the
+batch id and its idempotency key `<fn>#batch#<batch id>`, so a full-batch start racing the
+timeout, or a duplicate timeout message, creates one run.
+
+Events that fail `if_exp` are not batched: each starts a run of its own at once, as in Inngest.
+
+DynamoDB per event: 2 GetItems + 1 two-item transaction (+1 Update and 1 SQS message per
+batch).
+Per run start: 1 GetItem (run exists?) + 1 Delete + 1 Query + the creation transaction + 1
+BatchWriteItem linking the other events to the run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from inngest_lambda import clock, expressions, ids
+from inngest_lambda.flow import admission, delay, state
+from inngest_lambda.flow.config import Batch
+from inngest_lambda.settings import TABLE_TTL_ATTRIBUTE
+from inngest_lambda.store import Conflict
+
+KIND = "batch"
+SK = "B"
+MAX_TRIES = 20
+INLINE_EVENT_BYTES = 100_000
+ENTRY_TTL_SECONDS = 86400
+
+
+def add(
+    ingestor: Any,
+    fn: Any,
+    cfg: Batch,
+    event: dict[str, Any],
+    messages: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Add one matching event; returns the run id when this event completed a batch."""
+    if cfg.if_exp and not _matches(cfg.if_exp, event):
+        return admission.create(
+            ingestor, fn, [event], dedupe=f"{fn.id}#{event['id']}", messages=messages
+        )
+    store = ingestor.store
+    pk = state.pk(fn.id, "batch", state.key_value(cfg.key, event))
+    for _ in range(MAX_TRIES):
+        now = clock.now()
+        pointer = state.get(store, pk, SK)
+        if pointer is None or int(pointer.get("count", 0)) >= cfg.max_size:
+            pointer = _open(store, fn.id, pk, pointer, cfg, now)
+            if pointer is None:
+                continue
+        batch_id = pointer["batch_id"]
+        if not _append(store, pk, batch_id, cfg.max_size, event, now):
+            continue
+        if int(pointer.get("count", 0)) + 1 < cfg.max_size:
+            # Others may have joined since we read the pointer: is the batch full now?
+            pointer = state.get(store, pk, SK)
+            if pointer is None or pointer.get("batch_id") != batch_id:
+                return None  # closed by someone else
+            if int(pointer.get("count", 0)) < cfg.max_size:
+                return None
+        return close(ingestor, fn, pk, batch_id, messages)
+    raise Conflict(f"batch {pk} kept changing")
+
+
+def _matches(source: str, event: dict[str, Any]) -> bool:
+    try:
+        return expressions.matches(source, {"event": event})
+    except expressions.ExpressionError:
+        return False
+
+
+def _open(
+    store: Any, fn_id: str, pk: str, old: dict[str, Any] | None, cfg: Batch, now: float
+) -> dict[str, Any] | None:
+    batch_id = ids.new_id()
+    delay.send_at(
+        {"kind": KIND, "function_id": fn_id, "pk": pk, "batch_id": batch_id},
+        now + cfg.timeout,
+        f"{pk}:{batch_id}",
+    )
+    values: dict[str, Any] = {
+        ":b": state.enc(batch_id),
+        ":zero": state.enc(0),
+        ":now": state.enc(now),
+        ":ttl": state.enc(int(now + ENTRY_TTL_SECONDS)),
+    }
+    names = {"#ttl": TABLE_TTL_ATTRIBUTE}
+    if old is None:
+        condition = "attribute_not_exists(#pk)"
+        names["#pk"] = state.TABLE_PK
+    else:
+        condition = "batch_id = :old"
+        values[":old"] = state.enc(old["batch_id"])
+    try:
+        store.ddb.update_item(
+            TableName=store.table,
+            Key=state.key(pk, SK),
+            UpdateExpression="SET batch_id = :b, #c = :zero, opened_at = :now, #ttl = :ttl",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={**names, "#c": "count"},
+            ExpressionAttributeValues=values,
+        )
+    except Exception as err:
+        if state.is_conflict(err):
+            return None
+        raise
+    return {"batch_id": batch_id, "count": 0}
+
+
+def _append(
+    store: Any, pk: str, batch_id: str, max_size: int, event: dict[str, Any], now: float
+) -> bool:
+    text = json.dumps(event, separators=(",", ":"))
+    entry: dict[str, Any] = {
+        **state.key(f"FB#{batch_id}", f"E#{event['id']}"),
+        "at": state.enc(now),
+        TABLE_TTL_ATTRIBUTE: state.enc(int(now + ENTRY_TTL_SECONDS)),
+    }
+    if len(text.encode()) <= INLINE_EVENT_BYTES:
+        entry["event"] = state.enc(text)
+    else:
+        entry["event_id"] = state.enc(event["id"])
+    try:
+        store.ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": store.table,
+                        "Key": state.key(pk, SK),
+                        "UpdateExpression": "ADD #c :one",
+                        "ConditionExpression": "batch_id = :b AND #c < :max",
+                        "ExpressionAttributeNames": {"#c": "count"},
+                        "ExpressionAttributeValues": {
+                            ":one": state.enc(1),
+                            ":b": state.enc(batch_id),
+                            ":max": state.enc(max_size),
+                        },
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": store.table,
+                        "Item": entry,
+                        "ConditionExpression": "attribute_not_exists(#pk)",
+                        "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
+                    }
+                },
+            ]
+        )
+        return True
+    except Exception as err:
+        if not state.is_conflict(err):
+            raise
+        reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+        # The entry exists already: a duplicate delivery of an event this batch holds.
+        return len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed"
+
+
+def close(
+    ingestor: Any,
+    fn: Any,
+    pk: str,
+    batch_id: str,
+    messages: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Close a batch and start its run (idempotent: a second close finds the run)."""
+    store = ingestor.store
+    if store.get_run(batch_id) is not None:
+        # Closed already; queue the run in case whoever closed it died before doing so.
+        admission.resume(ingestor, batch_id, messages)
+        return None
+    try:
+        store.ddb.delete_item(
+            TableName=store.table,
+            Key=state.key(pk, SK),
+            ConditionExpression="batch_id = :b",
+            ExpressionAttributeValues={":b": state.enc(batch_id)},
+        )
+    except Exception as err:
+        if not state.is_conflict(err):
+            raise
+    events = _events(store, batch_id)
+    if not events:
+        return None
+    run_id = admission.create(
+        ingestor,
+        fn,
+        events,
+        dedupe=f"{fn.id}#batch#{batch_id}",
+        run_id=batch_id,
+        messages=messages,
+    )
+    if run_id == batch_id:
+        _link(store, fn.id, run_id, events[1:])
+    return run_id
+
+
+def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
+    entries: list[tuple[float, str, dict[str, Any]]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": store.table,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
+        "ExpressionAttributeValues": {":pk": state.enc(f"FB#{batch_id}")},
+        "ConsistentRead": True,
+    }
+    while True:
+        res = store.ddb.query(**kwargs)
+        for item in res.get("Items", []):
+            plain = state.plain(item)
+            if "event" in plain:
+                event = json.loads(plain["event"])
+            else:
+                event = store.get_event(plain["event_id"])
+                if event is None:
+                    continue
+            entries.append((float(plain["at"]), plain[state.TABLE_SK], event))
+        if "LastEvaluatedKey" not in res:
+            break
+        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+    return [event for _, _, event in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+def _link(store: Any, fn_id: str, run_id: str, events: list[dict[str, Any]]) -> None:
+    """`GET /v1/events/{id}/runs` of every event in the batch lists the run."""
+    ttl = store._ttl()
+    requests = [
+        {
+            "PutRequest": {
+                "Item": {
+                    **state.key(f"E#{ev['id']}", f"R#{run_id}"),
+                    "function_id": state.enc(fn_id),
+                    TABLE_TTL_ATTRIBUTE: state.enc(ttl),
+                }
+            }
+        }
+        for ev in events
+    ]
+    for i in range(0, len(requests), 25):
+        pending: dict[str, Any] = {store.table: requests[i : i + 25]}
+        while pending:
+            res = store.ddb.batch_write_item(RequestItems=pending)
+            pending = res.get("UnprocessedItems") or {}
+
+
+def handle(executor: Any, message: dict[str, Any]) -> float | None:
+    """A batch's `timeout` message: close it (if the full batch did not close it already)."""
+    fn = executor.registry.get(message.get("function_id") or "")
+    pk, batch_id = message.get("pk"), message.get("batch_id")
+    if fn is None or not isinstance(pk, str) or not isinstance(batch_id, str):
+        return None
+    try:
+        close(executor.ingestor, fn, pk, batch_id)
+    except Conflict:
+        return 1.0
+    return None

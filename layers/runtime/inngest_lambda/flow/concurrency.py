@@ -1,0 +1,299 @@
+"""`concurrency=[Concurrency(limit, key, scope)]`: at most `limit` runs executing per key.
+
+Layout per limit and key (`<slot>` is `F#<fn>#conc<i>#<key digest>` for `scope="fn"`, or
+`F#~<scope>#conc#<key digest>` for `env`/`account`, shared by every function using that key):
+
+    <slot> / C              holders: {run_id: lease_until}, ver, waiting (count of waiters)
+    <slot>#W / <score>#<run_id>   one waiting run; score = created ms - priority ms
+
+A run holds a slot while an invocation executes its steps (from before its first SDK request
+until the drive parks, hands over or finishes), never while it sleeps or waits: the executor
+gives its slots back before it parks the run and before it records the run's end. Holding is a
+lease (the invocation's deadline), so a slot held by a crashed invocation frees itself; taking
+and giving back are conditional writes on `ver`, so any number of concurrent invocations see at
+most `limit` live holders.
+
+Queued work waits in the `#W` list, ordered by score (FIFO by creation, moved up by priority).
+A run may take a free slot only when no waiter has a better score; whoever gives a slot back
+(or finds capacity free on the way out) wakes the head waiter (`Store.wake` + a queue message).
+After enqueueing, a blocked run tries once more before parking, so a release in between is
+never missed (a wake that lands while it parks makes the park fail and it tries again).
+Waiters park without timers: every way a slot frees is followed by a wake. A holder that
+crashed is driven again when SQS redelivers its message, and gives the slot back then; a run
+that finds capacity free but a better waiter parked and not woken wakes that waiter, and drops
+waiters whose run has ended. Between steps a holder yields to a better-scored waiter (priority
+preempts at step boundaries). Parallel steps of one run share its slot.
+
+DynamoDB per run start, uncontended: 1 GetItem + 1 UpdateItem to take a slot, 1 UpdateItem to
+give it back; +1 GetItem per later step (the yield check). Waiting adds a 2-item transaction to
+enqueue and one to dequeue, and one Query for the head on each release.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from inngest_lambda import clock, queue
+from inngest_lambda.flow import state
+from inngest_lambda.flow.config import FlowConfig
+
+SK = "C"
+MAX_TRIES = 25
+EARLY_SECONDS = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class Slot:
+    pk: str
+    limit: int
+
+    @property
+    def waiters_pk(self) -> str:
+        return f"{self.pk}#W"
+
+
+@dataclasses.dataclass(frozen=True)
+class Blocked:
+    slot: Slot  # the slot to wait for
+
+
+@dataclasses.dataclass(frozen=True)
+class Waiter:
+    sk: str
+    run_id: str
+
+
+def slots_for(fn_id: str, flow: FlowConfig, event: dict[str, Any]) -> list[Slot]:
+    """The slots a run of this function needs, in a fixed order (no lock-order inversions)."""
+    out = []
+    for limit in flow.concurrency:
+        if limit.limit <= 0:  # 0 means "no limit" in Inngest
+            continue
+        value = state.key_value(limit.key, event)
+        if limit.scope == "fn":
+            pk = state.pk(fn_id, f"conc{limit.index}", value)
+        else:
+            pk = f"F#~{limit.scope}#conc#{state.digest(value)}"
+        out.append(Slot(pk, limit.limit))
+    return sorted(out, key=lambda s: s.pk)
+
+
+def waiter_sk(score_ms: int, run_id: str) -> str:
+    return f"{max(score_ms, 0):016d}#{run_id}"
+
+
+class Slots:
+    """Slot operations on the table; every state change is a conditional write."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.ddb = store.ddb
+        self.table = store.table
+
+    # --- taking -------------------------------------------------------------------------
+    def try_acquire(self, slot: Slot, run_id: str, sk: str, lease_until: float) -> Blocked | None:
+        """Take (or renew) a slot; None when held now, else Blocked (join the waiting list)."""
+        for _ in range(MAX_TRIES):
+            now = clock.now()
+            item = state.get(self.store, slot.pk, SK) or {}
+            live = _live(item, now)
+            if run_id not in live and len(live) >= slot.limit:
+                return Blocked(slot)
+            head_is_me = False
+            if run_id not in live and int(item.get("waiting", 0)) > 0:
+                head = self.head(slot)
+                if head is not None and head.sk < sk:
+                    if self._head_is_gone(slot, head, now):
+                        continue  # dropped a dead waiter: look again
+                    return Blocked(slot)
+                head_is_me = head is not None and head.sk == sk
+            live[run_id] = lease_until
+            if self._write_holders(slot, item, live, sk if head_is_me else None):
+                return None
+        return Blocked(slot)
+
+    def _head_is_gone(self, slot: Slot, head: Waiter, now: float) -> bool:
+        """There is room but a better run waits: make sure it is coming.
+
+        True when the head's run has ended (its waiter is dropped); a head parked and not woken
+        (its waker crashed) is woken. A head already woken or running is left alone.
+        """
+        run = self.store.get_run(head.run_id)
+        if run is None or run.status not in ("Queued", "Running"):
+            self.dequeue(slot, head.sk)
+            return True
+        leased = bool(run.lease_owner) and run.lease_until > now
+        if not leased and run.next_at > now + EARLY_SECONDS and self.store.wake(head.run_id):
+            queue.send({"kind": "run", "run_id": head.run_id})
+        return False
+
+    def _write_holders(
+        self, slot: Slot, item: dict[str, Any], holders: dict[str, float], dequeue_sk: str | None
+    ) -> bool:
+        values: dict[str, Any] = {
+            ":h": {"M": {h: state.enc(t) for h, t in holders.items()}},
+            ":one": state.enc(1),
+        }
+        if "ver" in item:
+            condition = "ver = :ver"
+            values[":ver"] = state.enc(int(item["ver"]))
+        else:
+            condition = "attribute_not_exists(ver)"
+        expr = "SET holders = :h ADD ver :one"
+        if dequeue_sk is not None:
+            expr += ", waiting :minus"
+            values[":minus"] = state.enc(-1)
+        update = {
+            "TableName": self.table,
+            "Key": state.key(slot.pk, SK),
+            "UpdateExpression": expr,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        try:
+            if dequeue_sk is None:
+                self.ddb.update_item(**update)
+            else:
+                self.ddb.transact_write_items(
+                    TransactItems=[{"Update": update}, self._delete_waiter(slot, dequeue_sk)]
+                )
+            return True
+        except Exception as err:
+            if state.is_conflict(err):
+                return False
+            raise
+
+    # --- giving back --------------------------------------------------------------------
+    def release(self, slot: Slot, run_id: str, sk: str, *, leaving: bool = False) -> None:
+        """Stop holding the slot (if held) and, if that leaves room, wake the head waiter.
+
+        Also called by runs that may not hold it (a drive ending after an earlier one crashed
+        holding it, a waiter that was cancelled): it then only makes sure nobody is left asleep
+        next to free capacity. `leaving`: the run is ending, so its own waiting-list entry (if
+        any) goes too.
+        """
+        try:
+            res = self.ddb.update_item(
+                TableName=self.table,
+                Key=state.key(slot.pk, SK),
+                UpdateExpression="REMOVE holders.#run ADD ver :one",
+                ConditionExpression="attribute_exists(holders.#run)",
+                ExpressionAttributeNames={"#run": run_id},
+                ExpressionAttributeValues={":one": state.enc(1)},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            item = state.plain(res["Attributes"])
+        except Exception as err:
+            if not state.is_conflict(err):
+                raise
+            old = getattr(err, "response", {}).get("Item")
+            item = state.plain(old) if old else {}
+        if int(item.get("waiting", 0)) > 0 and len(_live(item, clock.now())) < slot.limit:
+            self.wake_head(slot, own_sk=sk, drop_own=leaving)
+
+    def should_yield(self, slot: Slot, sk: str) -> bool:
+        """Between steps: is a better-scored run waiting for this slot?"""
+        item = state.get(self.store, slot.pk, SK) or {}
+        if int(item.get("waiting", 0)) <= 0:
+            return False
+        head = self.head(slot)
+        return head is not None and head.sk < sk
+
+    # --- the waiting list ---------------------------------------------------------------
+    def enqueue(self, slot: Slot, run_id: str, sk: str) -> None:
+        """Join the waiting list (a no-op when already in it)."""
+        try:
+            self.ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": {
+                                **state.key(slot.waiters_pk, sk),
+                                "run_id": state.enc(run_id),
+                                **state.ttl_attr(
+                                    30 * 86400, clock.now()
+                                ),  # a waiter outlives no run
+                            },
+                            "ConditionExpression": "attribute_not_exists(#pk)",
+                            "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": state.key(slot.pk, SK),
+                            "UpdateExpression": "ADD waiting :one",
+                            "ExpressionAttributeValues": {":one": state.enc(1)},
+                        }
+                    },
+                ]
+            )
+        except Exception as err:
+            if not state.is_conflict(err):
+                raise
+
+    def head(self, slot: Slot) -> Waiter | None:
+        res = self.ddb.query(
+            TableName=self.table,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": state.TABLE_PK},
+            ExpressionAttributeValues={":pk": state.enc(slot.waiters_pk)},
+            ConsistentRead=True,
+            Limit=1,
+        )
+        items = res.get("Items") or []
+        if not items:
+            return None
+        return Waiter(items[0][state.TABLE_SK]["S"], items[0]["run_id"]["S"])
+
+    def wake_head(self, slot: Slot, own_sk: str | None = None, drop_own: bool = False) -> None:
+        """Wake the best waiter; waiters whose run has ended are dropped on the way. `own_sk`
+        is the caller's own entry: never woken (it is awake), dropped if `drop_own`."""
+        for _ in range(MAX_TRIES):
+            head = self.head(slot)
+            if head is None:
+                return
+            if head.sk == own_sk:
+                if not drop_own:
+                    return
+            elif self.store.wake(head.run_id):
+                queue.send({"kind": "run", "run_id": head.run_id})
+                return
+            self.dequeue(slot, head.sk)
+
+    def dequeue(self, slot: Slot, sk: str) -> None:
+        try:
+            self.ddb.transact_write_items(
+                TransactItems=[
+                    self._delete_waiter(slot, sk),
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": state.key(slot.pk, SK),
+                            "UpdateExpression": "ADD waiting :minus",
+                            "ExpressionAttributeValues": {":minus": state.enc(-1)},
+                        }
+                    },
+                ]
+            )
+        except Exception as err:
+            if not state.is_conflict(err):
+                raise
+
+    def _delete_waiter(self, slot: Slot, sk: str) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self.table,
+                "Key": state.key(slot.waiters_pk, sk),
+                "ConditionExpression": "attribute_exists(#pk)",
+                "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
+            }
+        }
+
+
+def _live(item: dict[str, Any], now: float) -> dict[str, float]:
+    """Holders whose lease has not run out (a crashed invocation's entry ages out)."""
+    return {h: float(t) for h, t in (item.get("holders") or {}).items() if float(t) > now}

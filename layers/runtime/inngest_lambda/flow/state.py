@@ -1,0 +1,85 @@
+"""Flow-control state in the run table: keys, evaluation of key expressions, small item helpers.
+
+Every flow item lives under a `F#` partition key next to the runtime's own items (see the
+package docstring for the full layout). Keys are CEL values, so they are hashed: a customer id
+with `#` in it, or a 2 KB string, still makes a short, unambiguous partition key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from inngest_lambda import expressions
+from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
+from inngest_lambda.store import _dec, _enc, _is_conflict, _key
+
+log = logging.getLogger("inngest_lambda.flow")
+
+__all__ = [
+    "TABLE_PK",
+    "TABLE_SK",
+    "TABLE_TTL_ATTRIBUTE",
+    "enc",
+    "get",
+    "is_conflict",
+    "key",
+    "key_value",
+    "plain",
+    "pk",
+]
+
+enc = _enc
+key = _key
+is_conflict = _is_conflict
+
+
+def key_value(source: str | None, event: dict[str, Any]) -> str:
+    """A key expression on the event, as a string; "" when the option has no key.
+
+    A key that cannot be evaluated (a type error on this event's data) falls back to the shared
+    key "" rather than failing the event: Inngest likewise evaluates keys best-effort.
+    """
+    if not source:
+        return ""
+    try:
+        return expressions.evaluate_key(source, event)
+    except expressions.ExpressionError as err:
+        log.warning(f"key expression {source!r} failed, using the shared key: {err}")
+        return ""
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+def pk(fn_id: str, kind: str, value: str) -> str:
+    """`F#<fn_id>#<kind>#<digest of key value>`: the state of one option for one key."""
+    return f"F#{fn_id}#{kind}#{digest(value)}"
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain values; maps and string sets decoded one level."""
+    out: dict[str, Any] = {}
+    for name, attr in item.items():
+        if "M" in attr:
+            out[name] = {k: _dec(v) for k, v in attr["M"].items()}
+        elif "SS" in attr:
+            out[name] = set(attr["SS"])
+        elif "L" in attr:
+            out[name] = [_dec(v) for v in attr["L"]]
+        else:
+            out[name] = _dec(attr)
+    return out
+
+
+def get(store: Any, pk_value: str, sk_value: str) -> dict[str, Any] | None:
+    res = store.ddb.get_item(
+        TableName=store.table, Key=key(pk_value, sk_value), ConsistentRead=True
+    )
+    return plain(res["Item"]) if "Item" in res else None
+
+
+def ttl_attr(seconds_from_now: float, now: float) -> dict[str, Any]:
+    return {TABLE_TTL_ATTRIBUTE: enc(int(now + seconds_from_now))}

@@ -1,0 +1,201 @@
+"""Concurrency limits and priority, through the Lambda handler on moto."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+
+from inngest_lambda import aws, clock
+from inngest_lambda.flow import concurrency
+from inngest_lambda.flow import config as flowconfig
+from inngest_lambda.handler import handler
+from inngest_lambda.local.invoke import LambdaContext
+from inngest_lambda.runtime import get_runtime
+from tests.e2e.flow_support import overlaps, tag, wait_for, wait_runs
+
+
+def _log(name):
+    from tests.e2e import workflows
+
+    return workflows.FLOW_LOG[name]
+
+
+def test_limit_of_one_serialises_steps_per_key(api):
+    t = tag()
+    ids = [
+        api.send("flow/conc", {"tag": t, "tenant": f"a-{t}", "name": f"a{i}", "hold": 0.4})
+        for i in range(3)
+    ]
+    other = api.send("flow/conc", {"tag": t, "tenant": f"b-{t}", "name": "b", "hold": 0.4})
+    runs = wait_runs(api, [*ids, other])
+    assert [r["status"] for r in runs] == ["Completed"] * 4
+    same_key = [iv for iv in _log(t) if iv[0].startswith("a")]
+    assert len(same_key) == 3
+    assert overlaps(same_key) == []
+    # Another key is not held back by tenant a's queue.
+    b = next(iv for iv in _log(t) if iv[0] == "b")
+    assert b[1] < max(iv[2] for iv in same_key)
+
+
+def test_a_sleeping_run_does_not_hold_its_slot(api):
+    t = tag()
+    first = api.send("flow/conc-sleep", {"tag": t, "name": "x", "nap": 2})
+    wait_for(lambda: any(iv[0] == "x:before" for iv in _log(t)), what="x started")
+    second = api.send("flow/conc-sleep", {"tag": t, "name": "y", "nap": 0})
+    runs = wait_runs(api, [first, second], timeout=40)
+    assert [r["status"] for r in runs] == ["Completed", "Completed"]
+    log = {label: (start, end) for label, start, end in _log(t)}
+    # y ran both its steps while x slept, yet no two steps ever executed at once.
+    assert log["y:after"][1] <= log["x:after"][0]
+    assert overlaps(_log(t)) == []
+
+
+def test_priority_starts_ahead_of_work_queued_earlier(api):
+    t = tag()
+    first = api.send("flow/priority", {"tag": t, "name": "first", "plan": "free", "hold": 1.5})
+    wait_for(lambda: get_runtime().store.run_ids_for_event(first), what="first run")
+    wait_for(lambda: _slot_busy(first), what="first run holds the slot")
+    free = api.send("flow/priority", {"tag": t, "name": "free", "plan": "free"})
+    wait_for(lambda: _waiting(first) >= 1, what="free run queued")
+    vip = api.send("flow/priority", {"tag": t, "name": "vip", "plan": "enterprise"})
+    runs = wait_runs(api, [first, free, vip], timeout=40)
+    assert all(r["status"] == "Completed" for r in runs)
+    order = [label for label, _, _ in sorted(_log(t), key=lambda iv: iv[1])]
+    assert order == ["first", "vip", "free"]  # without priority: first, free, vip
+    assert overlaps(_log(t)) == []
+
+
+def _slot_and_api(event_id):
+    rt = get_runtime()
+    fn = rt.registry.get("e2e-flow-priority")
+    event = rt.store.get_event(event_id)
+    (slot,) = concurrency.slots_for(fn.id, flowconfig.of(fn.config), event)
+    return slot, concurrency.Slots(rt.store)
+
+
+def _slot_busy(event_id):
+    from inngest_lambda.flow import state
+
+    slot, _ = _slot_and_api(event_id)
+    item = state.get(get_runtime().store, slot.pk, concurrency.SK) or {}
+    return bool(item.get("holders"))
+
+
+def _waiting(event_id):
+    from inngest_lambda.flow import state
+
+    slot, _ = _slot_and_api(event_id)
+    item = state.get(get_runtime().store, slot.pk, concurrency.SK) or {}
+    return int(item.get("waiting", 0))
+
+
+def test_a_slot_held_by_a_crashed_invocation_is_recovered(api, stack, monkeypatch):
+    """An invocation took the slot and died mid-step: its lease and its SQS message outlive it.
+
+    The run it held is driven again when SQS redelivers the message (after the visibility
+    timeout, here 3 s); a run queued behind it waits, then runs once the slot is given back.
+    """
+    t = tag()
+    rt = get_runtime()
+    monkeypatch.setattr(stack.pump, "_receive", lambda: [])
+    crashed = api.send("flow/conc", {"tag": t, "tenant": f"crash-{t}", "name": "crashed"})
+    sqs = aws.client("sqs")
+    url = stack.settings.queue_url
+    (message,) = wait_for(
+        lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages"),
+        what="the run's message",
+    )
+    (run_id,) = rt.store.run_ids_for_event(crashed)
+    lease_until = clock.now() + 3
+    fn = rt.registry.get("e2e-flow-concurrency")
+    (slot,) = concurrency.slots_for(fn.id, flowconfig.of(fn.config), rt.store.get_event(crashed))
+    run = rt.store.get_run(run_id)
+    sk = concurrency.waiter_sk(int(run.created_at * 1000), run_id)
+    assert concurrency.Slots(rt.store).try_acquire(slot, run_id, sk, lease_until) is None
+    rt.store.ddb.update_item(
+        TableName=rt.store.table,
+        Key={"pk": {"S": f"R#{run_id}"}, "sk": {"S": "R"}},
+        UpdateExpression="SET lease_owner = :o, lease_until = :u, #st = :r",
+        ExpressionAttributeNames={"#st": "status"},
+        ExpressionAttributeValues={
+            ":o": {"S": "dead-invocation"},
+            ":u": {"N": str(lease_until)},
+            ":r": {"S": "Running"},
+        },
+    )
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=3
+    )
+    monkeypatch.undo()
+    waiting = api.send("flow/conc", {"tag": t, "tenant": f"crash-{t}", "name": "waiting"})
+    runs = wait_runs(api, [crashed, waiting], timeout=30)
+    assert [r["status"] for r in runs] == ["Completed", "Completed"]
+    log = {label: (start, end) for label, start, end in _log(t)}
+    assert log["crashed"][0] >= lease_until - 0.01
+    assert log["waiting"][0] >= log["crashed"][1]
+
+
+def test_invocations_racing_for_one_slot_let_one_through(api, stack, monkeypatch):
+    """Four runs, each delivered twice, handled by eight concurrent handler calls."""
+    t = tag()
+    monkeypatch.setattr(stack.pump, "_receive", lambda: [])  # we play the event source now
+    ids = [
+        api.send("flow/conc", {"tag": t, "tenant": f"race-{t}", "name": f"r{i}", "hold": 0.5})
+        for i in range(4)
+    ]
+    sqs = aws.client("sqs")
+    url = stack.settings.queue_url
+    received = []
+    while len(received) < 4:
+        res = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        received.extend(res.get("Messages", []))
+    assert sorted(json.loads(m["Body"])["kind"] for m in received) == ["run"] * 4
+
+    def deliver(message):
+        event = {"Records": [stack.pump.record(message)]}
+        return handler(json.loads(json.dumps(event)), LambdaContext(timeout_seconds=60))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(deliver, received * 2))
+    failed = {f["itemIdentifier"] for r in results for f in r["batchItemFailures"]}
+    for message in received:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        else:  # refused while another thread drove the run: let the pump retry it now
+            sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+    # Exactly one run executed its step; the other three wait in the slot's queue.
+    assert len(_log(t)) == 1
+    monkeypatch.undo()  # the pump takes over again: the waiters run one by one
+    runs = wait_runs(api, ids, timeout=60)
+    assert [r["status"] for r in runs] == ["Completed"] * 4
+    assert len(_log(t)) == 4
+    assert overlaps(_log(t)) == []
+
+
+def test_threads_racing_for_slots_never_exceed_the_limit(stack):
+    """Twelve invocations at once for a limit of 3: three hold, nine queue; releases hand over."""
+    rt = get_runtime()
+    slots = concurrency.Slots(rt.store)
+    slot = concurrency.Slot(f"F#bench#conc0#{tag()}", 3)
+    lease = clock.now() + 60
+    runs = [f"run-{i:02d}" for i in range(12)]
+
+    def take(run_id):
+        sk = concurrency.waiter_sk(1000 + int(run_id[-2:]), run_id)
+        blocked = slots.try_acquire(slot, run_id, sk, lease)
+        if blocked is not None:
+            slots.enqueue(slot, run_id, sk)
+        return blocked is None
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        won = [r for r, ok in zip(runs, pool.map(take, runs), strict=True) if ok]
+    assert len(won) == 3
+    from inngest_lambda.flow import state
+
+    item = state.get(rt.store, slot.pk, concurrency.SK)
+    assert sorted(item["holders"]) == sorted(won)
+    assert item["waiting"] == 9
+    head = slots.head(slot)
+    assert head.run_id == min(set(runs) - set(won))  # FIFO by score
