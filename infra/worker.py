@@ -42,7 +42,13 @@ TABLE_ACTIONS = [
 ]
 # SendMessageBatch and ChangeMessageVisibilityBatch are authorized by these two.
 QUEUE_ACTIONS = ["sqs:SendMessage", "sqs:ChangeMessageVisibility"]
-SCHEDULE_ACTIONS = ["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"]
+# Update: /fn/register refreshes the cron schedules of apps registered from a URL.
+SCHEDULE_ACTIONS = [
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+]
 BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 # SDK environment variables: where `step.send_event` and API calls go (the deployment's API).
 ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"

@@ -23,7 +23,12 @@ def test_local_stack_creates_the_schedule_of_a_cron_trigger(stack):
     assert sched["ScheduleExpressionTimezone"] == "Europe/Paris"
     assert sched["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 5}
     assert sched["Target"]["Arn"] == stack.settings.queue_arn
-    assert json.loads(sched["Target"]["Input"]) == {"kind": "cron", "function_id": FN, "cron": CRON}
+    assert json.loads(sched["Target"]["Input"]) == {
+        "kind": "cron",
+        "function_id": FN,
+        "cron": CRON,
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+    }
 
 
 def test_the_pump_fires_the_schedule_and_the_run_gets_the_timer_event(api, stack):

@@ -159,6 +159,7 @@ def test_schedule_carries_the_cron_message():
         "kind": "cron",
         "function_id": "cron-test-weekly",
         "cron": "TZ=Europe/Paris 0 9 * * 1",
+        "scheduled_time": "<aws.scheduler.scheduled-time>",  # Scheduler substitutes it
     }
 
 

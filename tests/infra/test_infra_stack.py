@@ -236,6 +236,7 @@ def test_one_schedule_per_cron_trigger(synth):
         "kind": "cron",
         "function_id": "cron-test-weekly-report",
         "cron": "TZ=Europe/Paris 0 9 * * 1",
+        "scheduled_time": "<aws.scheduler.scheduled-time>",  # Scheduler substitutes it
     }
     sweep = by_function["cron-test-sweep"]
     assert sweep["ScheduleExpression"] == "cron(0/15 * * * ? *)"

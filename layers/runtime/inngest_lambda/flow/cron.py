@@ -227,8 +227,14 @@ def jitter_minutes(jitter: str | None) -> int | None:
 
 
 def cron_message(function_id: str, cron: str) -> dict[str, str]:
-    """The work-queue message a cron schedule delivers: which function, which trigger."""
-    return {"kind": CRON_MESSAGE_KIND, "function_id": function_id, "cron": cron}
+    """The work-queue message a cron schedule delivers: which function, which trigger, and
+    (substituted by Scheduler) the exact fire time, which a flexible window would blur."""
+    return {
+        "kind": CRON_MESSAGE_KIND,
+        "function_id": function_id,
+        "cron": cron,
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+    }
 
 
 def schedule_name(function_id: str, cron: str) -> str:
