@@ -442,3 +442,23 @@ functions += [  # appended: the list above stays as it is
     flow_cron,
     flow_invoker,
 ]
+
+
+@client.create_function(fn_id="invoke-edges", trigger=inngest.TriggerEvent(event="e2e/invoke-edge"))
+def invoke_edges(ctx: inngest.ContextSync) -> dict:
+    """Invoking a function that does not exist, and one that outlives the timeout."""
+    out: dict = {}
+    try:
+        ctx.step.invoke_by_id("missing", function_id="no-such-function", data={})
+    except inngest.StepError as err:
+        out["missing"] = err.message
+    try:
+        ctx.step.invoke(
+            "slow", function=sleeper, data={"seconds": 30}, timeout=datetime.timedelta(seconds=1)
+        )
+    except inngest.StepError as err:
+        out["slow"] = err.message
+    return out
+
+
+functions += [invoke_edges]

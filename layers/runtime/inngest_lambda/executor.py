@@ -225,6 +225,10 @@ class _Driver:
             pending = [s for s in self.steps.values() if s.status in (SCHEDULED, WAITING)]
             if pending:
                 self._arm(pending)
+                # Arming can finish a step (an invoke of a function that does not exist).
+                pending = [s for s in self.steps.values() if s.status in (SCHEDULED, WAITING)]
+                if not pending:
+                    continue
                 next_at = min((s.due_at or NEVER) for s in pending)
                 if self._park(next_at):
                     return
