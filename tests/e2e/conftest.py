@@ -6,6 +6,7 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 
 from __future__ import annotations
 
+import functools
 import socket
 import time
 from typing import Any
@@ -19,7 +20,10 @@ from inngest_lambda.local.stack import LocalStack
 TERMINAL = {"Completed", "Failed", "Cancelled"}
 
 
+@functools.cache
 def _free_port() -> int:
+    """One port for every module's stack: the workflows client keeps the INNGEST_DEV URL it was
+    built with (in the first module), so later stacks must listen where it points."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -73,8 +77,11 @@ class Api:
         raise AssertionError(f"step {name!r} never reached {status}: {run}")
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def stack():
+    """One real-time stack per module (not per package), so that modules using the testing
+    toolkit's `durable` fixture (its own stack, on a virtual clock) can run between them: only
+    one local stack can run in a process at a time."""
     port = _free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",

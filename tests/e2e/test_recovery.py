@@ -9,7 +9,6 @@ import pytest
 from inngest_lambda import clock, queue
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.store import Store
-from tests.e2e.conftest import step
 
 
 def test_late_message_for_a_finished_run_changes_nothing(api, stack):
@@ -50,24 +49,6 @@ def test_unknown_and_malformed_messages_are_dropped_not_retried(stack):
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
 
 
-def test_run_held_by_a_dead_invocation_resumes_after_its_lease_expires(api):
-    event_id = api.send("e2e/sleep", {"seconds": 1})
-    run = api.wait_step(event_id, "nap", "Scheduled")
-    # An invocation takes the run at wake-up time and dies: its lease outlives the timer.
-    store: Store = get_runtime().store
-    lease_until = clock.now() + 4
-    store.ddb.update_item(
-        TableName=store.table,
-        Key={"pk": {"S": f"R#{run['run_id']}"}, "sk": {"S": "R"}},
-        UpdateExpression="SET lease_owner = :o, lease_until = :u",
-        ExpressionAttributeValues={":o": {"S": "dead-invocation"}, ":u": {"N": str(lease_until)}},
-    )
-    finished = api.wait_run(event_id, timeout=30)
-    assert finished["status"] == "Completed"
-    assert clock.now() >= lease_until
-    assert step(finished, "after")["started_at"] >= clock.iso(lease_until - 0.01)
-
-
 def test_a_failing_write_mid_run_is_retried_without_repeating_steps(api, calls, monkeypatch):
     original = Store.park
     failures = {"left": 1}
@@ -96,7 +77,7 @@ def test_long_timer_is_a_scheduler_schedule_that_hands_the_rest_to_sqs(stack, mi
     timers.wake_at(run_id, due, f"k{minutes}")
     timers.wake_at(run_id, due, f"k{minutes}")  # a retried drive: still one schedule
     scheduler = aws.client("scheduler")
-    name = timers.schedule_name(run_id, f"k{minutes}", due)
+    name = timers.schedule_name(f"{run_id}:k{minutes}", due)
     sched = scheduler.get_schedule(Name=name, GroupName=settings.schedule_group)
     expr = sched["ScheduleExpression"]
     fires_at = clock.parse_iso(expr[3:-1])

@@ -29,15 +29,6 @@ def test_matching_event_resumes_the_wait_with_that_event(api):
     assert wait["output"]["data"] == {"order": "A-1", "amount": 30}
 
 
-def test_no_matching_event_times_out_with_none(api):
-    event_id = api.send("e2e/wait", {"order": "T-1", "timeout": 1})
-    api.wait_step(event_id, "wait-payment", "Waiting")
-    api.send("e2e/paid", {"order": "someone-else"})
-    run = api.wait_run(event_id, timeout=20)
-    assert run["status"] == "Completed"
-    assert run["output"] == {"paid": None}
-
-
 def test_wait_after_a_sleep_matches_a_compound_expression(api):
     event_id = api.send("e2e/sw", {"ticket": 7})
     api.wait_step(event_id, "then-wait", "Waiting")
@@ -61,41 +52,6 @@ def test_one_event_resumes_two_waiting_runs_and_starts_a_new_one(api):
     assert api.wait_run(second)["output"] == {"paid": {"order": "SHARED"}}
     wild = api.send("e2e/wild/one", {})
     assert api.wait_run(wild)["output"] == "e2e/wild/one"
-
-
-def test_event_first_then_duplicate_timeouts_keeps_the_event(api, stack):
-    stack.pump.duplicate_deliveries = True
-    try:
-        event_id = api.send("e2e/wait", {"order": "RACE-1", "timeout": 2})
-        api.wait_step(event_id, "wait-payment", "Waiting")
-        api.send("e2e/paid", {"order": "RACE-1"})
-        run = api.wait_run(event_id)
-        time.sleep(3)  # the timeout timer (delivered twice) fires after the match
-    finally:
-        stack.pump.duplicate_deliveries = False
-    assert api.run(run["run_id"]) == run
-    assert run["output"] == {"paid": {"order": "RACE-1"}}
-
-
-def test_timeout_first_then_event_changes_nothing(api, stack):
-    stack.pump.duplicate_deliveries = True
-    try:
-        event_id = api.send("e2e/wait", {"order": "RACE-2", "timeout": 1})
-        run = api.wait_run(event_id)
-        assert run["output"] == {"paid": None}
-        api.send("e2e/paid", {"order": "RACE-2"})
-        api.send("e2e/paid", {"order": "RACE-2"})
-        time.sleep(1.5)  # give any (wrong) resumption time to happen
-    finally:
-        stack.pump.duplicate_deliveries = False
-    assert api.run(run["run_id"]) == run
-    # The pause is gone: the late event found nothing to resolve.
-    assert (
-        PauseIndex(get_runtime().store).candidates(
-            {"name": "e2e/paid", "data": {"order": "RACE-2"}, "id": "x"}, ["data.order"]
-        )
-        == []
-    )
 
 
 def test_event_and_timeout_racing_on_one_step_resolve_it_exactly_once():
@@ -163,23 +119,6 @@ def test_bad_wait_expression_fails_the_run_naming_it(api):
 
 def _cancelled_event(api, run_id):
     return api.wait_run(deterministic_id(run_id, "failed"), timeout=5, count=0)
-
-
-def test_cancel_event_during_a_sleep_stops_the_run(api, calls):
-    event_id = api.send("e2e/cancellable", {"id": "c-1", "nap": 2})
-    run = api.wait_step(event_id, "nap", "Scheduled")
-    api.send("e2e/cancel", {"id": "other"})
-    api.send("e2e/cancel", {"id": "c-1"})
-    run = api.wait_run(event_id)
-    assert run["status"] == "Cancelled"
-    assert "e2e/cancel" in run["output"]["message"]
-    time.sleep(2.5)  # past the sleep: the timer finds the run ended
-    assert api.run(run["run_id"])["status"] == "Cancelled"
-    assert calls[f"cancel:{run['run_id']}:after"] == 0
-    store = get_runtime().store
-    emitted = store.get_event(deterministic_id(run["run_id"], "failed"))
-    assert emitted["name"] == "inngest/function.cancelled"
-    assert emitted["data"]["run_id"] == run["run_id"]
 
 
 def test_cancel_event_during_a_wait_stops_the_run(api, calls):

@@ -21,19 +21,25 @@ SCHEDULER_LEAD_SECONDS = 300
 
 def wake_at(run_id: str, due_at: float, key: str) -> None:
     """Deliver `{"kind": "run"}` for `run_id` at `due_at`; `key` tells timers of a run apart."""
-    message = {"kind": "run", "run_id": run_id, "due_at": due_at}
+    send_at({"kind": "run", "run_id": run_id}, due_at, f"{run_id}:{key}")
+
+
+def send_at(message: dict[str, object], due_at: float, name: str) -> None:
+    """Deliver `message` (with `due_at` added) at `due_at`; `name` identifies the timer, so a
+    retried call creates the same schedule, which Scheduler then refuses as a duplicate."""
+    message = {**message, "due_at": due_at}
     delay = due_at - clock.now()
     if delay <= MAX_SQS_DELAY_SECONDS:
         queue.send(message, delay)
         return
     settings = get_settings()
-    name = schedule_name(run_id, key, due_at)
+    schedule = schedule_name(name, due_at)
     fire = datetime.datetime.fromtimestamp(due_at - SCHEDULER_LEAD_SECONDS, tz=datetime.UTC)
     client = aws.client("scheduler")
     # ConflictException: the same timer exists already (a retried drive); nothing to do.
     with contextlib.suppress(client.exceptions.ConflictException):
         client.create_schedule(
-            Name=name,
+            Name=schedule,
             GroupName=settings.schedule_group,
             ScheduleExpression=f"at({fire:%Y-%m-%dT%H:%M:%S})",
             ScheduleExpressionTimezone="UTC",
@@ -42,14 +48,14 @@ def wake_at(run_id: str, due_at: float, key: str) -> None:
             Target={
                 "Arn": settings.queue_arn,
                 "RoleArn": settings.scheduler_role_arn,
-                "Input": queue.encode({**message, "schedule": name}),
+                "Input": queue.encode({**message, "schedule": schedule}),
             },
         )
 
 
-def schedule_name(run_id: str, key: str, due_at: float) -> str:
-    digest = hashlib.sha1(f"{key}:{due_at}".encode()).hexdigest()[:16]
-    return f"{run_id}-{digest}"
+def schedule_name(name: str, due_at: float) -> str:
+    """A valid Scheduler name (<= 64 chars of [0-9A-Za-z-_.]) for one timer."""
+    return "t-" + hashlib.sha1(f"{name}:{due_at}".encode()).hexdigest()
 
 
 def defer_if_early(message: dict[str, object]) -> bool:

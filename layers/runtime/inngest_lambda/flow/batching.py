@@ -27,8 +27,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from inngest_lambda import clock, expressions, ids
-from inngest_lambda.flow import admission, delay, state
+from inngest_lambda import clock, expressions, ids, timers
+from inngest_lambda.flow import admission, state
 from inngest_lambda.flow.config import Batch
 from inngest_lambda.settings import TABLE_TTL_ATTRIBUTE
 from inngest_lambda.store import Conflict
@@ -86,7 +86,7 @@ def _open(
     store: Any, fn_id: str, pk: str, old: dict[str, Any] | None, cfg: Batch, now: float
 ) -> dict[str, Any] | None:
     batch_id = ids.new_id()
-    delay.send_at(
+    timers.send_at(
         {"kind": KIND, "function_id": fn_id, "pk": pk, "batch_id": batch_id},
         now + cfg.timeout,
         f"{pk}:{batch_id}",

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda import clock, ids
-from inngest_lambda.flow import admission, delay, state
+from inngest_lambda import clock, ids, timers
+from inngest_lambda.flow import admission, state
 from inngest_lambda.flow.config import Debounce
 from inngest_lambda.store import Conflict
 
@@ -44,7 +44,7 @@ def add(store: Any, fn: Any, cfg: Debounce, event: dict[str, Any]) -> None:
             due = min(due, first_at + cfg.timeout)
         if item is None:
             run_id = ids.new_id()
-            delay.send_at(_message(fn.id, pk, run_id), due, f"{pk}:{run_id}")
+            timers.send_at(_message(fn.id, pk, run_id), due, f"{pk}:{run_id}")
         else:
             run_id = item["run_id"]
         if _write(store, pk, item, run_id, event["id"], first_at, due, now):
@@ -119,7 +119,7 @@ def handle(executor: Any, message: dict[str, Any]) -> float | None:
             return None
         due = float(item["due_at"])
         if due > clock.now() + EARLY_SECONDS:
-            delay.send_at(_message(fn.id, pk, item["run_id"]), due, f"{pk}:{item['run_id']}:{due}")
+            timers.send_at(_message(fn.id, pk, item["run_id"]), due, f"{pk}:{item['run_id']}:{due}")
             return None
         if _fire(executor, fn, pk, item):
             return None

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda import clock
-from inngest_lambda.flow import delay, state
+from inngest_lambda import clock, timers
+from inngest_lambda.flow import state
 from inngest_lambda.flow.config import Timeouts
 
 KIND = "timeout"
@@ -31,11 +31,11 @@ EXPIRED = "expired"  # it expired just now: the caller cancels once it let go of
 
 
 def arm_start(run_id: str, due_at: float) -> None:
-    delay.send_at({"kind": KIND, "which": "start", "run_id": run_id}, due_at, f"{run_id}:start")
+    timers.send_at({"kind": KIND, "which": "start", "run_id": run_id}, due_at, f"{run_id}:start")
 
 
 def arm_finish(run_id: str, due_at: float) -> None:
-    delay.send_at({"kind": KIND, "which": "finish", "run_id": run_id}, due_at, f"{run_id}:finish")
+    timers.send_at({"kind": KIND, "which": "finish", "run_id": run_id}, due_at, f"{run_id}:finish")
 
 
 def cancel(store: Any, run_id: str, reason: str) -> bool:

@@ -16,6 +16,11 @@ moto stores queues and schedules but nothing ever *consumes* them, so this modul
 The pump never long-polls: the local stack serialises moto calls (see `moto_guard`), so a
 blocking ReceiveMessage would stall every other AWS call. It polls every `poll_interval` and is
 woken at once by `notify()` when a message is sent.
+
+Virtual time (`inngest_lambda.testing`): `now` replaces the wall clock for schedule evaluation,
+and instead of `start()` (background threads) a caller may `connect()` and drive delivery itself
+with `deliver_once()`, `fire_due_schedules()` and `next_fire()`, deterministically, in its own
+thread. The real-time defaults are unchanged.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from inngest_lambda import settings as s
@@ -89,7 +95,9 @@ class Pump:
         concurrency: int = 1,
         poll_interval: float = 0.1,
         schedule_interval: float = 0.5,
+        now: Callable[[], float] = time.time,
     ) -> None:
+        """`now` is the clock schedules are evaluated against (a virtual one in tests)."""
         if not 1 <= batch_size <= 10:
             raise ValueError("batch_size must be 1..10 (SQS ReceiveMessage's limit)")
         if concurrency < 1:
@@ -102,6 +110,7 @@ class Pump:
         self.concurrency = concurrency
         self.poll_interval = poll_interval
         self.schedule_interval = schedule_interval
+        self.now = now
 
         self._lock = threading.Lock()
         self._counters = PumpCounters()
@@ -122,9 +131,14 @@ class Pump:
         self._scheduler: Any = None
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> Pump:
+    def connect(self) -> Pump:
+        """Make the AWS clients; enough for a caller that drives delivery itself (no threads)."""
         self._sqs = client("sqs", self.settings.region)
         self._scheduler = client("scheduler", self.settings.region)
+        return self
+
+    def start(self) -> Pump:
+        self.connect()
         self._stop.clear()
         for target, name in ((self._sqs_loop, "sqs"), (self._schedule_loop, "scheduler")):
             thread = threading.Thread(target=target, name=f"inngest-lambda-{name}", daemon=True)
@@ -196,6 +210,30 @@ class Pump:
         with self._lock:
             for name, value in increments.items():
                 setattr(self._counters, name, getattr(self._counters, name) + value)
+
+    # --- delivery driven by the caller (virtual time) -------------------------------------------
+    def deliver_once(self) -> int:
+        """Receive one batch and hand it to the handler in the calling thread; returns how many
+        messages were received. Failed ones stay on the queue exactly as with `start()`."""
+        messages = self._receive()
+        if messages:
+            with self._lock:
+                self._generation += 1
+            self._process(messages)
+        return len(messages)
+
+    def fire_due_schedules(self) -> int:
+        """Send what every schedule due by `now()` should send; returns the number of fires."""
+        before = self.counters.schedules_fired
+        self._tick()
+        return self.counters.schedules_fired - before
+
+    def next_fire(self, until: float) -> float | None:
+        """The earliest time in (now(), until] at which a schedule of the group fires, if any:
+        where a caller stepping a virtual clock must stop next."""
+        now = self.now()
+        times = [self._next_fire_of(x, now, until) for x in self._schedules()]
+        return min((t for t in times if t is not None), default=None)
 
     # --- SQS event source mapping --------------------------------------------------------------
     def _sqs_loop(self) -> None:
@@ -350,7 +388,7 @@ class Pump:
                 return out
 
     def _due_schedule_names(self) -> list[str]:
-        now = time.time()
+        now = self.now()
         names = []
         for schedule in self._schedules():
             due = self._due(schedule, now)
@@ -359,7 +397,7 @@ class Pump:
         return names
 
     def _tick(self) -> None:
-        now = time.time()
+        now = self.now()
         schedules = self._schedules()
         live = {x["Arn"] for x in schedules}
         with self._lock:  # forget what belongs to schedules that are gone
@@ -437,6 +475,34 @@ class Pump:
             )
             fires = fires[-1:]
         return _Due(key, fires, end is not None and now >= end, max(after, until))
+
+    def _next_fire_of(self, schedule: dict[str, Any], now: float, until: float) -> float | None:
+        """When `schedule` fires next in (now, until], by the same rules as `_due`."""
+        if schedule.get("State", "ENABLED") != "ENABLED":
+            return None
+        try:
+            parsed = _parse(schedule)
+        except ValueError:
+            return None
+        if isinstance(parsed, schedule_expr.At):
+            return parsed.when if now < parsed.when <= until else None
+        created = _epoch(schedule.get("CreationDate")) or now
+        key = (
+            schedule["Arn"],
+            created,
+            schedule.get("ScheduleExpression", ""),
+            schedule.get("ScheduleExpressionTimezone") or "UTC",
+        )
+        with self._lock:
+            cursor = self._cursors.get(key)
+        modified = _epoch(schedule.get("LastModificationDate")) or created
+        start, end = _epoch(schedule.get("StartDate")), _epoch(schedule.get("EndDate"))
+        after = cursor if cursor is not None else max(created, modified)
+        if start is not None:
+            after = max(after, start - 0.001)
+        limit = until if end is None else min(until, end)
+        anchor = start if start is not None else created
+        return next(iter(parsed.occurrences(max(after, now), limit, anchor)), None)
 
     def _deliver(
         self, schedule: dict[str, Any], key: tuple[str, float, str, str], fire_time: float

@@ -18,7 +18,7 @@ import importlib
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -73,7 +73,7 @@ class LocalStack:
         self,
         port: int = 0,
         handler: Handler | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         duplicate_deliveries: bool = False,
         *,
         host: str = "127.0.0.1",
@@ -83,10 +83,17 @@ class LocalStack:
         api_timeout_seconds: float | None = API_TIMEOUT_SECONDS,
         poll_interval: float = 0.1,
         schedule_interval: float = 0.5,
+        now: Callable[[], float] | None = None,
+        background_pump: bool = True,
     ) -> None:
         """`handler=None` imports $INNGEST_LAMBDA_LOCAL_HANDLER, else `settings.HANDLER`, at
         start (after the environment is set, as a cold start would). `env` is exported for the
-        stack's lifetime, before the settings are read."""
+        stack's lifetime, before the settings are read (a None value unsets the variable).
+
+        For virtual time (`inngest_lambda.testing`): `now` is the clock the emulated Scheduler
+        evaluates schedules against (default: the wall clock), and `background_pump=False`
+        starts no pump threads: the caller delivers with `stack.pump.deliver_once()` and
+        `fire_due_schedules()`."""
         self._port = port
         self._handler = handler
         self._env = dict(env or {})
@@ -99,6 +106,9 @@ class LocalStack:
             "poll_interval": poll_interval,
             "schedule_interval": schedule_interval,
         }
+        if now is not None:
+            self._pump_options["now"] = now
+        self._background_pump = background_pump
         self._lambda_timeout_seconds = lambda_timeout_seconds
         self._api_timeout_seconds = api_timeout_seconds
         self._saved_env: dict[str, str | None] = {}
@@ -169,7 +179,10 @@ class LocalStack:
         ).start()
         self._pump = Pump(handler, settings, **self._pump_options)
         self._guard.add_listener(self._pump.notify)
-        self._pump.start()
+        if self._background_pump:
+            self._pump.start()
+        else:
+            self._pump.connect()
 
     def stop(self) -> None:
         """Stop pump and server (letting calls in progress finish), then moto; restore the env."""

@@ -1,0 +1,178 @@
+"""End-to-end tests whose subject is time (retries, timeouts, long sleeps, leases), on the
+testing toolkit's virtual clock: the same handler, executor and store on moto, with Inngest's
+real backoff and durations, deterministic and in milliseconds of wall time.
+
+Tests that are about the local stack's real-time behaviour (moto honouring DelaySeconds, the
+background pump) stay in the other files, on the shared real-time `stack`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from inngest_lambda import clock
+from inngest_lambda.executor import deterministic_id
+from inngest_lambda.runtime import get_runtime
+from inngest_lambda.testing import assert_completed, assert_failed
+
+pytestmark = pytest.mark.durable(functions="tests.e2e.workflows")
+
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def _calls(key: str) -> int:
+    """How often a counted step body ran. The workflows module is imported here, not at the top:
+    the real-time `stack` of the other modules needs its client built after INNGEST_DEV is set
+    (the `durable` fixture copes with either order)."""
+    from tests.e2e.workflows import CALLS
+
+    return CALLS[key]
+
+
+def test_step_failing_twice_then_succeeding_is_retried_with_inngests_backoff(durable):
+    event_id = durable.send("e2e/flaky")
+    durable.advance(44)  # 15 s + jitter (< 30 s): the first retry has run, the second waits
+    flaky = durable.run(event_id).step("flaky-step")
+    assert (flaky.status, flaky.attempts) == ("Scheduled", 2)
+    durable.advance(2 * MINUTE)
+    run = assert_completed(durable.run(event_id), "ok after 3 attempts")
+    flaky = run.step("flaky-step")
+    assert flaky.attempts == 3
+    assert "transient failure 2" in flaky.error["message"]  # the last error is kept
+
+
+def test_retry_after_error_delays_the_retry_by_what_it_asked(durable):
+    event_id = durable.send("e2e/retryafter")  # RetryAfterError(3 s) on the first call
+    durable.advance(2)
+    assert durable.run(event_id).status == "Running"
+    durable.advance(2)
+    assert_completed(durable.run(event_id), "done")
+
+
+def test_function_level_exception_is_retried_then_fails(durable):
+    event_id = durable.send("e2e/crash")  # retries=1: two attempts
+    assert durable.run(event_id).status == "Running"
+    durable.advance(MINUTE)
+    run = assert_failed(durable.run(event_id), "no such thing")
+    assert run.error["name"] == "KeyError"
+    assert _calls(f"crash:{run.run_id}") == 2
+
+
+def _one_time_schedules(durable) -> list[str]:
+    from inngest_lambda import aws
+
+    group = durable.stack.settings.schedule_group
+    listed = aws.client("scheduler").list_schedules(GroupName=group)["Schedules"]
+    return [x["Name"] for x in listed if not x["Name"].startswith("cron-")]
+
+
+def test_thirty_day_sleep_goes_through_scheduler_and_wakes_on_time(durable):
+    event_id = durable.send("e2e/sleep", {"seconds": 30 * 86400})
+    due = clock.parse_iso(durable.run(event_id).step("nap").scheduled_for)
+    assert len(_one_time_schedules(durable)) == 1
+    durable.advance(datetime.timedelta(days=29, hours=23))
+    assert durable.run(event_id).step("nap").status == "Scheduled"
+    durable.advance(datetime.timedelta(hours=2))
+    run = assert_completed(durable.run(event_id), {"before": "before", "after": "after"})
+    assert due <= clock.parse_iso(run.step("after").started_at) <= due + 2
+    assert _one_time_schedules(durable) == []  # fired and deleted
+    assert len(durable.runs_of("flow-cron")) in (4, 5)  # the weekly cron fired meanwhile
+
+
+def test_no_matching_event_times_out_with_none(durable):
+    event_id = durable.send("e2e/wait", {"order": "T-1", "timeout": 3600})
+    durable.send("e2e/paid", {"order": "someone-else"})
+    durable.advance(59 * MINUTE)
+    assert durable.run(event_id).step("wait-payment").status == "Waiting"
+    durable.advance(2 * MINUTE)
+    assert_completed(durable.run(event_id), {"paid": None})
+
+
+@pytest.mark.durable(duplicate_deliveries=True)
+def test_event_first_then_duplicate_timeouts_keeps_the_event(durable):
+    event_id = durable.send("e2e/wait", {"order": "RACE-1", "timeout": 120})
+    durable.send("e2e/paid", {"order": "RACE-1"})
+    run = assert_completed(durable.run(event_id), {"paid": {"order": "RACE-1"}})
+    durable.advance(5 * MINUTE)  # the timeout timer, delivered twice, fires after the match
+    assert durable.run(event_id) == run
+
+
+@pytest.mark.durable(duplicate_deliveries=True)
+def test_timeout_first_then_event_changes_nothing(durable):
+    from inngest_lambda.pauses import PauseIndex
+
+    event_id = durable.send("e2e/wait", {"order": "RACE-2", "timeout": 60})
+    durable.advance(2 * MINUTE)
+    run = assert_completed(durable.run(event_id), {"paid": None})
+    durable.send("e2e/paid", {"order": "RACE-2"})
+    durable.send("e2e/paid", {"order": "RACE-2"})
+    durable.advance(MINUTE)
+    assert durable.run(event_id) == run
+    pauses = PauseIndex(get_runtime().store).candidates(
+        {"name": "e2e/paid", "data": {"order": "RACE-2"}, "id": "x"}, ["data.order"]
+    )
+    assert pauses == []  # the pause is gone: the late events found nothing to resolve
+
+
+def test_cancel_event_during_a_sleep_stops_the_run(durable):
+    event_id = durable.send("e2e/cancellable", {"id": "c-1", "nap": 600})
+    assert durable.run(event_id).step("nap").status == "Scheduled"
+    durable.send("e2e/cancel", {"id": "other"})
+    assert durable.run(event_id).status == "Running"
+    durable.send("e2e/cancel", {"id": "c-1"})
+    run = durable.run(event_id)
+    assert run.status == "Cancelled"
+    assert "e2e/cancel" in run.error["message"]
+    durable.advance(datetime.timedelta(hours=1))  # past the sleep: the timer finds it ended
+    assert durable.run(event_id).status == "Cancelled"
+    assert _calls(f"cancel:{run.run_id}:after") == 0
+    emitted = get_runtime().store.get_event(deterministic_id(run.run_id, "failed"))
+    assert emitted["name"] == "inngest/function.cancelled"
+    assert emitted["data"]["run_id"] == run.run_id
+
+
+def test_run_held_by_a_dead_invocation_resumes_after_its_lease_expires(durable):
+    event_id = durable.send("e2e/sleep", {"seconds": 60})
+    run = durable.run(event_id)
+    # An invocation takes the run at wake-up time and dies: its lease, a Lambda timeout plus
+    # grace as the executor sets it, outlives the timer.
+    store = get_runtime().store
+    lease_until = durable.clock.now() + 60 + 905
+    store.ddb.update_item(
+        TableName=store.table,
+        Key={"pk": {"S": f"R#{run.run_id}"}, "sk": {"S": "R"}},
+        UpdateExpression="SET lease_owner = :o, lease_until = :u",
+        ExpressionAttributeValues={":o": {"S": "dead-invocation"}, ":u": {"N": str(lease_until)}},
+    )
+    durable.advance(2 * MINUTE)  # the timer fires, finds the lease and comes back at its end
+    assert durable.run(event_id).step("nap").status == "Scheduled"
+    durable.advance(15 * MINUTE)
+    finished = assert_completed(durable.run(event_id))
+    assert lease_until <= clock.parse_iso(finished.step("after").started_at) <= lease_until + 2
+
+
+def test_debounce_runs_once_with_the_last_event_after_a_quiet_period(durable):
+    """flow-debounce: period 2 s, timeout 4 s, keyed by data.k."""
+    ids = []
+    for n in range(1, 4):
+        ids.append(durable.send("flow/debounce", {"k": "quiet", "n": n}))
+        durable.advance(0.4)  # shorter than the period: the debounce keeps waiting
+    last_sent = durable.clock.now() - 0.4
+    assert [r for i in ids for r in durable.runs(i)] == []
+    durable.advance(3)  # 2 s of quiet (plus SQS's whole-second delay), before the 4 s timeout
+    run = assert_completed(durable.run(ids[-1]), {"n": 3, "events": 1})
+    assert durable.runs(ids[0]) == [] and durable.runs(ids[1]) == []
+    assert last_sent + 2 <= clock.parse_iso(run.started_at) <= last_sent + 3
+
+
+def test_debounce_timeout_caps_the_delay_while_events_keep_coming(durable):
+    first_sent = durable.clock.now()
+    ids = []
+    for n in range(1, 10):  # an event every 1.5 s for 12 s: the 2 s period never elapses
+        ids.append(durable.send("flow/debounce", {"k": "busy", "n": n}))
+        durable.advance(1.5)
+    runs = sorted((r for i in ids for r in durable.runs(i)), key=lambda r: r.started_at)
+    assert runs, "the timeout must start a run while events keep coming"
+    assert first_sent + 4 <= clock.parse_iso(runs[0].started_at) <= first_sent + 5
