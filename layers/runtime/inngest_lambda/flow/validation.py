@@ -44,6 +44,7 @@ def problems(config: dict[str, Any]) -> list[str]:
     found.extend(_combinations(config, flow))
     found.extend(_ranges(flow))
     found.extend(_expressions(flow))
+    found.extend(_trigger_and_cancel_expressions(config))
     found.extend(_crons(config))
     return found
 
@@ -126,6 +127,39 @@ def _expressions(flow: FlowConfig) -> list[str]:
             continue
         try:
             expressions.validate(source, {"event"})
+        except expressions.ExpressionError as err:
+            out.append(f"{what}: invalid expression: {err}")
+    return out
+
+
+MAX_TRIGGERS = 10
+MAX_CANCELS = 5
+
+
+def _trigger_and_cancel_expressions(config: dict[str, Any]) -> list[str]:
+    """Trigger filters see `event`; cancel conditions see `event` and `async` (Inngest's limits:
+    10 triggers, 5 cancels)."""
+    out = []
+    triggers = config.get("triggers") or []
+    cancels = config.get("cancel") or []
+    if len(triggers) > MAX_TRIGGERS:
+        out.append(f"at most {MAX_TRIGGERS} triggers, got {len(triggers)}")
+    if len(cancels) > MAX_CANCELS:
+        out.append(f"at most {MAX_CANCELS} cancel options, got {len(cancels)}")
+    checks = [
+        (f"triggers[{i}].expression", t.get("expression"), {"event"})
+        for i, t in enumerate(triggers)
+        if isinstance(t, dict)
+    ] + [
+        (f"cancel[{i}].if", c.get("if"), {"event", "async"})
+        for i, c in enumerate(cancels)
+        if isinstance(c, dict)
+    ]
+    for what, source, variables in checks:
+        if not source:
+            continue
+        try:
+            expressions.validate(source, variables)
         except expressions.ExpressionError as err:
             out.append(f"{what}: invalid expression: {err}")
     return out
