@@ -29,7 +29,7 @@ from typing import Any
 
 from inngest_lambda import clock
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
-from inngest_lambda.store import Store, _enc, _key
+from inngest_lambda.store import Store, encode_attr, item_key
 
 UNKEYED = "*"
 RECENT_EVENTS_SECONDS = 3600
@@ -67,14 +67,14 @@ class PauseIndex:
         if pause.path is not None:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"PP#{pause.event_name}", "PP"),
+                Key=item_key(f"PP#{pause.event_name}", "PP"),
                 UpdateExpression="ADD paths :p",
                 ExpressionAttributeValues={":p": {"SS": [pause.path]}},
             )
         self.ddb.put_item(TableName=self.table, Item=pause_item(pause))
 
     def delete(self, pause: Pause) -> None:
-        self.ddb.delete_item(TableName=self.table, Key=_key(pause.pk, pause.sk))
+        self.ddb.delete_item(TableName=self.table, Key=item_key(pause.pk, pause.sk))
 
     def candidates(self, event: dict[str, Any], paths: list[str]) -> list[Pause]:
         """Pauses that may match this event: exact key hits plus the unkeyed ones."""
@@ -100,7 +100,7 @@ class PauseIndex:
         unique = sorted(set(names))
         out: dict[str, list[str]] = {n: [] for n in unique}
         for i in range(0, len(unique), 100):
-            keys = [_key(f"PP#{n}", "PP") for n in unique[i : i + 100]]
+            keys = [item_key(f"PP#{n}", "PP") for n in unique[i : i + 100]]
             pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
             while pending:
                 res = self.ddb.batch_get_item(RequestItems=pending)
@@ -132,15 +132,15 @@ class PauseIndex:
 
 def pause_item(pause: Pause) -> dict[str, Any]:
     return {
-        **_key(pause.pk, pause.sk),
-        "pause": _enc(json.dumps(dataclasses.asdict(pause))),
-        TABLE_TTL_ATTRIBUTE: _enc(int(pause.expires_at) + 3600),
+        **item_key(pause.pk, pause.sk),
+        "pause": encode_attr(json.dumps(dataclasses.asdict(pause))),
+        TABLE_TTL_ATTRIBUTE: encode_attr(int(pause.expires_at) + 3600),
     }
 
 
 def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, Any]:
     """The `EN#` entry ingestion writes beside each event (its id only: events can be large)."""
     return {
-        **_key(f"EN#{event['name']}", f"{int(received_at * 1000):015d}#{event['id']}"),
-        TABLE_TTL_ATTRIBUTE: _enc(int(received_at + RECENT_EVENTS_SECONDS)),
+        **item_key(f"EN#{event['name']}", f"{int(received_at * 1000):015d}#{event['id']}"),
+        TABLE_TTL_ATTRIBUTE: encode_attr(int(received_at + RECENT_EVENTS_SECONDS)),
     }

@@ -50,7 +50,7 @@ class Conflict(Exception):
     """A conditional write lost: somebody else changed the item first."""
 
 
-def _enc(value: object) -> dict[str, Any]:
+def encode_attr(value: object) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, int | float):
@@ -61,10 +61,10 @@ def _enc(value: object) -> dict[str, Any]:
 
 
 def _item(**fields: object) -> dict[str, Any]:
-    return {k: _enc(v) for k, v in fields.items() if v is not None}
+    return {k: encode_attr(v) for k, v in fields.items() if v is not None}
 
 
-def _dec(attr: dict[str, Any]) -> object:
+def decode_attr(attr: dict[str, Any]) -> object:
     if "S" in attr:
         return attr["S"]
     if "N" in attr:
@@ -78,14 +78,14 @@ def _dec(attr: dict[str, Any]) -> object:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _dec(v) for k, v in item.items()}
+    return {k: decode_attr(v) for k, v in item.items()}
 
 
-def _key(pk: str, sk: str) -> dict[str, Any]:
+def item_key(pk: str, sk: str) -> dict[str, Any]:
     return {TABLE_PK: {"S": pk}, TABLE_SK: {"S": sk}}
 
 
-def _is_conflict(err: Exception) -> bool:
+def is_conflict(err: Exception) -> bool:
     code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
@@ -219,7 +219,7 @@ class Store:
         for ev in events:
             value = _dump_value(f"events/{ev['id']}", "event", "event", ev)
             item = {
-                **_key(f"E#{ev['id']}", "E"),
+                **item_key(f"E#{ev['id']}", "E"),
                 **_item(received_at=now, **value, **{TABLE_TTL_ATTRIBUTE: self._ttl()}),
             }
             requests.append({"PutRequest": {"Item": item}})
@@ -232,7 +232,7 @@ class Store:
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         res = self.ddb.get_item(
-            TableName=self.table, Key=_key(f"E#{event_id}", "E"), ConsistentRead=True
+            TableName=self.table, Key=item_key(f"E#{event_id}", "E"), ConsistentRead=True
         )
         item = res.get("Item")
         return _load_value(_plain(item), "event") if item else None  # type: ignore[return-value]
@@ -254,7 +254,7 @@ class Store:
         """
         now = clock.now()
         run_item = {
-            **_key(f"R#{run.run_id}", "R"),
+            **item_key(f"R#{run.run_id}", "R"),
             **_item(
                 function_id=run.function_id,
                 status=run.status,
@@ -275,7 +275,7 @@ class Store:
                         "Put": {
                             "TableName": self.table,
                             "Item": {
-                                **_key(f"I#{idempotency_key}", "I"),
+                                **item_key(f"I#{idempotency_key}", "I"),
                                 **_item(
                                     run_id=run.run_id,
                                     **{TABLE_TTL_ATTRIBUTE: int(now + IDEMPOTENCY_SECONDS)},
@@ -286,7 +286,7 @@ class Store:
                                 "#pk": TABLE_PK,
                                 "#ttl": TABLE_TTL_ATTRIBUTE,
                             },
-                            "ExpressionAttributeValues": {":now": _enc(int(now))},
+                            "ExpressionAttributeValues": {":now": encode_attr(int(now))},
                         }
                     },
                     {"Put": {"TableName": self.table, "Item": run_item}},
@@ -294,7 +294,7 @@ class Store:
                         "Put": {
                             "TableName": self.table,
                             "Item": {
-                                **_key(f"E#{run.event_id}", f"R#{run.run_id}"),
+                                **item_key(f"E#{run.event_id}", f"R#{run.run_id}"),
                                 **_item(
                                     function_id=run.function_id,
                                     **{TABLE_TTL_ATTRIBUTE: self._ttl()},
@@ -307,26 +307,26 @@ class Store:
             )
             return run.run_id, True
         except Exception as err:
-            if not _is_conflict(err):
+            if not is_conflict(err):
                 raise
             reasons = getattr(err, "response", {}).get("CancellationReasons") or []
             if len(reasons) > 3 and reasons[0].get("Code") != "ConditionalCheckFailed":
                 raise Conflict("flow-control state changed while creating the run") from err
         res = self.ddb.get_item(
-            TableName=self.table, Key=_key(f"I#{idempotency_key}", "I"), ConsistentRead=True
+            TableName=self.table, Key=item_key(f"I#{idempotency_key}", "I"), ConsistentRead=True
         )
         return res["Item"]["run_id"]["S"], False
 
     def get_run(self, run_id: str) -> Run | None:
         res = self.ddb.get_item(
-            TableName=self.table, Key=_key(f"R#{run_id}", "R"), ConsistentRead=True
+            TableName=self.table, Key=item_key(f"R#{run_id}", "R"), ConsistentRead=True
         )
         return Run.from_item(res["Item"]) if "Item" in res else None
 
     def get_runs(self, run_ids: list[str]) -> list[Run]:
         runs: list[Run] = []
         for i in range(0, len(run_ids), 100):
-            keys = [_key(f"R#{rid}", "R") for rid in run_ids[i : i + 100]]
+            keys = [item_key(f"R#{rid}", "R") for rid in run_ids[i : i + 100]]
             pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
             while pending:
                 res = self.ddb.batch_get_item(RequestItems=pending)
@@ -371,7 +371,7 @@ class Store:
         try:
             res = self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run_id}", "R"),
+                Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression=(
                     "SET lease_owner = :owner, lease_until = :until, #st = :running, "
                     "started_at = if_not_exists(started_at, :now)"
@@ -384,19 +384,19 @@ class Store:
                 ),
                 ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
                 ExpressionAttributeValues={
-                    ":owner": _enc(owner),
-                    ":until": _enc(until),
-                    ":running": _enc("Running"),
-                    ":queued": _enc("Queued"),
-                    ":now": _enc(now),
-                    ":soon": _enc(now + 0.5),
+                    ":owner": encode_attr(owner),
+                    ":until": encode_attr(until),
+                    ":running": encode_attr("Running"),
+                    ":queued": encode_attr("Queued"),
+                    ":now": encode_attr(now),
+                    ":soon": encode_attr(now + 0.5),
                 },
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
             return Run.from_item(res["Attributes"]), None
         except Exception as err:
-            if not _is_conflict(err):
+            if not is_conflict(err):
                 raise
             old = getattr(err, "response", {}).get("Item")
             return None, Run.from_item(old) if old else self.get_run(run_id)
@@ -406,7 +406,7 @@ class Store:
         try:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run.run_id}", "R"),
+                Key=item_key(f"R#{run.run_id}", "R"),
                 UpdateExpression=(
                     "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di "
                     "REMOVE lease_owner, lease_until"
@@ -415,16 +415,16 @@ class Store:
                     "lease_owner = :owner AND (attribute_not_exists(wake_seq) OR wake_seq = :seq)"
                 ),
                 ExpressionAttributeValues={
-                    ":next": _enc(next_at),
-                    ":fa": _enc(run.fn_attempt),
-                    ":di": _enc(run.disable_immediate),
-                    ":owner": _enc(owner),
-                    ":seq": _enc(run.wake_seq),
+                    ":next": encode_attr(next_at),
+                    ":fa": encode_attr(run.fn_attempt),
+                    ":di": encode_attr(run.disable_immediate),
+                    ":owner": encode_attr(owner),
+                    ":seq": encode_attr(run.wake_seq),
                 },
             )
             return True
         except Exception as err:
-            if _is_conflict(err):
+            if is_conflict(err):
                 return False
             raise
 
@@ -433,22 +433,22 @@ class Store:
         try:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run_id}", "R"),
+                Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression="SET cancel = if_not_exists(cancel, :why), next_at = :zero "
                 "ADD wake_seq :one",
                 ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r)",
                 ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
                 ExpressionAttributeValues={
-                    ":why": _enc(reason),
-                    ":zero": _enc(0),
-                    ":one": _enc(1),
-                    ":q": _enc("Queued"),
-                    ":r": _enc("Running"),
+                    ":why": encode_attr(reason),
+                    ":zero": encode_attr(0),
+                    ":one": encode_attr(1),
+                    ":q": encode_attr("Queued"),
+                    ":r": encode_attr("Running"),
                 },
             )
             return True
         except Exception as err:
-            if _is_conflict(err):
+            if is_conflict(err):
                 return False
             raise
 
@@ -456,7 +456,7 @@ class Store:
         """The step-boundary check: one small consistent read of the run's cancel flag."""
         res = self.ddb.get_item(
             TableName=self.table,
-            Key=_key(f"R#{run_id}", "R"),
+            Key=item_key(f"R#{run_id}", "R"),
             ProjectionExpression="cancel",
             ConsistentRead=True,
         )
@@ -468,13 +468,13 @@ class Store:
         try:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run_id}", "R"),
+                Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression="REMOVE lease_owner, lease_until",
                 ConditionExpression="lease_owner = :owner",
-                ExpressionAttributeValues={":owner": _enc(owner)},
+                ExpressionAttributeValues={":owner": encode_attr(owner)},
             )
         except Exception as err:
-            if not _is_conflict(err):
+            if not is_conflict(err):
                 raise
 
     def wake(self, run_id: str) -> bool:
@@ -482,20 +482,20 @@ class Store:
         try:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run_id}", "R"),
+                Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression="SET next_at = :zero ADD wake_seq :one",
                 ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r)",
                 ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
                 ExpressionAttributeValues={
-                    ":zero": _enc(0),
-                    ":one": _enc(1),
-                    ":q": _enc("Queued"),
-                    ":r": _enc("Running"),
+                    ":zero": encode_attr(0),
+                    ":one": encode_attr(1),
+                    ":q": encode_attr("Queued"),
+                    ":r": encode_attr("Running"),
                 },
             )
             return True
         except Exception as err:
-            if _is_conflict(err):
+            if is_conflict(err):
                 return False  # gone or finished: nothing to wake
             raise
 
@@ -534,21 +534,21 @@ class Store:
         remove: tuple[str, ...] = (),
     ) -> None:
         names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": _enc(v) for i, v in enumerate(fields.values())}
+        values = {f":v{i}": encode_attr(v) for i, v in enumerate(fields.values())}
         expr = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
         if remove:
             expr += " REMOVE " + ", ".join(remove)
         try:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run_id}", "R"),
+                Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression=expr,
                 ConditionExpression="lease_owner = :owner",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues={**values, ":owner": _enc(owner)},
+                ExpressionAttributeValues={**values, ":owner": encode_attr(owner)},
             )
         except Exception as err:
-            if _is_conflict(err):
+            if is_conflict(err):
                 raise Conflict(f"lease on run {run_id} lost") from err
             raise
 
@@ -556,7 +556,7 @@ class Store:
     def put_step(self, run_id: str, step: Step, *, only_if_absent: bool) -> Step | None:
         """Write a new step; with only_if_absent returns the existing one instead of replacing."""
         item = {
-            **_key(f"R#{run_id}", f"S#{step.step_id}"),
+            **item_key(f"R#{run_id}", f"S#{step.step_id}"),
             **_item(
                 name=step.name,
                 op=step.op,
@@ -573,7 +573,7 @@ class Store:
         }
         if step.memo is not MISSING:
             for k, v in _dump_value(run_id, step.step_id, "memo", step.memo).items():
-                item[k] = _enc(v)
+                item[k] = encode_attr(v)
         kwargs: dict[str, Any] = {"TableName": self.table, "Item": item}
         if only_if_absent:
             kwargs["ConditionExpression"] = "attribute_not_exists(#pk)"
@@ -583,12 +583,15 @@ class Store:
             # Never overwrite a finished step: its memo is what every later replay relies on.
             kwargs["ConditionExpression"] = "attribute_not_exists(#pk) OR NOT #st IN (:c, :f)"
             kwargs["ExpressionAttributeNames"] = {"#pk": TABLE_PK, "#st": "status"}
-            kwargs["ExpressionAttributeValues"] = {":c": _enc(COMPLETED), ":f": _enc(FAILED)}
+            kwargs["ExpressionAttributeValues"] = {
+                ":c": encode_attr(COMPLETED),
+                ":f": encode_attr(FAILED),
+            }
         try:
             self.ddb.put_item(**kwargs)
             return None
         except Exception as err:
-            if not _is_conflict(err):
+            if not is_conflict(err):
                 raise
             old = getattr(err, "response", {}).get("Item")
             if old:
@@ -607,19 +610,19 @@ class Store:
         if error is not None:
             fields["error"] = json.dumps(error)
         names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": _enc(v) for i, v in enumerate(fields.values())}
+        values = {f":v{i}": encode_attr(v) for i, v in enumerate(fields.values())}
         try:
             self.ddb.update_item(
                 TableName=self.table,
-                Key=_key(f"R#{run_id}", f"S#{step_id}"),
+                Key=item_key(f"R#{run_id}", f"S#{step_id}"),
                 UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
                 ConditionExpression="#st = :waiting",
                 ExpressionAttributeNames={**names, "#st": "status"},
-                ExpressionAttributeValues={**values, ":waiting": _enc(WAITING)},
+                ExpressionAttributeValues={**values, ":waiting": encode_attr(WAITING)},
             )
             return True
         except Exception as err:
-            if _is_conflict(err):
+            if is_conflict(err):
                 return False
             raise
 
@@ -628,7 +631,7 @@ class Store:
         self.ddb.put_item(
             TableName=self.table,
             Item={
-                **_key("APPS", f"A#{app_id}"),
+                **item_key("APPS", f"A#{app_id}"),
                 **_item(url=url, functions=json.dumps(functions), updated_at=clock.now()),
             },
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 from inngest_lambda import expressions
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
-from inngest_lambda.store import _dec, _enc, _is_conflict, _key
+from inngest_lambda.store import decode_attr, encode_attr, is_conflict, item_key
 
 log = logging.getLogger("inngest_lambda.flow")
 
@@ -30,9 +30,8 @@ __all__ = [
     "pk",
 ]
 
-enc = _enc
-key = _key
-is_conflict = _is_conflict
+enc = encode_attr
+key = item_key
 
 
 def key_value(source: str | None, event: dict[str, Any]) -> str:
@@ -64,13 +63,13 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, attr in item.items():
         if "M" in attr:
-            out[name] = {k: _dec(v) for k, v in attr["M"].items()}
+            out[name] = {k: decode_attr(v) for k, v in attr["M"].items()}
         elif "SS" in attr:
             out[name] = set(attr["SS"])
         elif "L" in attr:
-            out[name] = [_dec(v) for v in attr["L"]]
+            out[name] = [decode_attr(v) for v in attr["L"]]
         else:
-            out[name] = _dec(attr)
+            out[name] = decode_attr(attr)
     return out
 
 
