@@ -15,12 +15,15 @@ def tag() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def wait_runs(api, event_ids: list[str], timeout: float = 30) -> list[dict[str, Any]]:
-    """All runs of these events once every one has ended (events without runs are skipped)."""
+def wait_runs(
+    api, event_ids: list[str], timeout: float = 30, expect: int = 1
+) -> list[dict[str, Any]]:
+    """All runs of these events once at least `expect` exist and every one has ended (events
+    without runs are skipped: a debounced or batched event may share another event's run)."""
     deadline = time.monotonic() + timeout
     while True:
         runs = [r for eid in event_ids for r in api.runs(eid)]
-        if runs and all(r["status"] in TERMINAL for r in runs):
+        if len(runs) >= expect and all(r["status"] in TERMINAL for r in runs):
             return [api.run(r["run_id"]) for r in runs]
         if time.monotonic() > deadline:
             raise AssertionError(f"runs did not end in {timeout}s: {runs}")

@@ -27,7 +27,7 @@ def test_limit_of_one_serialises_steps_per_key(api):
         for i in range(3)
     ]
     other = api.send("flow/conc", {"tag": t, "tenant": f"b-{t}", "name": "b", "hold": 0.4})
-    runs = wait_runs(api, [*ids, other])
+    runs = wait_runs(api, [*ids, other], expect=len(ids) + 1)
     assert [r["status"] for r in runs] == ["Completed"] * 4
     same_key = [iv for iv in _log(t) if iv[0].startswith("a")]
     assert len(same_key) == 3
@@ -42,7 +42,7 @@ def test_a_sleeping_run_does_not_hold_its_slot(api):
     first = api.send("flow/conc-sleep", {"tag": t, "name": "x", "nap": 2})
     wait_for(lambda: any(iv[0] == "x:before" for iv in _log(t)), what="x started")
     second = api.send("flow/conc-sleep", {"tag": t, "name": "y", "nap": 0})
-    runs = wait_runs(api, [first, second], timeout=40)
+    runs = wait_runs(api, [first, second], timeout=40, expect=2)
     assert [r["status"] for r in runs] == ["Completed", "Completed"]
     log = {label: (start, end) for label, start, end in _log(t)}
     # y ran both its steps while x slept, yet no two steps ever executed at once.
@@ -58,7 +58,7 @@ def test_priority_starts_ahead_of_work_queued_earlier(api):
     free = api.send("flow/priority", {"tag": t, "name": "free", "plan": "free"})
     wait_for(lambda: _waiting(first) >= 1, what="free run queued")
     vip = api.send("flow/priority", {"tag": t, "name": "vip", "plan": "enterprise"})
-    runs = wait_runs(api, [first, free, vip], timeout=40)
+    runs = wait_runs(api, [first, free, vip], timeout=40, expect=3)
     assert all(r["status"] == "Completed" for r in runs)
     order = [label for label, _, _ in sorted(_log(t), key=lambda iv: iv[1])]
     assert order == ["first", "vip", "free"]  # without priority: first, free, vip
@@ -128,7 +128,7 @@ def test_a_slot_held_by_a_crashed_invocation_is_recovered(api, stack, monkeypatc
     )
     monkeypatch.undo()
     waiting = api.send("flow/conc", {"tag": t, "tenant": f"crash-{t}", "name": "waiting"})
-    runs = wait_runs(api, [crashed, waiting], timeout=30)
+    runs = wait_runs(api, [crashed, waiting], timeout=30, expect=2)
     assert [r["status"] for r in runs] == ["Completed", "Completed"]
     log = {label: (start, end) for label, start, end in _log(t)}
     assert log["crashed"][0] >= lease_until - 0.01

@@ -44,7 +44,7 @@ def test_debounce_keeps_keys_apart_and_ignores_duplicate_deliveries(api):
     a = api.send("flow/debounce", {"k": f"a-{t}", "n": 1}, id=f"deb-{t}")
     api.send("flow/debounce", {"k": f"a-{t}", "n": 1}, id=f"deb-{t}")
     b = api.send("flow/debounce", {"k": f"b-{t}", "n": 2})
-    runs = wait_runs(api, [a, b], timeout=20)
+    runs = wait_runs(api, [a, b], timeout=20, expect=2)  # one run per key
     assert sorted(r["output"]["n"] for r in runs) == [1, 2]
 
 

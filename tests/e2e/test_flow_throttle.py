@@ -20,7 +20,7 @@ def test_throttle_delays_excess_runs_without_dropping_any(api):
         api, [("flow/throttle", {"tag": t, "k": t, "name": f"r{i}"}) for i in range(3)]
     )
     other = api.send("flow/throttle", {"tag": t, "k": f"other-{t}", "name": "other"})
-    runs = wait_runs(api, [*ids, other], timeout=30)
+    runs = wait_runs(api, [*ids, other], timeout=30, expect=4)
     assert [r["status"] for r in runs] == ["Completed"] * 4
     starts = sorted(start for label, start, _ in _log(t) if label != "other")
     assert len(starts) == 3
