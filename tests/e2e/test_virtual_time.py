@@ -33,7 +33,9 @@ def _calls(key: str) -> int:
 
 def test_step_failing_twice_then_succeeding_is_retried_with_inngests_backoff(durable):
     event_id = durable.send("e2e/flaky")
-    durable.advance(44)  # 15 s + jitter (< 30 s): the first retry has run, the second waits
+    first_retry = durable.run(event_id).step("flaky-step").scheduled_for  # 15 s + 0..30 s jitter
+    durable.advance_to(first_retry)
+    durable.advance(1)  # SQS delays are whole seconds; the second retry is >= 30 s away
     flaky = durable.run(event_id).step("flaky-step")
     assert (flaky.status, flaky.attempts) == ("Scheduled", 2)
     durable.advance(2 * MINUTE)
@@ -176,3 +178,24 @@ def test_debounce_timeout_caps_the_delay_while_events_keep_coming(durable):
     runs = sorted((r for i in ids for r in durable.runs(i)), key=lambda r: r.started_at)
     assert runs, "the timeout must start a run while events keep coming"
     assert first_sent + 4 <= clock.parse_iso(runs[0].started_at) <= first_sent + 5
+
+
+def test_start_timeout_cancels_a_run_that_waited_too_long(durable):
+    # Throttled to one start per 3 s: the second would start 3 s late, past its 1 s budget.
+    first = durable.send("flow/timeout-start", {"k": "vt", "name": "first"})
+    second = durable.send("flow/timeout-start", {"k": "vt", "name": "second"})
+    durable.advance(5)
+    assert_completed(durable.run(first), "started first")
+    late = durable.run(second)
+    assert late.status == "Cancelled"
+    assert "timeouts.start" in late.error["message"]
+    assert not late.steps
+
+
+def test_finish_timeout_cancels_a_run_that_runs_too_long(durable):
+    event_id = durable.send("flow/timeout-finish", {"nap": 3})
+    durable.advance(5)
+    run = durable.run(event_id)
+    assert run.status == "Cancelled"
+    assert "timeouts.finish" in run.error["message"]
+    assert [s.name for s in run.steps] == ["first", "nap"]  # "last" never ran

@@ -131,8 +131,12 @@ def test_cancel_event_during_a_wait_stops_the_run(api, calls):
 
 
 def test_cancel_lands_at_the_next_step_boundary_not_mid_step(api, calls):
-    event_id = api.send("e2e/cancellable", {"id": "c-3", "slow": 1.5})
-    time.sleep(0.5)  # the slow step is executing now
+    event_id = api.send("e2e/cancellable", {"id": "c-3", "slow": 3})
+    deadline = time.monotonic() + 10
+    while not (api.runs(event_id) and api.runs(event_id)[0]["status"] == "Running"):
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.02)
+    time.sleep(0.5)  # the run is driven: its slow step (3 s) is executing now
     api.send("e2e/cancel", {"id": "c-3"})
     run = api.wait_run(event_id)
     assert run["status"] == "Cancelled"
