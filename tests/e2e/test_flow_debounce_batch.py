@@ -9,36 +9,6 @@ import pytest
 from tests.e2e.flow_support import send_concurrently, tag, wait_for, wait_runs
 
 
-def test_debounce_runs_once_with_the_last_event_after_a_quiet_period(api):
-    t = tag()
-    ids = []
-    for n in range(1, 4):
-        ids.append(api.send("flow/debounce", {"k": t, "n": n}))
-        time.sleep(0.4)
-    last_sent = time.time() - 0.4
-    (run,) = wait_runs(api, ids, timeout=20)
-    assert run["status"] == "Completed"
-    assert run["output"] == {"n": 3, "events": 1}
-    assert run["event_id"] == ids[-1]
-    assert api.runs(ids[0]) == [] and api.runs(ids[1]) == []
-    started = _epoch(run["run_started_at"])
-    assert started >= last_sent + 2 - 0.05  # not before `period` of quiet
-
-
-def test_debounce_timeout_caps_the_delay_while_events_keep_coming(api):
-    t = tag()
-    first_sent = time.time()
-    ids = []
-    for n in range(1, 10):  # an event every 0.6 s for ~5 s: the 2 s period never elapses
-        ids.append(api.send("flow/debounce", {"k": t, "n": n}))
-        time.sleep(0.6)
-    runs = wait_for(lambda: [r for i in ids for r in api.runs(i)], what="a debounced run")
-    first_run = min(runs, key=lambda r: r["run_started_at"])
-    # The 4 s timeout started a run while events were still arriving.
-    assert _epoch(first_run["run_started_at"]) <= first_sent + 4 + 1.0
-    wait_runs(api, ids, timeout=20)
-
-
 def test_debounce_keeps_keys_apart_and_ignores_duplicate_deliveries(api):
     t = tag()
     a = api.send("flow/debounce", {"k": f"a-{t}", "n": 1}, id=f"deb-{t}")
@@ -46,27 +16,6 @@ def test_debounce_keeps_keys_apart_and_ignores_duplicate_deliveries(api):
     b = api.send("flow/debounce", {"k": f"b-{t}", "n": 2})
     runs = wait_runs(api, [a, b], timeout=20, expect=2)  # one run per key
     assert sorted(r["output"]["n"] for r in runs) == [1, 2]
-
-
-def test_full_batch_starts_at_once_with_every_event(api):
-    t = tag()
-    sent = time.time()
-    ids = [api.send("flow/batch", {"k": t, "n": n}) for n in range(3)]
-    (run,) = wait_runs(api, [ids[0]], timeout=20)
-    assert run["status"] == "Completed"
-    assert run["output"] == [0, 1, 2]
-    assert _epoch(run["run_started_at"]) < sent + 2  # full: did not wait for the timeout
-    # Each event of the batch lists the run.
-    assert [r["run_id"] for i in ids for r in api.runs(i)] == [run["run_id"]] * 3
-
-
-def test_partial_batch_starts_when_its_timeout_passes(api):
-    t = tag()
-    sent = time.time()
-    one = api.send("flow/batch", {"k": t, "n": 7})
-    (run,) = wait_runs(api, [one], timeout=20)
-    assert run["output"] == [7]
-    assert _epoch(run["run_started_at"]) >= sent + 2 - 0.05
 
 
 def test_racing_events_fill_batches_without_losing_or_repeating_any(api):

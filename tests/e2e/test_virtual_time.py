@@ -199,3 +199,15 @@ def test_finish_timeout_cancels_a_run_that_runs_too_long(durable):
     assert run.status == "Cancelled"
     assert "timeouts.finish" in run.error["message"]
     assert [s.name for s in run.steps] == ["first", "nap"]  # "last" never ran
+
+
+def test_full_batch_starts_at_once_and_a_partial_one_at_its_timeout(durable):
+    """flow-batch: max_size 3, timeout 2 s, keyed by data.k."""
+    ids = [durable.send("flow/batch", {"k": "full", "n": n}) for n in range(3)]
+    run = assert_completed(durable.run(ids[0]), [0, 1, 2])  # full: no time had to pass
+    assert [r.run_id for i in ids for r in durable.runs(i)] == [run.run_id] * 3
+    one = durable.send("flow/batch", {"k": "partial", "n": 7})
+    durable.advance(1)
+    assert durable.runs(one) == []
+    durable.advance(2)
+    assert_completed(durable.run(one), [7])
