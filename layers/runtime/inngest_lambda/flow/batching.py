@@ -182,16 +182,7 @@ def close(
         # Closed already; queue the run in case whoever closed it died before doing so.
         admission.resume(ingestor, batch_id, messages)
         return None
-    try:
-        store.ddb.delete_item(
-            TableName=store.table,
-            Key=state.key(pk, SK),
-            ConditionExpression="batch_id = :b",
-            ExpressionAttributeValues={":b": state.enc(batch_id)},
-        )
-    except Exception as err:
-        if not state.is_conflict(err):
-            raise
+    state.delete_if(store, pk, SK, "batch_id", batch_id)
     events = _events(store, batch_id)
     if not events:
         return None

@@ -155,13 +155,4 @@ def _fire(executor: Any, fn: Any, pk: str, item: dict[str, Any]) -> bool:
 
 
 def _close(store: Any, pk: str, ver: int) -> None:
-    try:
-        store.ddb.delete_item(
-            TableName=store.table,
-            Key=state.key(pk, SK),
-            ConditionExpression="ver = :ver",
-            ExpressionAttributeValues={":ver": state.enc(ver)},
-        )
-    except Exception as err:
-        if not state.is_conflict(err):
-            raise
+    state.delete_if(store, pk, SK, "ver", ver)

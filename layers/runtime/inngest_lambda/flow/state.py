@@ -21,6 +21,7 @@ __all__ = [
     "TABLE_PK",
     "TABLE_SK",
     "TABLE_TTL_ATTRIBUTE",
+    "delete_if",
     "enc",
     "get",
     "is_conflict",
@@ -82,3 +83,21 @@ def get(store: Any, pk_value: str, sk_value: str) -> dict[str, Any] | None:
 
 def ttl_attr(seconds_from_now: float, now: float) -> dict[str, Any]:
     return {TABLE_TTL_ATTRIBUTE: enc(int(now + seconds_from_now))}
+
+
+def delete_if(store: Any, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
+    """Delete an item only while `attr` still holds `expected`; False when someone changed it
+    first (a newer debounce event, a batch already closed): their version wins."""
+    try:
+        store.ddb.delete_item(
+            TableName=store.table,
+            Key=key(pk_value, sk_value),
+            ConditionExpression="#a = :v",
+            ExpressionAttributeNames={"#a": attr},
+            ExpressionAttributeValues={":v": enc(expected)},
+        )
+        return True
+    except Exception as err:
+        if not is_conflict(err):
+            raise
+        return False
