@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test lint bench clean
+.PHONY: install dev test lint docs bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m inngest_lambda lint functions
 
-test: lint
+# The docs site builds with --strict (mkdocs.yml): a broken link or anchor fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -30,6 +34,6 @@ bench: $(STAMP)
 	$(BIN)/python bench/flow.py
 
 clean:
-	rm -rf $(VENV) cdk.out build infra/node_modules
+	rm -rf $(VENV) cdk.out build site infra/node_modules
 
 include infra/Makefile.inc

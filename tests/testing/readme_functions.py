@@ -1,4 +1,4 @@
-"""The README's `checkout` example ("Waiting for events"), verbatim, for the testing section's
+"""The `checkout` example of docs/waits.md, verbatim, for the testing section's
 example tests."""
 
 from __future__ import annotations

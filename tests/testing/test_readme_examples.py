@@ -1,5 +1,5 @@
-"""The tests docs/readme/testing.md shows, run as written: the project's example `functions`
-package (the fixture's default module) and the README's `checkout` function."""
+"""The tests docs/testing.md shows, run as written: the project's example `functions`
+package (the fixture's default module) and the `checkout` function of docs/waits.md."""
 
 from __future__ import annotations
 
