@@ -21,7 +21,7 @@ def _stored(event_id: str) -> bool:
         (json.dumps({"name": ""}).encode(), 400, "'name' is required"),
         (json.dumps({"name": "inngest/function.failed"}).encode(), 400, "reserved"),
         (json.dumps({"name": "a", "data": [1, 2]}).encode(), 400, "'data' must be a JSON object"),
-        (json.dumps({"name": "a", "data": {"x": "y" * 600_000}}).encode(), 413, "larger than"),
+        (json.dumps({"name": "a", "data": {"x": "y" * 3_200_000}}).encode(), 413, "larger than"),
         (json.dumps([{"name": "a"}] * 5001).encode(), 413, "too many events"),
     ],
 )
@@ -29,15 +29,6 @@ def test_bad_input_gets_a_4xx_naming_the_problem(api, body, status, fragment):
     res = api.http.post("/e/key", content=body, headers={"content-type": "application/json"})
     assert res.status_code == status
     assert fragment in res.json()["error"]
-
-
-def test_a_rejected_batch_stores_nothing_not_even_its_valid_events(api):
-    good = {"name": "e2e/three", "data": {"n": 1}, "id": "batch-good-1"}
-    res = api.http.post("/e/key", json=[good, {"name": "e2e/three", "data": "oops"}])
-    assert res.status_code == 400
-    assert "event 1:" in res.json()["error"]
-    assert not _stored("batch-good-1")
-    assert api.runs("batch-good-1") == []
 
 
 def test_batch_of_events_gets_one_id_each(api):

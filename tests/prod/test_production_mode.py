@@ -82,3 +82,11 @@ def test_run_api_needs_the_signing_key(prod):
 def test_unsigned_execution_request_is_refused_by_the_sdk(prod):
     res = prod.post("/api/inngest?fnId=prod-greet&stepId=step", json={"event": {}})
     assert res.status_code == 401
+
+
+def test_non_ascii_keys_are_401_not_500(prod):
+    bearer = {"Authorization": "Bearer clé-ünïcødé".encode()}
+    assert prod.get("/v1/runs/01JAAAAAAAAAAAAAAAAAAAAAAA", headers=bearer).status_code == 401
+    res = prod.post("/e/cl%C3%A9", json={"name": "prod/greet", "id": "non-ascii-key-1"})
+    assert res.status_code == 401
+    assert runtime.get_runtime().store.get_event("non-ascii-key-1") is None

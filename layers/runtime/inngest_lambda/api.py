@@ -6,8 +6,6 @@ tools that read `/v1/runs` work unchanged.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -16,7 +14,7 @@ import fastapi
 import inngest.fast_api
 from fastapi.responses import JSONResponse
 
-from inngest_lambda import clock, events
+from inngest_lambda import auth, clock, event_input, events
 from inngest_lambda.settings import SERVE_PATH
 from inngest_lambda.store import MISSING, Run, Step
 
@@ -32,37 +30,47 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         return JSONResponse({"error": message, "status": status}, status_code=status)
 
     def authorised(request: fastapi.Request) -> bool:
-        """`/v1` and `/fn/register` take the signing key (or its SHA-256, as the SDK sends)."""
+        """`/v0`, `/v1` and `/fn/register` take the signing key (or its SHA-256, as the SDK
+        sends it)."""
         if rt.dev_mode:
             return True
         header = request.headers.get("authorization", "")
-        token = header.removeprefix("Bearer ").strip()
-        return any(
-            token and (hmac.compare_digest(token, key) or hmac.compare_digest(token, _hash(key)))
-            for key in (rt.signing_key, rt.signing_key_fallback)
-            if key
-        )
+        return auth.bearer_ok(header, [rt.signing_key, rt.signing_key_fallback])
 
     @app.post("/e/{event_key}")
     async def send_events(event_key: str, request: fastapi.Request) -> JSONResponse:
-        if rt.event_key and not hmac.compare_digest(event_key, rt.event_key):
+        if not auth.event_key_ok(event_key, rt.event_key):
             return problem(401, "event key not recognised")
-        raw = await request.body()
         try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as err:
-            return problem(400, f"request body is not valid JSON: {err}")
-        try:
-            valid = events.validate(payload)
-        except events.EventError as err:
-            status = 413 if "bytes, larger than" in str(err) or "too many" in str(err) else 400
-            return problem(status, str(err))
-        normalised = events.normalise(valid, request.headers.get("x-inngest-event-id-seed"))
-        result = await _in_thread(rt.ingestor.ingest, normalised)
-        body: dict[str, Any] = {"ids": result.ids, "status": 200}
-        if result.errors:
-            body["trigger_errors"] = result.errors
-        return JSONResponse(body)
+            checked = event_input.check_events(event_input.parse_body(await request.body()))
+        except event_input.InputError as err:
+            return JSONResponse(
+                {"ids": [], "status": err.status, "error": str(err)}, status_code=err.status
+            )
+        seed = request.headers.get("x-inngest-event-id-seed")
+        ids: list[str] = []
+        body: dict[str, Any] = {}
+        if checked.valid:
+            result = await _in_thread(rt.ingestor.ingest, events.normalise(checked.valid, seed))
+            ids = result.ids
+            if result.errors:
+                body["trigger_errors"] = result.errors
+        if not checked.refused:
+            return JSONResponse({"ids": ids, "status": 200, **body})
+        # As Inngest's event API: 400 with the ids of the events that were accepted, so the
+        # SDK's SendEventsError carries them; `errors` names each refused event by index.
+        too_big = not ids and all(r.status == 413 for r in checked.refused)
+        status = 413 if too_big else 400
+        return JSONResponse(
+            {
+                "ids": ids,
+                "status": status,
+                "error": checked.error(),
+                "errors": [{"index": r.index, "error": r.message} for r in checked.refused],
+                **body,
+            },
+            status_code=status,
+        )
 
     @app.get("/v1/runs/{run_id}")
     async def get_run(run_id: str, request: fastapi.Request) -> JSONResponse:
@@ -178,14 +186,6 @@ def _check_sync(body: object) -> str | None:
         if not isinstance(fn.get("triggers"), list):
             return f"functions[{i}]: 'triggers' must be a list"
     return None
-
-
-def _hash(key: str) -> str:
-    stripped = re.sub(r"^signkey-\w+-", "", key)
-    try:
-        return hashlib.sha256(bytes.fromhex(stripped)).hexdigest()
-    except ValueError:
-        return hashlib.sha256(stripped.encode()).hexdigest()
 
 
 async def _in_thread(fn: Any, *args: Any) -> Any:

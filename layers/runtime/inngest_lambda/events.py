@@ -1,4 +1,4 @@
-"""Accepting events: validation, ids, storage, and starting the runs they trigger.
+"""Accepting events: ids, storage, and starting the runs they trigger (input checks: event_input).
 
 Used by the event API and by the executor (for the events the runtime itself emits, such as
 `inngest/function.failed`), so both go through one set of rules.
@@ -7,57 +7,16 @@ Used by the event API and by the executor (for the events the runtime itself emi
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from inngest_lambda import clock, ids, queue
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.store import Run, Store
 
-MAX_EVENT_BYTES = 512 * 1024
-MAX_EVENTS_PER_REQUEST = 5000
-RESERVED_PREFIX = "inngest/"
 FUNCTION_FINISHED = "inngest/function.finished"
 FUNCTION_FAILED = "inngest/function.failed"
 FUNCTION_INVOKED = "inngest/function.invoked"
 FUNCTION_CANCELLED = "inngest/function.cancelled"
-
-
-class EventError(ValueError):
-    """An event the API must refuse; the message names the problem and the event's index."""
-
-
-def validate(payload: object) -> list[dict[str, Any]]:
-    """Check a request body (one event or a list) and return the events, untouched otherwise."""
-    items = payload if isinstance(payload, list) else [payload]
-    if not items:
-        raise EventError("no events in request body")
-    if len(items) > MAX_EVENTS_PER_REQUEST:
-        raise EventError(
-            f"too many events: {len(items)} in one request, at most {MAX_EVENTS_PER_REQUEST}"
-        )
-    out = []
-    for i, ev in enumerate(items):
-        where = f"event {i}" if isinstance(payload, list) else "event"
-        if not isinstance(ev, dict):
-            raise EventError(f"{where}: must be a JSON object, got {type(ev).__name__}")
-        name = ev.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise EventError(f"{where}: 'name' is required and must be a non-empty string")
-        if name.startswith(RESERVED_PREFIX):
-            raise EventError(f"{where}: name {name!r} is reserved (names starting 'inngest/')")
-        data = ev.get("data", {})
-        if data is not None and not isinstance(data, dict):
-            raise EventError(f"{where}: 'data' must be a JSON object, got {type(data).__name__}")
-        if "id" in ev and ev["id"] is not None and not isinstance(ev["id"], str):
-            raise EventError(f"{where}: 'id' must be a string")
-        if "ts" in ev and ev["ts"] is not None and not isinstance(ev["ts"], int):
-            raise EventError(f"{where}: 'ts' must be an integer (milliseconds since the epoch)")
-        size = len(json.dumps(ev, separators=(",", ":")).encode())
-        if size > MAX_EVENT_BYTES:
-            raise EventError(f"{where}: {size} bytes, larger than the {MAX_EVENT_BYTES} allowed")
-        out.append(ev)
-    return out
 
 
 def normalise(events: list[dict[str, Any]], seed: str | None = None) -> list[dict[str, Any]]:

@@ -23,6 +23,9 @@ ENV_SIGNING_KEY_SECRET_ARN = "INNGEST_LAMBDA_SIGNING_KEY_SECRET_ARN"
 ENV_EVENT_KEY_SECRET_ARN = "INNGEST_LAMBDA_EVENT_KEY_SECRET_ARN"
 ENV_RETENTION_DAYS = "INNGEST_LAMBDA_RETENTION_DAYS"
 ENV_LOG_LEVEL = "INNGEST_LAMBDA_LOG_LEVEL"
+ENV_MAX_EVENT_BYTES = "INNGEST_LAMBDA_MAX_EVENT_BYTES"
+ENV_MAX_REQUEST_BYTES = "INNGEST_LAMBDA_MAX_REQUEST_BYTES"
+ENV_SDK_INLINE_STATE_BYTES = "INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES"
 ENV_REGION = "AWS_REGION"
 # The SDK's own variables, read by the SDK and by us with the same meaning.
 ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"
@@ -58,6 +61,17 @@ TABLE_TTL_ATTRIBUTE = "expires_at"
 # Items larger than this go to S3 with a pointer in the item (DynamoDB's item limit is 400 KB).
 INLINE_VALUE_LIMIT_BYTES = 300_000
 
+# --- Sizes --------------------------------------------------------------------------------------
+# Inngest's largest documented per-event limit (paid plans); events over the item budget above
+# are stored in S3 like large step outputs.
+DEFAULT_MAX_EVENT_BYTES = 3 * 1024 * 1024
+# AWS Lambda's synchronous invocation payload limit, for requests and responses alike.
+LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+DEFAULT_MAX_REQUEST_BYTES = LAMBDA_PAYLOAD_LIMIT_BYTES
+# A request to a remote app whose event batch and step state are larger than this carries
+# neither: it sets `use_api` and the SDK fetches them from /v0/runs/{id}/batch and /actions.
+DEFAULT_SDK_INLINE_STATE_BYTES = 4 * 1024 * 1024
+
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
@@ -75,6 +89,9 @@ class Settings:
     log_level: str
     signing_key_secret_arn: str | None
     event_key_secret_arn: str | None
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    sdk_inline_state_bytes: int = DEFAULT_SDK_INLINE_STATE_BYTES
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,6 +115,11 @@ class Settings:
             log_level=e.get(ENV_LOG_LEVEL, "INFO"),
             signing_key_secret_arn=e.get(ENV_SIGNING_KEY_SECRET_ARN) or None,
             event_key_secret_arn=e.get(ENV_EVENT_KEY_SECRET_ARN) or None,
+            max_event_bytes=int(e.get(ENV_MAX_EVENT_BYTES) or DEFAULT_MAX_EVENT_BYTES),
+            max_request_bytes=int(e.get(ENV_MAX_REQUEST_BYTES) or DEFAULT_MAX_REQUEST_BYTES),
+            sdk_inline_state_bytes=int(
+                e.get(ENV_SDK_INLINE_STATE_BYTES) or DEFAULT_SDK_INLINE_STATE_BYTES
+            ),
         )
 
 

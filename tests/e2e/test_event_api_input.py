@@ -1,0 +1,130 @@
+"""The event API under bad input, through the real handler: a 4xx naming the problem and
+nothing stored for a refused event; a batch keeps its valid events (as Inngest's does)."""
+
+from __future__ import annotations
+
+import json
+
+import inngest
+import pytest
+from inngest._internal.errors import SendEventsError
+
+from inngest_lambda.runtime import get_runtime
+
+
+def _stored(event_id: str) -> bool:
+    return get_runtime().store.get_event(event_id) is not None
+
+
+def _post(api, body: bytes):
+    return api.http.post("/e/key", content=body, headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b"[" * 1500 + b"]" * 1500, "nested more than 100 levels"),
+        (b'{"name": "e2e/three", "data": {"n":' * 1500 + b"1" + b"}}" * 1500, "nested"),
+        (b'{"name": "e2e/three", "id": "nan-1", "data": {"n": NaN}}', "NaN"),
+        (b'{"name": "e2e/three", "id": "inf-1", "data": {"n": Infinity}}', "Infinity"),
+        (b'{"name": "e2e/three", "id": "ts-1", "ts": true}', "'ts' must be an integer"),
+        (b'{"name": "e2e/three", "id": "ts-2", "ts": 1e29}', "'ts' must be an integer"),
+        (b'{"name": "e2e/three", "id": "ts-3", "ts": -5}', "'ts' must be an integer"),
+        (b'{"name": "e2e/three", "id": "v-1", "v": 5}', "'v' must be a string"),
+        (b'{"name": "e2e/three", "id": "s-1\\ud800"}', "surrogate"),
+        (b'{"name": "e2e/\\udc00three", "id": "s-2"}', "surrogate"),
+    ],
+)
+def test_bad_input_is_400_and_nothing_is_stored(api, body, fragment):
+    res = _post(api, body)
+    assert res.status_code == 400, res.text
+    assert fragment in res.json()["error"]
+    assert res.json()["ids"] == []
+    for event_id in ("nan-1", "inf-1", "ts-1", "ts-2", "ts-3", "v-1", "s-2"):
+        assert not _stored(event_id)
+
+
+def test_names_and_ids_over_the_key_limits_are_400_naming_the_limit(api):
+    res = api.http.post("/e/key", json={"name": "n" * 3000, "id": "long-name-1"})
+    assert res.status_code == 400
+    assert "'name' is 3000 bytes long, longer than the 256 bytes allowed" in res.json()["error"]
+    assert not _stored("long-name-1")
+    res = api.http.post("/e/key", json={"name": "e2e/three", "id": "i" * 3000})
+    assert res.status_code == 400 and "'id' is 3000 bytes long" in res.json()["error"]
+    assert not _stored("i" * 256)
+
+
+def test_non_ascii_event_key_is_401(api):
+    res = api.http.post("/e/cl%C3%A9", json={"name": "e2e/none", "id": "key-1"})
+    assert res.status_code == 401
+    assert not _stored("key-1")
+
+
+def test_a_request_over_the_lambda_limit_is_413_naming_it(api):
+    events = [{"name": "e2e/none", "data": {"x": "y" * 1_000_000}} for _ in range(7)]
+    res = api.http.post("/e/key", json=events)
+    # Refused before the function runs (by the local API Gateway, as AWS does), naming the limit.
+    assert res.status_code == 413
+    assert "6291556 bytes" in res.json()["errorMessage"]
+
+
+def test_the_request_limit_is_a_setting_and_the_413_names_it(api, monkeypatch):
+    from inngest_lambda.settings import get_settings
+
+    monkeypatch.setenv("INNGEST_LAMBDA_MAX_REQUEST_BYTES", "1000")
+    get_settings.cache_clear()
+    try:
+        res = api.http.post(
+            "/e/key", json={"name": "e2e/none", "id": "limit-1", "data": {"x": "y" * 1000}}
+        )
+    finally:
+        monkeypatch.delenv("INNGEST_LAMBDA_MAX_REQUEST_BYTES")
+        get_settings.cache_clear()
+    assert res.status_code == 413
+    assert "larger than the 1000 bytes AWS Lambda accepts" in res.json()["error"]
+    assert not _stored("limit-1")
+
+
+def test_an_event_of_three_megabytes_is_stored_in_s3_and_runs(api):
+    big = "z" * (2 * 1024 * 1024)
+    event_id = api.send("e2e/three", {"n": 1, "pad": big})
+    assert get_runtime().store.get_event(event_id)["data"]["pad"] == big
+    run = api.wait_run(event_id)
+    assert run["status"] == "Completed"
+
+
+def test_a_batch_with_bad_events_stores_and_runs_the_good_ones(api):
+    good = [
+        {"name": "e2e/three", "data": {"n": 1}, "id": "partial-good-1"},
+        {"name": "e2e/three", "data": {"n": 2}, "id": "partial-good-2"},
+    ]
+    bad = [{"name": "e2e/three", "data": "oops", "id": "partial-bad-1"}, {"id": "partial-bad-2"}]
+    res = api.http.post("/e/key", json=[good[0], bad[0], good[1], bad[1]])
+    assert res.status_code == 400
+    body = res.json()
+    assert body["ids"] == ["partial-good-1", "partial-good-2"]
+    assert [e["index"] for e in body["errors"]] == [1, 3]
+    assert "event 1: 'data' must be a JSON object" in body["error"]
+    assert "event 3: 'name' is required" in body["error"]
+    assert not _stored("partial-bad-1") and not _stored("partial-bad-2")
+    for event_id in body["ids"]:
+        assert api.wait_run(event_id)["status"] == "Completed"
+
+
+def test_the_sdk_sees_the_accepted_ids_on_a_partial_batch(api, stack):
+    client = inngest.Inngest(app_id="sender", is_production=False, event_api_base_url=stack.url)
+    events = [
+        inngest.Event(name="e2e/none", id="sdk-partial-1"),
+        inngest.Event(name="inngest/reserved", id="sdk-partial-2"),
+    ]
+    with pytest.raises(SendEventsError) as info:
+        client.send_sync(events)
+    assert info.value.ids == ["sdk-partial-1"]
+    assert "event 1: name 'inngest/reserved' is reserved" in str(info.value)
+    assert _stored("sdk-partial-1") and not _stored("sdk-partial-2")
+
+
+def test_a_body_that_is_valid_json_but_not_events_is_400(api):
+    res = _post(api, json.dumps([1, "two", None]).encode())
+    assert res.status_code == 400
+    assert [e["index"] for e in res.json()["errors"]] == [0, 1, 2]
