@@ -146,6 +146,7 @@ class _Driver:
         self.deadline = deadline
         self.steps: dict[str, Step] = {}
         self.armed: set[str] = set()
+        self.opened: set[str] = set()  # wait steps whose pause this drive has written
         self.request_started = clock.now()
         self.steps_done_here = 0
         self.log_extra = {"run_id": run.run_id, "function_id": run.function_id}
@@ -447,6 +448,10 @@ class _Driver:
         for step in pending:
             if step.step_id in self.armed:
                 continue
+            if step.info.get("kind") == "wait" and step.step_id not in self.opened:
+                self._open_pause(step)
+                if self.steps[step.step_id].status != WAITING:
+                    continue
             if step.due_at is not None:
                 timers.wake_at(self.run.run_id, step.due_at, f"{step.step_id}:{step.attempt}")
             if step.status == WAITING and step.info.get("kind") == "invoke":
@@ -489,24 +494,33 @@ class _Driver:
         except WaitError as err:
             await self.finish("Failed", error=_error("InvalidExpression", str(err)))
             return False
+        info = {"kind": "wait", "pause": dataclasses.asdict(pause), "since": self.request_started}
         step = Step(step_id, name, "WaitForEvent", WAITING, self._seq(existing), 0, due_at=due,
-                    started_at=now, info={"kind": "wait", "pause": dataclasses.asdict(pause)})
+                    started_at=now, info=info)
         self._save_new(step)
         current = self.steps[step_id]
-        if current.status != WAITING:
-            return True
+        if current.status == WAITING:
+            self._open_pause(current)
+        return True
+
+    def _open_pause(self, step: Step) -> None:
+        """Write the step's pause (again: a put of the same item is harmless) and resolve the
+        step if a matching event came in meanwhile. Called where the wait starts and on every
+        later drive that finds it waiting, so a registration cut short by an error (the step
+        stored `Waiting`, its pause or key path not) is completed by the retried drive."""
+        self.opened.add(step.step_id)
         waits = self.ex.ingestor.waits
-        pause = Pause(**current.info["pause"])
-        matched = waits.open(pause, since=self.request_started)
+        pause = Pause(**step.info["pause"])
+        since = step.info.get("since", step.started_at or self.request_started)
+        matched = waits.open(pause, since=since)
         if matched is not None:
-            if self.store.resolve_waiting(self.run.run_id, step_id, COMPLETED, matched):
-                self.steps[step_id] = dataclasses.replace(
-                    current, status=COMPLETED, memo=matched, ended_at=clock.now()
+            if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, matched):
+                self.steps[step.step_id] = dataclasses.replace(
+                    step, status=COMPLETED, memo=matched, ended_at=clock.now()
                 )
             else:
                 self.steps = self.store.load_steps(self.run.run_id)
             waits.close(pause)
-        return True
 
     def _ensure_child(self, step: Step) -> None:
         target_id = step.info.get("function_id") or ""
