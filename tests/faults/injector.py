@@ -1,4 +1,4 @@
-"""Fault injection at the AWS SDK boundary: botocore `before-parameter-build` hooks on the runtime's clients.
+"""Fault injection at the AWS SDK boundary: botocore hooks on the runtime's own clients.
 
 Every AWS call the runtime makes (DynamoDB, SQS, Scheduler, S3) passes `Injector.hook`, which
 logs it and, when a rule says so, raises the ClientError AWS would answer with. The local
