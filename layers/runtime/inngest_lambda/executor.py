@@ -218,10 +218,8 @@ class _Driver:
             if todo:
                 if not flow_gate.allow(self):  # concurrency slot / start timeout; parked if not
                     return
-                responses = await asyncio.gather(*(self._call(s.step_id, s.attempt) for s in todo))
-                for step, res in zip(todo, responses, strict=True):
-                    if not await self._apply(res, step):
-                        return
+                if not await self._run_steps(todo):
+                    return
                 continue
             pending = [s for s in self.steps.values() if s.status in (SCHEDULED, WAITING)]
             if pending:
@@ -237,9 +235,47 @@ class _Driver:
                 continue
             if not flow_gate.allow(self):
                 return
-            res = await self._call("step", self.run.fn_attempt)
-            if not await self._apply(res, None):
+            if not await self._discover():
                 return
+
+    async def _discover(self) -> bool:
+        """A request without a target step: the SDK runs the function as far as it can."""
+        res = await self._call("step", self.run.fn_attempt)
+        return await self._apply(res, None)
+
+    async def _run_steps(self, todo: list[Step]) -> bool:
+        """Run planned steps concurrently, recording each as it finishes.
+
+        A step planned by `group.parallel(..., parallel_mode=RACE)` is followed at once by a
+        discovery, while its siblings still run, so a branch's next step starts without waiting
+        for the slowest branch (Inngest's race mode). In the default mode the discovery comes
+        after the whole group (the caller's next loop turn). A step that a discovery plans again
+        while it is running is not started twice.
+        """
+        running: dict[asyncio.Task[SdkResponse], str] = {}
+
+        def launch(step: Step) -> None:
+            task = asyncio.ensure_future(self._call(step.step_id, step.attempt))
+            running[task] = step.step_id
+
+        for step in todo:
+            launch(step)
+        ok = True
+        while running:
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                step = self.steps[running.pop(task)]
+                if not ok:
+                    continue  # the run was parked or finished: later answers are dropped
+                race = step.info.get("parallel_mode") == "race"
+                ok = await self._apply(task.result(), step)
+                if ok and race and self.steps[step.step_id].done:
+                    ok = await self._discover()
+                    in_flight = set(running.values())
+                    for planned in list(self.steps.values()):
+                        if ok and planned.status == PLANNED and planned.step_id not in in_flight:
+                            launch(planned)
+        return ok
 
     # --- SDK calls --------------------------------------------------------------------------
     async def _call(self, step_id: str, attempt: int) -> SdkResponse:
@@ -253,7 +289,10 @@ class _Driver:
                 "run_id": self.run.run_id,
                 "attempt": attempt,
                 "max_attempts": self.fn.max_attempts,
-                "disable_immediate_execution": self.run.disable_immediate,
+                # Inngest's executor re-enables immediate execution before every discovery
+                # (it turns it off only while a parallel group is planned, and a group's steps
+                # are targeted requests), so the step after a group comes back already run.
+                "disable_immediate_execution": False,
                 "stack": {"stack": [s.step_id for s in done], "current": len(done)},
             },
             "use_api": False,
@@ -271,10 +310,11 @@ class _Driver:
             await self.finish("Completed", output=res.body)
             return False
         if res.status == 206 and isinstance(res.body, list):
-            if targeted is None:
-                # After parallel steps, the next discovery must not run a step itself.
-                self.run.disable_immediate = len(res.body) > 1
             for op in res.body:
+                if op.get("op") == "StepError" and res.no_retry:
+                    # The SDK says this error must not be retried (a nested step, a
+                    # NonRetriableError): the step fails now, as on its last attempt.
+                    op = {**op, "op": "StepFailed"}
                 if not await self._apply_op(op, targeted):
                     return False
             return True
@@ -340,7 +380,11 @@ class _Driver:
                 )
             )
         elif kind == "StepPlanned":
-            self._save_new(Step(step_id, name, "StepRun", PLANNED, self._seq(existing), attempt))
+            mode = (op.get("opts") or {}).get("parallelMode")
+            info = {"parallel_mode": mode} if mode == "race" else {}
+            self._save_new(
+                Step(step_id, name, "StepRun", PLANNED, self._seq(existing), attempt, info=info)
+            )
         elif kind == "Sleep":
             due = clock.parse_iso(op["name"])
             self._save_new(

@@ -1,0 +1,114 @@
+"""Functions for tests/e2e/test_parity.py: the places where Inngest's executor has exact semantics
+(request counts, op order, errors that must not be retried), written as a user would.
+
+`REQUESTS` counts how often each run's function body was entered, i.e. SDK requests per run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+import inngest
+
+client = inngest.Inngest(app_id="parity")
+REQUESTS: collections.Counter[str] = collections.Counter()
+CALLS: collections.Counter[str] = collections.Counter()
+ORDER: collections.defaultdict[str, list[str]] = collections.defaultdict(list)
+_SIGNALS: dict[str, asyncio.Event] = {}
+
+
+def _signal(key: str) -> asyncio.Event:
+    return _SIGNALS.setdefault(key, asyncio.Event())
+
+
+@client.create_function(fn_id="quick-child", trigger=inngest.TriggerEvent(event="parity/never"))
+def quick_child(ctx: inngest.ContextSync) -> str:
+    return "done"
+
+
+@client.create_function(
+    fn_id="parallel-then-step", trigger=inngest.TriggerEvent(event="parity/parallel"), retries=0
+)
+def parallel_then_step(ctx: inngest.ContextSync) -> dict:
+    REQUESTS[ctx.run_id] += 1
+    out = ctx.group.parallel(
+        (
+            lambda: ctx.step.invoke("invoke", function=quick_child),
+            lambda: ctx.step.run("1a", lambda: 1),
+            lambda: ctx.step.run("1b", lambda: 2),
+            lambda: ctx.step.send_event("send", events=inngest.Event(name="parity/noop")),
+        )
+    )
+    after = ctx.step.run("after", lambda: CALLS.update([f"after:{ctx.run_id}"]) or "after")
+    return {"group": [out[0], out[1], out[2], len(out[3])], "after": after}
+
+
+@client.create_function(fn_id="race", trigger=inngest.TriggerEvent(event="parity/race"), retries=0)
+async def race(ctx: inngest.Context) -> list[str]:
+    REQUESTS[ctx.run_id] += 1
+    order = ORDER[ctx.run_id]
+
+    async def record(name: str) -> str:
+        order.append(name)
+        if name == "a.2":
+            _signal(ctx.run_id).set()
+        return name
+
+    async def slow_first() -> str:
+        # Race mode lets the fast branch finish both its steps while this one runs; without
+        # it, a.2 would only be planned after this step ends, and the wait would time out.
+        try:
+            await asyncio.wait_for(_signal(ctx.run_id).wait(), timeout=10)
+        except TimeoutError:
+            order.append("b.1 gave up waiting for a.2")
+        return await record("b.1")
+
+    async def fast() -> None:
+        await ctx.step.run("a.1", lambda: record("a.1"))
+        await ctx.step.run("a.2", lambda: record("a.2"))
+
+    async def slow() -> None:
+        await ctx.step.run("b.1", slow_first)
+        await ctx.step.run("b.2", lambda: record("b.2"))
+
+    await ctx.group.parallel((fast, slow), parallel_mode=inngest.ParallelMode.RACE)
+    return list(order)
+
+
+@client.create_function(
+    fn_id="nested-steps", trigger=inngest.TriggerEvent(event="parity/nested"), retries=5
+)
+def nested_steps(ctx: inngest.ContextSync) -> None:
+    def outer() -> None:
+        CALLS[f"outer:{ctx.run_id}"] += 1
+        try:
+            ctx.step.run("inner", lambda: CALLS.update([f"inner:{ctx.run_id}"]))
+        except Exception:
+            CALLS[f"caught:{ctx.run_id}"] += 1
+
+    ctx.step.run("outer", outer)
+    CALLS[f"after:{ctx.run_id}"] += 1
+
+
+def _refuse(key: str) -> None:
+    CALLS[key] += 1
+    raise inngest.NonRetriableError("card declined")
+
+
+@client.create_function(
+    fn_id="non-retriable-in-function",
+    trigger=inngest.TriggerEvent(event="parity/nonretry-fn"),
+    retries=5,
+)
+def non_retriable_in_function(ctx: inngest.ContextSync) -> None:
+    _refuse(f"nonretry-fn:{ctx.run_id}")
+
+
+functions = [
+    quick_child,
+    parallel_then_step,
+    race,
+    nested_steps,
+    non_retriable_in_function,
+]
