@@ -6,8 +6,6 @@ tools that read `/v1/runs` work unchanged.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import TYPE_CHECKING, Any
 
 import fastapi
@@ -111,19 +109,27 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
     async def register(request: fastapi.Request) -> JSONResponse:
         if not authorised(request):
             return problem(401, "a valid signing key is required to register an app")
-        try:
-            body = json.loads(await request.body())
-        except ValueError as err:
-            return problem(400, f"request body is not valid JSON: {err}")
-        error = _check_sync(body)
-        if error:
-            return problem(400, error)
+        from inngest_lambda import registration
         from inngest_lambda.flow import schedules, validation
 
+        try:
+            body = event_input.parse_body(await request.body())  # strict, bounded JSON
+            parsed = registration.parse(body)
+        except event_input.InputError as err:
+            return problem(err.status, str(err))
+        except registration.RegistrationError as err:
+            return problem(err.status, str(err))
+        if parsed.appname == rt.client.app_id:
+            # This deployment serves that app in-process, from its own code: a sync of it
+            # (the SDK's PUT, whose URL comes from the request's Host header) changes nothing.
+            return JSONResponse({"ok": True, "modified": False})
+        taken = sorted({f.id for f in parsed.functions} & rt.registry.local_ids())
+        if taken:
+            return problem(409, f"function ids served by this deployment itself: {taken}")
         error = validation.sync_problem(body["functions"])  # flow-control options, cron
         if error:
             return problem(400, error)
-        await _in_thread(rt.store.put_app, body["appname"], body["url"], body["functions"])
+        await _in_thread(rt.store.put_app, parsed.appname, parsed.url, body["functions"])
         await _in_thread(schedules.ensure_quietly, body["functions"])
         rt.registry.refresh()
         return JSONResponse({"ok": True, "modified": True})
@@ -169,23 +175,6 @@ def _step_view(step: Step) -> dict[str, Any]:
     return view
 
 
-def _check_sync(body: object) -> str | None:
-    if not isinstance(body, dict):
-        return "body must be a JSON object"
-    for field in ("appname", "url"):
-        if not isinstance(body.get(field), str) or not body[field]:
-            return f"'{field}' is required"
-    if not re.match(r"^https?://", body["url"]):
-        return "'url' must be an http(s) URL"
-    fns = body.get("functions")
-    if not isinstance(fns, list) or not fns:
-        return "'functions' must be a non-empty list"
-    for i, fn in enumerate(fns):
-        if not isinstance(fn, dict) or not isinstance(fn.get("id"), str):
-            return f"functions[{i}]: 'id' is required"
-        if not isinstance(fn.get("triggers"), list):
-            return f"functions[{i}]: 'triggers' must be a list"
-    return None
 
 
 async def _in_thread(fn: Any, *args: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import logging
 import threading
 from typing import Any
 
@@ -22,6 +23,7 @@ REMOTE_REFRESH_SECONDS = 30.0
 # option a later SDK adds before this runtime supports it.
 UNSUPPORTED_OPTIONS: tuple[str, ...] = ()
 DEFAULT_RETRIES = 4
+_log = logging.getLogger("inngest_lambda.registry")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,16 +85,38 @@ class Registry:
             return {}
         with self._lock:
             if clock.now() - self._remote_loaded_at > REMOTE_REFRESH_SECONDS:
-                entries = {}
-                for app in self._load_remote():
-                    for cfg in app["functions"]:
-                        url = cfg.get("steps", {}).get("step", {}).get("runtime", {}).get("url")
-                        entries[cfg["id"]] = FunctionEntry(
-                            cfg["id"], app["app_id"], cfg, url or app["url"]
-                        )
-                self._remote = entries
+                self._remote = self._read_remote()
                 self._remote_loaded_at = clock.now()
             return self._remote
+
+    def _read_remote(self) -> dict[str, FunctionEntry]:
+        """Every stored function that still parses; a bad app or function is logged and
+        skipped, so it cannot break ingestion or the runs of other apps."""
+        from inngest_lambda import registration
+
+        entries: dict[str, FunctionEntry] = {}
+        for app in self._load_remote():
+            try:
+                app_id, app_url, configs = app["app_id"], app["url"], app["functions"]
+                if not isinstance(configs, list):
+                    raise ValueError("'functions' is not a list")
+            except (KeyError, TypeError, ValueError) as err:
+                _log.error(f"skipping stored app {app.get('app_id')!r}: {err}")
+                continue
+            for cfg in configs:
+                try:
+                    parsed = registration.check_function(cfg)
+                except ValueError as err:
+                    _log.error(f"skipping a function of stored app {app_id!r}: {err}")
+                    continue
+                if parsed.id in self._local:
+                    continue  # served in-process; a stored copy must not shadow or double it
+                url = parsed.steps["step"].runtime.url
+                entries[parsed.id] = FunctionEntry(parsed.id, app_id, cfg, url or app_url)
+        return entries
+
+    def local_ids(self) -> set[str]:
+        return set(self._local)
 
     def refresh(self) -> None:
         with self._lock:

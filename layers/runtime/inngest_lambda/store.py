@@ -637,11 +637,14 @@ class Store:
         )
 
     def list_apps(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "app_id": it[TABLE_SK]["S"][2:],
-                "url": it["url"]["S"],
-                "functions": json.loads(it["functions"]["S"]),
-            }
-            for it in self.query("APPS", "A#")
-        ]
+        """Stored apps; one whose item cannot be decoded comes back with `functions: None`
+        (the registry skips it) rather than failing the read of every app."""
+        out = []
+        for it in self.query("APPS", "A#"):
+            try:
+                functions = json.loads(it["functions"]["S"])
+            except (KeyError, ValueError):
+                functions = None
+            url = it.get("url", {}).get("S")
+            out.append({"app_id": it[TABLE_SK]["S"][2:], "url": url, "functions": functions})
+        return out
