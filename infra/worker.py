@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -149,11 +149,9 @@ class Worker(Construct):
         if config.keys_version:
             environment[ENV_KEYS_VERSION] = config.keys_version
         if config.accept_previous_signing_key:
-            # A CloudFormation dynamic reference: resolved at deploy time, never in the template.
-            previous = SecretValue.secrets_manager(
-                signing_key.secret_arn, version_stage="AWSPREVIOUS"
-            )
-            environment[settings.ENV_SIGNING_KEY_FALLBACK] = previous.unsafe_unwrap()
+            # The runtime reads the secret's AWSPREVIOUS version at cold start, like the
+            # current one: no key value ever sits in the function's configuration.
+            environment[settings.ENV_ACCEPT_PREVIOUS_SIGNING_KEY] = "true"
         self.function = lambda_.Function(
             self,
             "Function",

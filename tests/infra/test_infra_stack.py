@@ -416,9 +416,11 @@ def test_context_knobs_reach_the_resources(synth_tuned):
     assert env[settings.ENV_RETENTION_DAYS] == "10"
     assert env[settings.ENV_LOG_LEVEL] == "DEBUG"
     assert env["INNGEST_LAMBDA_KEYS_VERSION"] == "2"
-    # The rotation fallback is a dynamic reference, resolved by CloudFormation at deploy time.
-    fallback = json.dumps(env[settings.ENV_SIGNING_KEY_FALLBACK])
-    assert "{{resolve:secretsmanager:" in fallback and ":SecretString::AWSPREVIOUS:}}" in fallback
+    # The rotation fallback is read from the secret's AWSPREVIOUS version at cold start: no
+    # key value (not even a dynamic reference resolved into the configuration) is in the env.
+    assert env[settings.ENV_ACCEPT_PREVIOUS_SIGNING_KEY] == "true"
+    assert settings.ENV_SIGNING_KEY_FALLBACK not in env
+    assert "AWSPREVIOUS" not in json.dumps(synth_tuned.template)
     assert synth_tuned.one("AWS::Lambda::EventSourceMapping")["ScalingConfig"] == {
         "MaximumConcurrency": 5
     }

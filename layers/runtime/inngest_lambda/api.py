@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 def create_app(rt: Runtime) -> fastapi.FastAPI:
     app = fastapi.FastAPI(title="inngest-lambda", docs_url=None, redoc_url=None)
-    inngest.fast_api.serve(app, rt.client, rt.functions, serve_path=SERVE_PATH)
+    # The app is served in-process and needs no sync: in production an unsigned PUT to the
+    # serve path must not make the SDK re-sync to a URL taken from a forged Host header.
+    inngest.fast_api.serve(
+        app, rt.client, rt.functions, serve_path=SERVE_PATH, enable_unauthed_sync=rt.dev_mode
+    )
 
     def problem(status: int, message: str) -> JSONResponse:
         return JSONResponse({"error": message, "status": status}, status_code=status)

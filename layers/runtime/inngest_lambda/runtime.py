@@ -40,7 +40,7 @@ class Runtime:
             self.store,
             self.registry,
             self.ingestor,
-            lambda: sdk.SdkClient(self.app, self.signing_key),
+            lambda: sdk.SdkClient(self.app, self.signing_key, self.signing_key_fallback),
             self.log,
         )
         self._mangum: Any = None
@@ -62,17 +62,34 @@ def _load_secrets(settings: Settings) -> None:
     """Put the signing and event keys from Secrets Manager where the SDK looks for them.
 
     The SDK client reads INNGEST_SIGNING_KEY / INNGEST_EVENT_KEY when the user's module creates
-    it, so this must run before that import. Explicit environment values win.
+    it, so this must run before that import. Explicit environment values win. During a key
+    rotation the secret's previous version (stage AWSPREVIOUS) becomes the fallback key, read
+    like the current one so that no key sits in the function's configuration.
     """
     wanted = [
-        (names.ENV_SIGNING_KEY, settings.signing_key_secret_arn),
-        (names.ENV_EVENT_KEY, settings.event_key_secret_arn),
+        (names.ENV_SIGNING_KEY, settings.signing_key_secret_arn, "AWSCURRENT"),
+        (names.ENV_EVENT_KEY, settings.event_key_secret_arn, "AWSCURRENT"),
     ]
-    for env_name, arn in wanted:
+    if settings.accept_previous_signing_key:
+        wanted.append(
+            (names.ENV_SIGNING_KEY_FALLBACK, settings.signing_key_secret_arn, "AWSPREVIOUS")
+        )
+    for env_name, arn, stage in wanted:
         if arn and not os.environ.get(env_name):
             from inngest_lambda import aws
 
-            value = aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+            client = aws.client("secretsmanager")
+            try:
+                value = client.get_secret_value(SecretId=arn, VersionStage=stage)["SecretString"]
+            except client.exceptions.ResourceNotFoundException:
+                if stage == "AWSCURRENT":
+                    raise
+                # Never rotated yet: there is no previous key to accept.
+                get_logger(settings.log_level).warning(
+                    "acceptPreviousSigningKey is on but the signing key secret has no"
+                    " AWSPREVIOUS version yet; only the current key is accepted"
+                )
+                continue
             os.environ[env_name] = value.strip()
 
 

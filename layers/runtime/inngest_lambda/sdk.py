@@ -61,6 +61,23 @@ def sign(body: bytes, signing_key: str, timestamp: int | None = None) -> str:
     return f"t={ts}&s={mac.hexdigest()}"
 
 
+def response_signed_by(body: bytes, header: str | None, keys: list[str]) -> bool:
+    """Whether `x-inngest-signature` of an SDK response is an HMAC of its raw body by one of
+    `keys` (the SDK signs with the key that verified our request: primary or fallback)."""
+    if not header:
+        return False
+    fields = urllib.parse.parse_qs(header)
+    ts, sig = fields.get("t", [""])[0], fields.get("s", [""])[0]
+    if not sig or not ts.isdigit():
+        return False
+    for key in keys:
+        mac = hmac.new(re.sub(r"^signkey-\w+-", "", key).encode(), body, hashlib.sha256)
+        mac.update(ts.encode())
+        if hmac.compare_digest(sig, mac.hexdigest()):
+            return True
+    return False
+
+
 def canonical_json(value: object) -> bytes:
     import jcs
 
@@ -78,8 +95,13 @@ def step_url(runtime_url: str, function_id: str, step_id: str) -> str:
 class SdkClient:
     """One per Lambda invocation: httpx clients are bound to the invocation's event loop."""
 
-    def __init__(self, asgi_app: Any, signing_key: str | None) -> None:
+    def __init__(
+        self, asgi_app: Any, signing_key: str | None, signing_key_fallback: str | None = None
+    ) -> None:
         self._signing_key = signing_key
+        # In production every response must be signed by the SDK with one of our keys: an
+        # unsigned or forged answer (a spoofed app URL, a proxy) must not complete a step.
+        self._verify_keys = [k for k in (signing_key, signing_key_fallback) if k]
         self._local = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=asgi_app), timeout=SDK_TIMEOUT_SECONDS
         )
@@ -105,8 +127,24 @@ class SdkClient:
         res = await client.post(
             step_url(runtime_url, function_id, step_id), content=payload, headers=headers
         )
+        headers = {k.lower(): v for k, v in res.headers.items()}
+        if self._verify_keys and not response_signed_by(
+            res.content, headers.get("x-inngest-signature"), self._verify_keys
+        ):
+            STATS["unverified_responses"] += 1
+            problem = "missing" if "x-inngest-signature" not in headers else "invalid"
+            return SdkResponse(
+                401,
+                {
+                    "name": "SDKResponseUnverified",
+                    "message": f"the app's response signature is {problem} (HTTP"
+                    f" {res.status_code}); is the app's INNGEST_SIGNING_KEY this deployment's?",
+                    "stack": None,
+                },
+                headers,
+            )
         try:
             parsed = res.json() if res.content else None
         except json.JSONDecodeError:
             parsed = res.text
-        return SdkResponse(res.status_code, parsed, {k.lower(): v for k, v in res.headers.items()})
+        return SdkResponse(res.status_code, parsed, headers)

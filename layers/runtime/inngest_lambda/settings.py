@@ -22,6 +22,8 @@ ENV_FUNCTIONS = "INNGEST_LAMBDA_FUNCTIONS"
 ENV_SIGNING_KEY_SECRET_ARN = "INNGEST_LAMBDA_SIGNING_KEY_SECRET_ARN"
 ENV_EVENT_KEY_SECRET_ARN = "INNGEST_LAMBDA_EVENT_KEY_SECRET_ARN"
 ENV_RETENTION_DAYS = "INNGEST_LAMBDA_RETENTION_DAYS"
+# "true": also accept the signing key secret's AWSPREVIOUS version (during a key rotation).
+ENV_ACCEPT_PREVIOUS_SIGNING_KEY = "INNGEST_LAMBDA_ACCEPT_PREVIOUS_SIGNING_KEY"
 ENV_LOG_LEVEL = "INNGEST_LAMBDA_LOG_LEVEL"
 ENV_MAX_EVENT_BYTES = "INNGEST_LAMBDA_MAX_EVENT_BYTES"
 ENV_MAX_REQUEST_BYTES = "INNGEST_LAMBDA_MAX_REQUEST_BYTES"
@@ -92,6 +94,7 @@ class Settings:
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     sdk_inline_state_bytes: int = DEFAULT_SDK_INLINE_STATE_BYTES
+    accept_previous_signing_key: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -120,6 +123,8 @@ class Settings:
             sdk_inline_state_bytes=int(
                 e.get(ENV_SDK_INLINE_STATE_BYTES) or DEFAULT_SDK_INLINE_STATE_BYTES
             ),
+            accept_previous_signing_key=e.get(ENV_ACCEPT_PREVIOUS_SIGNING_KEY, "").lower()
+            in ("1", "true", "yes"),
         )
 
 

@@ -1,0 +1,44 @@
+"""One production-mode local stack per module: signing key and event key configured."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from inngest_lambda import aws, runtime
+from inngest_lambda.local.stack import LocalStack
+
+SIGNING_KEY = "signkey-prod-" + "5e" * 32
+EVENT_KEY = "prod-event-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def prod():
+    """An httpx client of the stack, authorised with the signing key."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        "INNGEST_DEV": "",
+        "INNGEST_SIGNING_KEY": SIGNING_KEY,
+        "INNGEST_EVENT_KEY": EVENT_KEY,
+        "INNGEST_EVENT_API_BASE_URL": url,
+        "INNGEST_API_BASE_URL": url,
+        "INNGEST_LAMBDA_FUNCTIONS": "tests.prod.prod_functions",
+        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
+    }
+    runtime.get_runtime.cache_clear()
+    aws.reset()
+    with LocalStack(port=port, env=env) as stack:
+        auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
+        with httpx.Client(base_url=stack.url, timeout=30, headers=auth) as http:
+            yield http
+    runtime.get_runtime.cache_clear()
+    aws.reset()
