@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime
 
 import inngest
 
@@ -15,6 +16,7 @@ client = inngest.Inngest(app_id="parity")
 REQUESTS: collections.Counter[str] = collections.Counter()
 CALLS: collections.Counter[str] = collections.Counter()
 ORDER: collections.defaultdict[str, list[str]] = collections.defaultdict(list)
+FAILURES: dict[str, dict] = {}  # run id -> the error of its inngest/function.failed event
 _SIGNALS: dict[str, asyncio.Event] = {}
 
 
@@ -105,10 +107,59 @@ def non_retriable_in_function(ctx: inngest.ContextSync) -> None:
     _refuse(f"nonretry-fn:{ctx.run_id}")
 
 
+@client.create_function(fn_id="slow-child", trigger=inngest.TriggerEvent(event="parity/never"))
+async def slow_child(ctx: inngest.Context) -> str:
+    await ctx.step.sleep("nap", datetime.timedelta(seconds=30))
+    return "late"
+
+
+@client.create_function(
+    fn_id="invoke-timeout", trigger=inngest.TriggerEvent(event="parity/invoke-timeout")
+)
+async def invoke_timeout(ctx: inngest.Context) -> dict:
+    try:
+        await ctx.step.invoke("call", function=slow_child, timeout=datetime.timedelta(seconds=1))
+    except inngest.StepError as err:
+        return {"name": err.name, "message": err.message, "stack": err.stack}
+    return {}
+
+
+class PaymentError(Exception):
+    pass
+
+
+def _record_failure(ctx: inngest.ContextSync) -> None:
+    FAILURES[ctx.event.data["run_id"]] = ctx.event.data["error"]
+
+
+@client.create_function(
+    fn_id="fails",
+    trigger=inngest.TriggerEvent(event="parity/fails"),
+    retries=0,
+    on_failure=_record_failure,
+)
+def fails(ctx: inngest.ContextSync) -> None:
+    raise PaymentError("card declined")
+
+
+@client.create_function(
+    fn_id="failure-watcher",
+    trigger=inngest.TriggerEvent(
+        event="inngest/function.failed", expression="event.data.function_id == 'proxy-down'"
+    ),
+)
+def failure_watcher(ctx: inngest.ContextSync) -> None:
+    FAILURES[ctx.event.data["run_id"]] = ctx.event.data["error"]
+
+
 functions = [
     quick_child,
     parallel_then_step,
     race,
     nested_steps,
     non_retriable_in_function,
+    slow_child,
+    invoke_timeout,
+    fails,
+    failure_watcher,
 ]

@@ -6,6 +6,10 @@ suite checks (request counts per run, step order in race mode, errors never retr
 
 from __future__ import annotations
 
+import http.server
+import threading
+import time
+
 import pytest
 
 from inngest_lambda import aws, runtime
@@ -79,3 +83,109 @@ def test_no_retry_header_on_a_function_error_fails_the_run_at_once(api, fns):
     assert run["status"] == "Failed"
     assert run["output"]["message"] == "card declined"
     assert fns.CALLS[f"nonretry-fn:{run['run_id']}"] == 1
+
+
+def test_invoke_timeout_raises_inngests_error_without_a_stack(api):
+    event_id = api.send("parity/invoke-timeout")
+    run = api.wait_run(event_id)
+    assert run["status"] == "Completed", run
+    assert run["output"] == {
+        "name": "InngestInvokeTimeoutError",
+        "message": "Timed out waiting for invoked function to complete",
+        "stack": None,
+    }
+    assert "stack" not in step(run, "call")["error"]
+
+
+def _wait_failure(fns, run_id: str) -> dict:
+    deadline = time.monotonic() + 20
+    while run_id not in fns.FAILURES and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return fns.FAILURES[run_id]
+
+
+def test_function_failed_event_carries_inngests_error_object(api, fns):
+    event_id = api.send("parity/fails")
+    run = api.wait_run(event_id)
+    assert run["status"] == "Failed"
+    # The run's output is the SDK's error as the SDK sent it.
+    assert run["output"]["code"] == "unknown"
+    assert run["output"]["name"] == "PaymentError"
+    # The failure event's error is Inngest's standard error object.
+    error = _wait_failure(fns, run["run_id"])
+    assert error == {
+        "error": "invalid status code: 500",
+        "name": "PaymentError",
+        "message": "card declined",
+        "stack": error["stack"],
+    }
+    assert error["stack"].startswith("Traceback")
+
+
+@pytest.fixture()
+def broken_proxy():
+    """An app URL answered by something that is not the SDK (a proxy saying 502)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (stdlib name)
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b"<html>502 Bad Gateway</html>"
+            self.send_response(502)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api/inngest"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_failure_not_from_the_sdk_is_reported_as_inngest_does(api, fns, broken_proxy):
+    url = broken_proxy
+    res = api.http.post(
+        "/fn/register",
+        json={
+            "appname": "proxy",
+            "url": url,
+            "framework": "fast_api",
+            "sdk": "py:v0.5.19",
+            "v": "0.1",
+            "deployType": "ping",
+            "functions": [
+                {
+                    "id": "proxy-down",
+                    "name": "proxy-down",
+                    "triggers": [{"event": "parity/proxy"}],
+                    "steps": {
+                        "step": {
+                            "id": "step",
+                            "name": "step",
+                            "runtime": {
+                                "type": "http",
+                                "url": f"{url}?fnId=proxy-down&stepId=step",
+                            },
+                            "retries": {"attempts": 0},
+                        }
+                    },
+                }
+            ],
+        },
+    )
+    assert res.status_code == 200, res.text
+    run = api.wait_run(api.send("parity/proxy"))
+    assert run["status"] == "Failed"
+    message = "Your server returned HTTP 502 before the SDK responded."
+    assert run["output"]["name"] == "Server returned a fatal error"
+    assert run["output"]["message"] == message
+    assert "<html>502 Bad Gateway</html>" in run["output"]["stack"]
+    error = _wait_failure(fns, run["run_id"])
+    assert error["error"] == message
+    assert error["name"] == "Server returned a fatal error"
+    assert "Upstream response (text/html)" in error["stack"]

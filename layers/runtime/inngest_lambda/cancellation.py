@@ -20,5 +20,7 @@ def cancel_run(store: Store, run_id: str, reason: str) -> bool:
     return True
 
 
-def cancelled_error(reason: str) -> dict[str, str | None]:
-    return {"name": "FunctionCancelled", "message": reason, "stack": None}
+def cancelled_error(reason: str) -> dict[str, str]:
+    from inngest_lambda import errors
+
+    return errors.error("FunctionCancelled", reason)

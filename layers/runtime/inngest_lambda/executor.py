@@ -16,13 +16,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from ulid import ULID
 
-from inngest_lambda import cancellation, clock, events, ids, invokes, queue, retries, timers
+from inngest_lambda import (
+    cancellation,
+    clock,
+    errors,
+    events,
+    ids,
+    invokes,
+    queue,
+    retries,
+    timers,
+)
 from inngest_lambda.flow import gate as flow_gate
 from inngest_lambda.flow import messages as flow_messages
 from inngest_lambda.pauses import Pause
@@ -47,6 +58,8 @@ from inngest_lambda.waits import WaitError, build_pause
 HANDOVER_SECONDS = 30.0
 LEASE_GRACE_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 2.0
+
+UNREACHABLE = "SDKUnreachable"  # the app could not be reached at all (no HTTP answer)
 
 UNSUPPORTED_OPS = {
     "AIGateway": "step.ai.infer is not supported by inngest-lambda",
@@ -302,7 +315,7 @@ class _Driver:
         try:
             return await self.sdk.call(url, self.fn.url is None, self.fn.id, step_id, body)
         except Exception as err:  # network trouble reaching a remote app: retry like a 500
-            return SdkResponse(502, _error("SDKUnreachable", f"{type(err).__name__}: {err}"), {})
+            return SdkResponse(502, _error(UNREACHABLE, f"{type(err).__name__}: {err}"), {})
 
     async def _apply(self, res: SdkResponse, targeted: Step | None) -> bool:
         """Record one SDK response; False when the drive must stop (finished or parked)."""
@@ -418,7 +431,9 @@ class _Driver:
         attempt = self.run.fn_attempt
         permanent = res.no_retry or res.status in (400, 401, 403, 404)
         if permanent or attempt + 1 >= self.fn.max_attempts:
-            await self.finish("Failed", error=error)
+            await self.finish(
+                "Failed", error=error, reason=f"invalid status code: {res.status}"
+            )
             return False
         delay = res.retry_after
         delay = retries.clamp_retry_after(delay) if delay is not None else retries.backoff(attempt)
@@ -591,11 +606,16 @@ class _Driver:
         )
 
     # --- the end ------------------------------------------------------------------------
-    async def finish(self, status: str, output: object = None, error: Any = None) -> None:
+    async def finish(
+        self, status: str, output: object = None, error: Any = None, reason: str | None = None
+    ) -> None:
+        """`reason` is Inngest's `error` line for the lifecycle events (for a failed request,
+        "invalid status code: 500"); without it, "<name>: <message>"."""
         finishing = {
             "status": status,
             "output": output,
             "error": error,
+            "event_error": errors.standard_error(error, reason) if error is not None else None,
             "event_ids": [
                 deterministic_id(self.run.run_id, "finished"),
                 deterministic_id(self.run.run_id, "failed"),
@@ -608,6 +628,8 @@ class _Driver:
         flow_gate.finished(self)  # give back concurrency slots, leave any waiting list
         status = finishing["status"]
         output, error = finishing.get("output"), finishing.get("error")
+        # The lifecycle events carry Inngest's error object (error, name, message, stack).
+        event_error = finishing.get("event_error", error)
         finished_id, failed_id = finishing["event_ids"]
         base = {
             "function_id": self.run.function_id,
@@ -616,7 +638,7 @@ class _Driver:
         }
         finished: dict[str, Any] = {**base}
         if error is not None:
-            finished["error"] = error
+            finished["error"] = event_error
         else:
             finished["result"] = output
         if self.run.parent:
@@ -629,7 +651,7 @@ class _Driver:
         ]
         if status in ("Failed", "Cancelled"):
             name = events.FUNCTION_FAILED if status == "Failed" else events.FUNCTION_CANCELLED
-            emitted.append({"name": name, "data": {**base, "error": error}, "id": failed_id,
+            emitted.append({"name": name, "data": {**base, "error": event_error}, "id": failed_id,
                             "ts": now})
         self.ex.ingestor.ingest(emitted)
         self.store.finish(self.run, self.owner, status, output, error)
@@ -651,16 +673,18 @@ def _runnable(step: Step, now: float) -> bool:
 
 
 def _error(name: str, message: str) -> dict[str, Any]:
-    return {"name": name, "message": message, "stack": None}
+    return errors.error(name, message)
 
 
 def _as_error(res: SdkResponse) -> dict[str, Any]:
+    """The run's error for a failed SDK request: the SDK's own error object as it sent it (what
+    Inngest shows as the run's output), or Inngest's error for an answer no SDK produced."""
     body = res.body
+    if isinstance(body, dict) and body.get("name") == UNREACHABLE:
+        return body
+    if "x-inngest-sdk" not in res.headers:
+        raw = body if isinstance(body, str) else json.dumps(body)
+        return errors.upstream_error(res.status, raw, res.headers.get("content-type", ""))
     if isinstance(body, dict) and "message" in body:
-        return {
-            "name": body.get("name") or "Error",
-            "message": body.get("message"),
-            "stack": body.get("stack"),
-            **({"code": body["code"]} if "code" in body else {}),
-        }
+        return dict(body)
     return _error("SDKError", f"SDK answered HTTP {res.status}: {str(body)[:500]}")

@@ -72,8 +72,9 @@ def resume(store: Store, target: Target, finished: dict[str, Any]) -> bool:
 
 
 def timeout_error() -> dict[str, Any]:
-    return {
-        "name": "InngestInvokeTimeoutError",
-        "message": "Timed out waiting for the invoked function to complete",
-        "stack": None,
-    }
+    """What the caller's `step.invoke` raises when the child outlives `timeout` (Inngest's)."""
+    from inngest_lambda import errors
+
+    return errors.error(
+        "InngestInvokeTimeoutError", "Timed out waiting for invoked function to complete"
+    )

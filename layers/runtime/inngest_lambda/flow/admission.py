@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from inngest_lambda import clock, ids, queue, timers
+from inngest_lambda import clock, errors, ids, queue, timers
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.flow import ratelimit, singleton, state, throttle
 from inngest_lambda.flow.decision import Decision
@@ -190,7 +190,7 @@ def _answer_invoker(ingestor: Any, run: Run) -> None:
             "function_id": run.function_id,
             "run_id": run.run_id,
             "event": run.event,
-            "error": {"name": "FunctionSkipped", "message": message or "skipped", "stack": None},
+            "error": errors.error("FunctionSkipped", message or "skipped"),
             "correlation_id": invokes.correlation_id(run.parent["run_id"], run.parent["step_id"]),
         },
     }
