@@ -32,6 +32,20 @@ class Storage(Construct):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # Listing indexes (dashboard, CLI): sparse, keyed on attributes that change only with a
+        # run's status, so they cost writes per run, never per step (docs/dashboard.md).
+        for index_name, partition_attr in settings.LIST_INDEXES:
+            self.table.add_global_secondary_index(
+                index_name=index_name,
+                partition_key=dynamodb.Attribute(
+                    name=partition_attr, type=dynamodb.AttributeType.STRING
+                ),
+                sort_key=dynamodb.Attribute(
+                    name=settings.LIST_AT, type=dynamodb.AttributeType.STRING
+                ),
+                projection_type=dynamodb.ProjectionType.INCLUDE,
+                non_key_attributes=list(settings.LIST_PROJECTION),
+            )
         self.bucket = s3.Bucket(
             self,
             "Bucket",

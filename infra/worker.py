@@ -189,6 +189,11 @@ class Worker(Construct):
     ) -> None:
         statements = [
             iam.PolicyStatement(actions=TABLE_ACTIONS, resources=[table.table_arn]),
+            # The listing indexes are read-only: Query is all the dashboard and CLI need.
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[f"{table.table_arn}/index/{name}" for name, _ in settings.LIST_INDEXES],
+            ),
             iam.PolicyStatement(actions=QUEUE_ACTIONS, resources=[queue.queue_arn]),
             iam.PolicyStatement(actions=SCHEDULE_ACTIONS, resources=[schedules_arn]),
             iam.PolicyStatement(

@@ -56,9 +56,29 @@ QUEUE_MAX_RECEIVE_COUNT = 10
 MAX_SQS_DELAY_SECONDS = 900
 
 # --- DynamoDB table layout ----------------------------------------------------------------------
-# One table, string partition and sort keys, no secondary indexes: every access is by key.
+# One table, string partition and sort keys. Every access of the runtime is by key; the three
+# sparse global secondary indexes below exist only for listing (dashboard, CLI, GET /v1/runs).
 TABLE_PK = "pk"
 TABLE_SK = "sk"
+
+# --- Listing indexes (see docs/dashboard.md "What listing costs") --------------------------------
+# Only run items and event items carry the `lst_*` attributes, so the indexes hold nothing else.
+# Their keys and projected attributes change only when a run changes status, never per step.
+LIST_AT = "lst_at"  # sort key of all three: "<13-digit epoch ms>#<run or event id>", unique
+LIST_FUNCTION = "lst_fn"  # runs by function: the function id
+LIST_FUNCTION_STATUS = "lst_fs"  # runs by function and status: "<fn>#active" or "<fn>#<ended>"
+LIST_EVENTS = "lst_ev"  # events by time: "EV#<shard>", spread over EVENT_INDEX_SHARDS partitions
+INDEX_RUNS_BY_FUNCTION = "runs-by-function"
+INDEX_RUNS_BY_STATUS = "runs-by-status"
+INDEX_EVENTS_BY_TIME = "events-by-time"
+EVENT_INDEX_SHARDS = 4
+# Projected beside the keys: each changes at most once per status change of a run (or never).
+LIST_PROJECTION = ("function_id", "status", "event_id", "started_at", "ended_at", "ev_name")
+LIST_INDEXES = (
+    (INDEX_RUNS_BY_FUNCTION, LIST_FUNCTION),
+    (INDEX_RUNS_BY_STATUS, LIST_FUNCTION_STATUS),
+    (INDEX_EVENTS_BY_TIME, LIST_EVENTS),
+)
 TABLE_TTL_ATTRIBUTE = "expires_at"
 # Items larger than this go to S3 with a pointer in the item (DynamoDB's item limit is 400 KB).
 INLINE_VALUE_LIMIT_BYTES = 300_000

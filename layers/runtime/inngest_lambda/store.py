@@ -8,6 +8,9 @@ Layout (all strings; `pk`/`sk` from settings):
     R#<run_id> / S#<step_id>    one step: status, attempt, memo (or an S3 pointer)
     APPS / A#<app_id>           an app registered from a URL through /fn/register
 
+Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`),
+written when the item is created and when a run's status changes, never per step.
+
 Every state change is a conditional write, so two Lambda invocations racing on one run (a
 duplicate SQS delivery, a timer and an event at once, a lease that expired mid-step) cannot
 both win: the loser sees `ConditionalCheckFailedException` and backs off.
@@ -20,7 +23,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from inngest_lambda import aws, blobs, clock
+from inngest_lambda import aws, blobs, clock, listing
 from inngest_lambda.settings import (
     INLINE_VALUE_LIMIT_BYTES,
     TABLE_PK,
@@ -220,7 +223,12 @@ class Store:
             value = _dump_value(f"events/{ev['id']}", "event", "event", ev)
             item = {
                 **item_key(f"E#{ev['id']}", "E"),
-                **_item(received_at=now, **value, **{TABLE_TTL_ATTRIBUTE: self._ttl()}),
+                **_item(
+                    received_at=now,
+                    **value,
+                    **listing.event_fields(ev, now),
+                    **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+                ),
             }
             requests.append({"PutRequest": {"Item": item}})
             requests.append({"PutRequest": {"Item": recent_event_item(ev, now)}})
@@ -265,6 +273,7 @@ class Store:
                 parent=json.dumps(run.parent) if run.parent else None,
                 output=json.dumps(run.output) if run.output is not None else None,
                 ended_at=run.ended_at,
+                **listing.run_fields(run.run_id, run.function_id, run.status, run.created_at),
                 **{TABLE_TTL_ATTRIBUTE: self._ttl()},
             ),
         }
@@ -516,7 +525,11 @@ class Store:
         return run.finishing
 
     def finish(self, run: Run, owner: str, status: str, output: object, error: object) -> None:
-        fields: dict[str, Any] = {"status": status, "ended_at": clock.now()}
+        fields: dict[str, Any] = {
+            "status": status,
+            "ended_at": clock.now(),
+            **listing.status_fields(run.function_id, status),
+        }
         if error is not None:
             fields["error"] = json.dumps(error)
         else:

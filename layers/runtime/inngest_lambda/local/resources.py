@@ -49,10 +49,26 @@ def _create_table(ddb: Any, name: str) -> None:
             AttributeDefinitions=[
                 {"AttributeName": s.TABLE_PK, "AttributeType": "S"},
                 {"AttributeName": s.TABLE_SK, "AttributeType": "S"},
+                {"AttributeName": s.LIST_AT, "AttributeType": "S"},
+                *({"AttributeName": attr, "AttributeType": "S"} for _, attr in s.LIST_INDEXES),
             ],
             KeySchema=[
                 {"AttributeName": s.TABLE_PK, "KeyType": "HASH"},
                 {"AttributeName": s.TABLE_SK, "KeyType": "RANGE"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": index_name,
+                    "KeySchema": [
+                        {"AttributeName": attr, "KeyType": "HASH"},
+                        {"AttributeName": s.LIST_AT, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {
+                        "ProjectionType": "INCLUDE",
+                        "NonKeyAttributes": list(s.LIST_PROJECTION),
+                    },
+                }
+                for index_name, attr in s.LIST_INDEXES
             ],
         )
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
