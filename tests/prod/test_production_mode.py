@@ -56,3 +56,14 @@ def test_non_ascii_keys_are_401_not_500(prod):
     res = prod.post("/e/cl%C3%A9", json={"name": "prod/greet", "id": "non-ascii-key-1"})
     assert res.status_code == 401
     assert runtime.get_runtime().store.get_event("non-ascii-key-1") is None
+
+
+@pytest.mark.parametrize("tail", ["actions", "batch"])
+def test_run_state_for_use_api_needs_the_signing_key_or_its_hash(prod, tail):
+    from inngest_lambda import auth
+
+    path = f"/v0/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/{tail}"
+    url = str(prod.base_url).rstrip("/") + path
+    assert httpx.get(url).status_code == 401
+    hashed = {"Authorization": f"Bearer {auth.hashed_key(SIGNING_KEY)}"}  # as the SDK sends it
+    assert httpx.get(url, headers=hashed).status_code == 404

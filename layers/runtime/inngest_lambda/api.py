@@ -109,6 +109,28 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         runs = await _in_thread(rt.store.get_runs, run_ids)
         return JSONResponse({"data": [run_view(r) for r in runs]})
 
+    @app.get("/v0/runs/{run_id}/actions")
+    async def run_actions(run_id: str, request: fastapi.Request) -> JSONResponse:
+        from inngest_lambda import run_state_api
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        memos = await _in_thread(run_state_api.actions, rt.store, run_id)
+        if memos is None:
+            return problem(404, f"run {run_id} not found")
+        return JSONResponse(memos)
+
+    @app.get("/v0/runs/{run_id}/batch")
+    async def run_batch(run_id: str, request: fastapi.Request) -> JSONResponse:
+        from inngest_lambda import run_state_api
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        events_ = await _in_thread(run_state_api.batch, rt.store, run_id)
+        if events_ is None:
+            return problem(404, f"run {run_id} not found")
+        return JSONResponse(events_)
+
     @app.post("/fn/register")
     async def register(request: fastapi.Request) -> JSONResponse:
         if not authorised(request):

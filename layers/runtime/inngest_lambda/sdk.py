@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from inngest_lambda import clock
+from inngest_lambda.settings import get_settings
 
 SDK_TIMEOUT_SECONDS = 900.0
 # Requests sent to SDKs by this process, for benchmarks and logs.
@@ -84,6 +85,14 @@ def canonical_json(value: object) -> bytes:
     return jcs.canonicalize(value)
 
 
+def without_state(body: dict[str, Any]) -> dict[str, Any]:
+    """The request with its event batch and step memos left out and `use_api` set: the SDK
+    fetches them from `/v0/runs/{id}/batch` and `/actions` instead, as it does on Inngest when
+    a run's state is too large for one request. Only remote apps get this: in-process calls
+    have no size limit, and they would need an API URL to call back."""
+    return {**body, "events": None, "steps": {}, "use_api": True}
+
+
 def step_url(runtime_url: str, function_id: str, step_id: str) -> str:
     """The function's registered URL with `fnId` and `stepId` set for this call."""
     parts = urllib.parse.urlsplit(runtime_url)
@@ -115,6 +124,8 @@ class SdkClient:
         self, runtime_url: str, local: bool, function_id: str, step_id: str, body: dict[str, Any]
     ) -> SdkResponse:
         payload = canonical_json(body)
+        if not local and len(payload) > get_settings().sdk_inline_state_bytes:
+            payload = canonical_json(without_state(body))
         headers = {
             "content-type": "application/json",
             "x-inngest-server-kind": "cloud" if self._signing_key else "dev",
