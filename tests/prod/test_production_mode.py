@@ -67,3 +67,10 @@ def test_run_state_for_use_api_needs_the_signing_key_or_its_hash(prod, tail):
     assert httpx.get(url).status_code == 401
     hashed = {"Authorization": f"Bearer {auth.hashed_key(SIGNING_KEY)}"}  # as the SDK sends it
     assert httpx.get(url, headers=hashed).status_code == 404
+
+
+def test_graphql_needs_the_signing_key(prod):
+    url = str(prod.base_url).rstrip("/") + "/v0/gql"
+    query = {"query": '{ run(runID: "01JAAAAAAAAAAAAAAAAAAAAAAA") { status } }'}
+    assert httpx.post(url, json=query).status_code == 401
+    assert prod.post("/v0/gql", json=query).json() == {"data": {"run": None}}

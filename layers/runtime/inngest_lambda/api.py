@@ -109,6 +109,15 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         runs = await _in_thread(rt.store.get_runs, run_ids)
         return JSONResponse({"data": [run_view(r) for r in runs]})
 
+    @app.post("/v0/gql")
+    async def graphql(request: fastapi.Request) -> JSONResponse:
+        from inngest_lambda.gql import route
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        status, body = await _in_thread(route.execute, rt.store, await request.body())
+        return JSONResponse(body, status_code=status)
+
     @app.get("/v0/runs/{run_id}/actions")
     async def run_actions(run_id: str, request: fastapi.Request) -> JSONResponse:
         from inngest_lambda import run_state_api

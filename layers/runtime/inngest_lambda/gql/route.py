@@ -1,0 +1,58 @@
+"""Executing one GraphQL request: the body checked, the query run, errors as GraphQL errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from inngest_lambda.store import Store
+
+MAX_QUERY_BYTES = 100_000
+
+
+def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, response body). Anything wrong with the query itself is a GraphQL error in
+    a 200 (as GraphQL-over-HTTP has it); only an unreadable request is a 400."""
+    import ariadne
+
+    from inngest_lambda.gql import schema
+
+    if len(raw) > MAX_QUERY_BYTES:
+        return 413, _errors(f"request is {len(raw)} bytes, at most {MAX_QUERY_BYTES}")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        return 400, _errors(f"request body is not valid JSON: {err}")
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return 400, _errors("request body must be an object with a 'query' string")
+    variables = body.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return 400, _errors("'variables' must be an object")
+    try:
+        _, result = ariadne.graphql_sync(
+            schema.executable_schema(),
+            {k: body[k] for k in ("query", "variables", "operationName") if k in body},
+            context_value={"store": store},
+            error_formatter=_format_error,
+            debug=False,
+        )
+    except RecursionError:
+        return 400, _errors("query is nested too deeply")
+    return 200, result
+
+
+def _format_error(error: Any, debug: bool = False) -> dict[str, Any]:
+    from graphql import GraphQLError
+
+    from inngest_lambda.gql.resolvers import NotFound
+
+    formatted = error.formatted
+    original = getattr(error, "original_error", None)
+    if original is not None and not isinstance(original, NotFound | GraphQLError):
+        # An unexpected failure inside a resolver: say so without leaking internals.
+        formatted["message"] = f"internal error resolving this field ({type(original).__name__})"
+    return formatted
+
+
+def _errors(message: str) -> dict[str, Any]:
+    return {"data": None, "errors": [{"message": message}]}
