@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from inngest_lambda import runtime
-from tests.prod.conftest import EVENT_KEY
+from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
 
 
 def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
