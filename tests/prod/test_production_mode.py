@@ -75,3 +75,19 @@ def test_graphql_needs_the_signing_key(prod):
     query = {"query": '{ run(runID: "01JAAAAAAAAAAAAAAAAAAAAAAA") { status } }'}
     assert httpx.post(url, json=query).status_code == 401
     assert prod.post("/v0/gql", json=query).json() == {"data": {"run": None}}
+
+
+def test_operator_api_needs_the_signing_key(prod):
+    base = str(prod.base_url).rstrip("/")
+    run_id = "01JAAAAAAAAAAAAAAAAAAAAAAA"
+    unsigned = [
+        httpx.get(f"{base}/v1/runs"),
+        httpx.get(f"{base}/v1/functions"),
+        httpx.post(f"{base}/v1/runs/{run_id}/replay"),
+        httpx.post(f"{base}/v1/runs/replay", json={"function_id": "prod-greet"}),
+        httpx.post(f"{base}/v1/functions/prod-greet/invoke", json={"data": {}}),
+    ]
+    assert [r.status_code for r in unsigned] == [401] * 5
+    assert prod.get("/v1/runs").status_code == 200
+    assert prod.get("/v1/functions").status_code == 200
+    assert prod.post(f"/v1/runs/{run_id}/replay").status_code == 404

@@ -169,6 +169,9 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         rt.registry.refresh()
         return JSONResponse({"ok": True, "modified": True})
 
+    from inngest_lambda import ops_api
+
+    ops_api.register(app, rt, authorised, problem)  # listing, replay, invoke (CLI, dashboard)
     return app
 
 
@@ -183,6 +186,8 @@ def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
         "run_started_at": clock.iso(run.started_at or run.created_at),
         "ended_at": clock.iso(run.ended_at),
     }
+    if run.replay_of:
+        out["replay_of"] = run.replay_of
     if steps is not None:
         out["steps"] = [_step_view(s) for s in sorted(steps, key=lambda s: s.seq)]
     return out

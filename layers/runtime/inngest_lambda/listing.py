@@ -279,3 +279,31 @@ def _event_summary(item: dict[str, Any]) -> EventSummary:
         received_at=int(at.split("#", 1)[0]) / 1000,
         cursor=at,
     )
+
+
+def count_runs(store: Store, function_id: str, status: str, since: float) -> int:
+    """How many runs of a function are in `status`, among those created since `since`."""
+    if status not in ALL_STATES:
+        raise ValueError(f"unknown status {status!r}")
+    kwargs: dict[str, Any] = {
+        "TableName": store.table,
+        "IndexName": INDEX_RUNS_BY_STATUS,
+        "KeyConditionExpression": "#p = :p AND #at >= :lo",
+        "ExpressionAttributeNames": {"#p": LIST_FUNCTION_STATUS, "#at": LIST_AT},
+        "ExpressionAttributeValues": {
+            ":p": {"S": status_key(function_id, status)},
+            ":lo": {"S": time_bound(since)},
+        },
+        "Select": "COUNT",
+    }
+    if status in ACTIVE_STATES:
+        kwargs["FilterExpression"] = "#st = :st"
+        kwargs["ExpressionAttributeNames"]["#st"] = "status"
+        kwargs["ExpressionAttributeValues"][":st"] = {"S": status}
+    total = 0
+    while True:
+        res = store.ddb.query(**kwargs)
+        total += int(res.get("Count", 0))
+        if "LastEvaluatedKey" not in res:
+            return total
+        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]

@@ -6,6 +6,7 @@ Layout (all strings; `pk`/`sk` from settings):
     I#<fn_id>#<event_id> / I    "this event already started this function" (24 h TTL)
     R#<run_id> / R              the run: status, lease, output, timers
     R#<run_id> / S#<step_id>    one step: status, attempt, memo (or an S3 pointer)
+    R#<run_id> / X#<run_id>     a replay of this run (the new run has `replay_of`)
     APPS / A#<app_id>           an app registered from a URL through /fn/register
 
 Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`),
@@ -116,6 +117,7 @@ class Run:
     finishing: dict[str, Any] | None = None
     cancel: str | None = None  # why cancellation was requested, once it was
     cancels_opened: bool = False
+    replay_of: str | None = None  # the run this one replays (a new run from the same event)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Run:
@@ -143,6 +145,7 @@ class Run:
             finishing=json.loads(p["finishing"]) if "finishing" in p else None,
             cancel=p.get("cancel"),
             cancels_opened=bool(p.get("cancels_opened", False)),
+            replay_of=p.get("replay_of"),
         )
 
 
@@ -273,6 +276,7 @@ class Store:
                 parent=json.dumps(run.parent) if run.parent else None,
                 output=json.dumps(run.output) if run.output is not None else None,
                 ended_at=run.ended_at,
+                replay_of=run.replay_of,
                 **listing.run_fields(run.run_id, run.function_id, run.status, run.created_at),
                 **{TABLE_TTL_ATTRIBUTE: self._ttl()},
             ),
@@ -342,6 +346,22 @@ class Store:
                 runs.extend(Run.from_item(it) for it in res["Responses"].get(self.table, []))
                 pending = res.get("UnprocessedKeys") or {}
         return sorted(runs, key=lambda r: r.run_id)
+
+    def replay_link(self, original_id: str, replay_id: str) -> dict[str, Any]:
+        """The transaction item that records a replay on the original run (`create_run` extra)."""
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": {
+                    **item_key(f"R#{original_id}", f"X#{replay_id}"),
+                    **_item(created_at=clock.now(), **{TABLE_TTL_ATTRIBUTE: self._ttl()}),
+                },
+            }
+        }
+
+    def replays_of(self, run_id: str) -> list[str]:
+        """Ids of the runs that replay this one, oldest first."""
+        return sorted(item[TABLE_SK]["S"][2:] for item in self.query(f"R#{run_id}", "X#"))
 
     def load_steps(self, run_id: str) -> dict[str, Step]:
         return {
