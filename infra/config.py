@@ -29,6 +29,16 @@ def _int(value: Any, key: str) -> int | None:
         raise ValueError(f"context {key!r} must be an integer, got {value!r}") from exc
 
 
+def _queue_concurrency(value: Any) -> int:
+    """SQS event sources accept a MaximumConcurrency of 2 to 1,000."""
+    parsed = _int(value, "queueMaxConcurrency")
+    if parsed is None:
+        return StackConfig.queue_max_concurrency
+    if not 2 <= parsed <= 1000:
+        raise ValueError(f"context 'queueMaxConcurrency' must be 2-1000, got {parsed}")
+    return parsed
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
@@ -43,18 +53,31 @@ class StackConfig:
     # Built by `make layers` (layers/build.py); tests point this at a small fake.
     layers_dir: Path = DEFAULT_LAYERS_DIR
     functions_module: str = settings.DEFAULT_FUNCTIONS_MODULE
+    # The executor function (SQS work) and the API function (HTTP) are sized separately.
     memory_mb: int = 1024
-    # None: no reservation (new accounts have only 10 unreserved concurrency to spare).
+    api_memory_mb: int = 1024
+    # None: no reservation (new accounts have only 10 unreserved concurrency to spare). A
+    # reservation also caps the function, so neither can starve the other or the account.
     reserved_concurrency: int | None = None
-    # Upper bound on concurrent invocations the SQS event source may start (2-1000).
-    queue_max_concurrency: int | None = None
+    api_reserved_concurrency: int | None = None
+    # Upper bound on concurrent executor invocations the SQS event source starts (2-1000): a
+    # backlog of work can never take more than this much of the account's concurrency.
+    queue_max_concurrency: int = 10
     retention_days: int = settings.DEFAULT_RETENTION_DAYS
     log_level: str = "INFO"
     log_retention_days: int = 30
     api_rate_limit: int = 50
     api_burst_limit: int = 100
-    # Existing SNS topic the alarms notify; without it the alarms only show in CloudWatch.
+    # Existing SNS topic the alarms notify; without it the stack creates one (subscribe to it,
+    # or give alarm_email to have the stack subscribe an address).
     alarm_topic_arn: str | None = None
+    alarm_email: str | None = None
+    # 4xx answers per 5 minutes that count as a surge (bad keys, throttling, a broken client).
+    api_4xx_alarm_threshold: int = 500
+    # A custom domain for the API (an ACM certificate in the stack's region covering it), so
+    # the event URL survives a redeploy that replaces the API.
+    domain_name: str | None = None
+    certificate_arn: str | None = None
     # During a signing-key rotation: also accept the secret's previous version (AWSPREVIOUS) as
     # INNGEST_SIGNING_KEY_FALLBACK. Only valid once the secret has been rotated at least once.
     accept_previous_signing_key: bool = False
@@ -80,8 +103,12 @@ class StackConfig:
             or get("functionsModule")
             or d.functions_module,
             memory_mb=_int(get("memoryMb"), "memoryMb") or d.memory_mb,
+            api_memory_mb=_int(get("apiMemoryMb"), "apiMemoryMb") or d.api_memory_mb,
             reserved_concurrency=_int(get("reservedConcurrency"), "reservedConcurrency"),
-            queue_max_concurrency=_int(get("queueMaxConcurrency"), "queueMaxConcurrency"),
+            api_reserved_concurrency=_int(
+                get("apiReservedConcurrency"), "apiReservedConcurrency"
+            ),
+            queue_max_concurrency=_queue_concurrency(get("queueMaxConcurrency")),
             retention_days=_int(get("retentionDays"), "retentionDays") or d.retention_days,
             log_level=str(get("logLevel") or d.log_level).upper(),
             log_retention_days=_int(get("logRetentionDays"), "logRetentionDays")
@@ -89,7 +116,17 @@ class StackConfig:
             api_rate_limit=_int(get("apiRateLimit"), "apiRateLimit") or d.api_rate_limit,
             api_burst_limit=_int(get("apiBurstLimit"), "apiBurstLimit") or d.api_burst_limit,
             alarm_topic_arn=get("alarmTopicArn") or None,
+            alarm_email=get("alarmEmail") or None,
+            api_4xx_alarm_threshold=_int(get("api4xxAlarmThreshold"), "api4xxAlarmThreshold")
+            or d.api_4xx_alarm_threshold,
+            domain_name=get("domainName") or None,
+            certificate_arn=get("certificateArn") or None,
             accept_previous_signing_key=_bool(get("acceptPreviousSigningKey")),
             keys_version=str(get("keysVersion")) if get("keysVersion") else None,
             nag=_bool(get("nag")) if get("nag") is not None else d.nag,
-        )
+        )._checked()
+
+    def _checked(self) -> StackConfig:
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError("context 'domainName' and 'certificateArn' go together")
+        return self

@@ -14,6 +14,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -66,8 +67,11 @@ class HttpApi(Construct):
         rate_limit: int,
         burst_limit: int,
         log_retention: logs.RetentionDays,
+        domain_name: str | None = None,
+        certificate_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._domain_name = domain_name
         self.api = apigwv2.HttpApi(
             self,
             "Api",
@@ -89,20 +93,36 @@ class HttpApi(Construct):
                 apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
             ),
         )
+        self.domain: apigwv2.DomainName | None = None
+        if domain_name and certificate_arn:
+            # A regional custom domain: point a CNAME (or Route 53 alias) at
+            # `regional_domain_name`. The event URL then survives a replaced API.
+            self.domain = apigwv2.DomainName(
+                self,
+                "Domain",
+                domain_name=domain_name,
+                certificate=acm.Certificate.from_certificate_arn(self, "Cert", certificate_arn),
+            )
+            apigwv2.ApiMapping(
+                self, "Mapping", api=self.api, domain_name=self.domain, stage=self.stage
+            )
 
     @property
     def url(self) -> str:
-        """`https://<id>.execute-api.<region>.amazonaws.com`, no trailing slash."""
+        """`https://<custom domain>` if configured, else
+        `https://<id>.execute-api.<region>.amazonaws.com`; no trailing slash."""
+        if self._domain_name:
+            return f"https://{self._domain_name}"
         return self.api.api_endpoint
 
     def route_everything_to(self, function: lambda_.IFunction) -> None:
-        """The `$default` route catches every method and path, `/` included."""
+        """The `$default` route catches every method and path, `/` included (the API function)."""
         route = apigwv2.HttpRoute(
             self,
             "DefaultRoute",
             http_api=self.api,
             route_key=apigwv2.HttpRouteKey.DEFAULT,
-            integration=integrations.HttpLambdaIntegration("Worker", function),
+            integration=integrations.HttpLambdaIntegration("Api", function),
         )
         acknowledge(
             route,

@@ -32,7 +32,7 @@ def _hex_key() -> secretsmanager.SecretStringGenerator:
 
 
 class Keys(Construct):
-    """Two generated secrets; rotation is manual (see docs/readme/deploy.md)."""
+    """Two generated secrets; rotation is manual (see docs/deploy.md)."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -52,7 +52,7 @@ class Keys(Construct):
             acknowledge(
                 secret,
                 "AwsSolutions-SMG4",
-                "Rotated by hand (docs/readme/deploy.md): a new event key must reach every event"
+                "Rotated by hand (docs/deploy.md): a new event key must reach every event"
                 " sender first, and a rotation Lambda would add cost and code for a key that is"
                 " only used between this deployment and its users.",
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -34,7 +34,12 @@ class Scheduling(Construct):
         stack = Stack.of(self)
         self._queue = queue
         self._dead_letter_queue = dead_letter_queue
-        self.group = scheduler.ScheduleGroup(self, "Group")
+        # Deleted with the stack (with the timers in it): a retained group keeps its fixed name
+        # and makes destroy-then-deploy of the same stack fail. Runs whose timers go with it
+        # are found again by the sweeper once the stack is back (their wake time has passed).
+        self.group = scheduler.ScheduleGroup(
+            self, "Group", removal_policy=RemovalPolicy.DESTROY
+        )
         self.role = iam.Role(
             self,
             "Role",

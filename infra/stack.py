@@ -52,6 +52,8 @@ class InngestLambdaStack(Stack):
             rate_limit=config.api_rate_limit,
             burst_limit=config.api_burst_limit,
             log_retention=log_retention(config.log_retention_days),
+            domain_name=config.domain_name,
+            certificate_arn=config.certificate_arn,
         )
         worker = Worker(
             self,
@@ -69,24 +71,40 @@ class InngestLambdaStack(Stack):
             event_key=keys.event_key,
             api_url=api.url,
         )
-        api.route_everything_to(worker.function)
-        Alarms(
+        api.route_everything_to(worker.api_function)
+        alarms = Alarms(
             self,
             "Alarms",
-            function=worker.function,
+            executor=worker.executor_function,
+            api_function=worker.api_function,
+            queue=work.queue,
             dead_letter_queue=work.dead_letter_queue,
+            table=storage.table,
+            http_api=api.api,
+            schedule_group_name=scheduling.group.schedule_group_name,
             topic_arn=config.alarm_topic_arn,
+            email=config.alarm_email,
+            api_4xx_threshold=config.api_4xx_alarm_threshold,
         )
-        self.function = worker.function
+        self.executor_function = worker.executor_function
+        self.api_function = worker.api_function
 
         outputs = {
             "ApiUrl": (api.url, "Base URL: POST events to <ApiUrl>/e/<event key>"),
             "EventKeySecretArn": (keys.event_key.secret_arn, "Secret holding the event key"),
             "SigningKeySecretArn": (keys.signing_key.secret_arn, "Secret holding the signing key"),
-            "FunctionName": (worker.function.function_name, "The worker Lambda"),
-            "LogGroupName": (worker.log_group.log_group_name, "The worker Lambda's logs"),
+            "FunctionName": (worker.executor_function.function_name, "The executor Lambda"),
+            "LogGroupName": (worker.log_group.log_group_name, "The executor Lambda's logs"),
+            "ApiFunctionName": (worker.api_function.function_name, "The API Lambda"),
+            "ApiLogGroupName": (worker.api_log_group.log_group_name, "The API Lambda's logs"),
             "TableName": (storage.table.table_name, "DynamoDB table (runs, steps, events)"),
             "DeadLetterQueueUrl": (work.dead_letter_queue.queue_url, "Work the runtime gave up on"),
+            "AlarmTopicArn": (alarms.topic.topic_arn, "SNS topic every alarm notifies"),
         }
+        if api.domain is not None:
+            outputs["CustomDomainTarget"] = (
+                api.domain.regional_domain_name,
+                "Point the custom domain's DNS (CNAME or alias) here",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

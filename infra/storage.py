@@ -30,6 +30,9 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=True
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            # Retained when the stack is deleted, and not deletable by hand or by a
+            # replacement either, until someone turns protection off on purpose.
+            deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Listing indexes (dashboard, CLI): sparse, keyed on attributes that change only with a

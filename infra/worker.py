@@ -1,9 +1,14 @@
-"""The Lambda function that runs everything: HTTP requests from the API and SQS work batches.
+"""The two Lambda functions: the API (HTTP requests) and the executor (SQS work batches).
 
-Its code asset is only the user's registry package (e.g. `functions/`, staged by
+Both run the same handler from the same code and layers, so there is one artifact to build and
+test, but each has its own timeout, memory, concurrency and log group: a backlog of work cannot
+starve event ingestion, and the executor's SQS event source is capped (MaximumConcurrency) so
+it cannot take the whole account either.
+
+The code asset is only the user's registry package (e.g. `functions/`, staged by
 function_code.py); `inngest_lambda` and its dependencies come from two layers built by
-layers/build.py. The role is written out statement
-by statement so each permission the runtime uses is visible and scoped to one resource.
+layers/build.py. The shared role is written out statement by statement so each permission the
+runtime uses is visible and scoped to one resource.
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ def architecture_for(name: str) -> lambda_.Architecture:
 
 
 class Worker(Construct):
-    """Role, log group, layers, function and SQS event source; the role has no managed policy."""
+    """Role, log groups, layers, the two functions and the SQS event source; the role has no
+    managed policy."""
 
     def __init__(
         self,
@@ -97,10 +103,16 @@ class Worker(Construct):
             retention=log_retention(config.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
+        self.api_log_group = logs.LogGroup(
+            self,
+            "ApiLogs",
+            retention=log_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         self.role = iam.Role(
             self,
             "Role",
-            description="inngest-lambda worker: table, queue, bucket, schedules, keys, logs",
+            description="inngest-lambda API and executor: table, queue, bucket, schedules, keys",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         )
         self._grant(
@@ -152,23 +164,36 @@ class Worker(Construct):
             # The runtime reads the secret's AWSPREVIOUS version at cold start, like the
             # current one: no key value ever sits in the function's configuration.
             environment[settings.ENV_ACCEPT_PREVIOUS_SIGNING_KEY] = "true"
-        self.function = lambda_.Function(
+        common = {
+            "runtime": runtime,
+            "architecture": architecture,
+            "handler": settings.HANDLER,
+            "code": lambda_.Code.from_asset(str(code_dir)),
+            "layers": [deps_layer, runtime_layer],
+            "environment": environment,
+            "role": self.role,
+        }
+        self.executor_function = lambda_.Function(
             self,
             "Function",
-            description="inngest-lambda: serves the API and executes function runs",
-            runtime=runtime,
-            architecture=architecture,
-            handler=settings.HANDLER,
-            code=lambda_.Code.from_asset(str(code_dir)),
-            layers=[deps_layer, runtime_layer],
+            description="inngest-lambda executor: drives function runs from the work queue",
             memory_size=config.memory_mb,
             timeout=Duration.seconds(settings.LAMBDA_TIMEOUT_SECONDS),
             reserved_concurrent_executions=config.reserved_concurrency,
-            environment=environment,
-            role=self.role,
             log_group=self.log_group,
+            **common,
         )
-        self.function.add_event_source(
+        self.api_function = lambda_.Function(
+            self,
+            "ApiFunction",
+            description="inngest-lambda API: events, run reads, app sync, the SDK endpoint",
+            memory_size=config.api_memory_mb,
+            timeout=Duration.seconds(settings.API_TIMEOUT_SECONDS),
+            reserved_concurrent_executions=config.api_reserved_concurrency,
+            log_group=self.api_log_group,
+            **common,
+        )
+        self.executor_function.add_event_source(
             sources.SqsEventSource(
                 queue,
                 batch_size=10,
@@ -208,7 +233,7 @@ class Worker(Construct):
             ),
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
+                resources=[self.log_group.log_group_arn, self.api_log_group.log_group_arn],
             ),
         ]
         for statement in statements:

@@ -48,3 +48,22 @@ def test_bad_integer_is_a_clear_error():
 
     with pytest.raises(ValueError, match="reservedConcurrency"):
         _config({"reservedConcurrency": "lots"})
+
+
+def test_executor_event_source_is_capped_by_default_within_sqs_bounds():
+    import pytest
+
+    assert _config({}).queue_max_concurrency == 10
+    assert _config({"queueMaxConcurrency": "200"}).queue_max_concurrency == 200
+    for bad in ("1", "1001"):
+        with pytest.raises(ValueError, match="queueMaxConcurrency"):
+            _config({"queueMaxConcurrency": bad})
+
+
+def test_custom_domain_needs_its_certificate():
+    import pytest
+
+    with pytest.raises(ValueError, match="certificateArn"):
+        _config({"domainName": "events.example.com"})
+    both = _config({"domainName": "e.example.com", "certificateArn": "arn:aws:acm:x"})
+    assert (both.domain_name, both.certificate_arn) == ("e.example.com", "arn:aws:acm:x")

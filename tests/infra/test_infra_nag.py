@@ -15,6 +15,7 @@ EXPECTED_ACKNOWLEDGED = {
     "AwsSolutions-SMG4",  # secret rotation (manual, documented)
     "AwsSolutions-APIG4",  # public API: event key / signatures checked by the runtime
     "AwsSolutions-IAM5",  # schedules in our group, objects in our bucket
+    "AwsSolutions-SNS2",  # alarm topic: CloudWatch cannot use the AWS-managed SNS key
 }
 
 
@@ -52,6 +53,22 @@ def test_every_acknowledgment_has_a_reason(synth):
     for path, rule, reason in acknowledged:
         assert len(reason.split()) >= 8, f"{path} {rule}: give a real reason"
     assert {rule.split("[")[0] for _, rule, _ in acknowledged} == EXPECTED_ACKNOWLEDGED
+
+
+def test_documents_cited_by_acknowledgments_exist(synth):
+    """A reason that points the reader to a page must point to a page that exists."""
+    import re
+
+    from infra_support import ROOT
+
+    cited = {
+        doc
+        for _, _, reason in _acknowledgments(synth)
+        for doc in re.findall(r"docs/[\w./-]+\.md", reason)
+    }
+    assert cited, "the key rotation acknowledgment cites the deploy page"
+    for doc in cited:
+        assert (ROOT / doc).is_file(), f"acknowledgment cites {doc}, which does not exist"
 
 
 def test_wildcard_acknowledgments_are_per_finding(synth):

@@ -13,6 +13,16 @@ def template(synth):
     return Template.from_json(synth.template)
 
 
+def _functions(synth):
+    """(executor, api) function properties, found through the stack's own attributes."""
+    stack = synth.stack
+    resources = synth.template["Resources"]
+    return tuple(
+        resources[synth.logical_id(fn)]["Properties"]
+        for fn in (stack.executor_function, stack.api_function)
+    )
+
+
 def _getatt(logical_id, attribute):
     return {"Fn::GetAtt": [logical_id, attribute]}
 
@@ -98,7 +108,8 @@ def test_work_queue_has_dlq_redrive_and_encryption(synth):
         "maxReceiveCount": settings.QUEUE_MAX_RECEIVE_COUNT,
     }
     assert work["VisibilityTimeout"] == settings.QUEUE_VISIBILITY_SECONDS
-    assert settings.QUEUE_VISIBILITY_SECONDS > settings.LAMBDA_TIMEOUT_SECONDS
+    # AWS: at least 6x the timeout of the function the queue triggers.
+    assert work["VisibilityTimeout"] >= 6 * _functions(synth)[0]["Timeout"]
     for queue in queues.values():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
 
@@ -118,14 +129,22 @@ def test_queues_refuse_plain_http(synth):
 
 
 def test_function_runtime_architecture_and_handler(synth):
-    fn = synth.one("AWS::Lambda::Function")
-    assert fn["Handler"] == settings.HANDLER
-    assert fn["Runtime"] == "python3.14"  # from the layer manifest
-    assert fn["Architectures"] == ["arm64"]
-    assert fn["Timeout"] == settings.LAMBDA_TIMEOUT_SECONDS
-    assert fn["MemorySize"] == 1024
-    assert "ReservedConcurrentExecutions" not in fn
-    assert len(fn["Layers"]) == 2
+    assert len(synth.resources("AWS::Lambda::Function")) == 2
+    executor, api = _functions(synth)
+    for fn in (executor, api):
+        assert fn["Handler"] == settings.HANDLER
+        assert fn["Runtime"] == "python3.14"  # from the layer manifest
+        assert fn["Architectures"] == ["arm64"]
+        assert fn["MemorySize"] == 1024
+        assert "ReservedConcurrentExecutions" not in fn
+        assert fn["Layers"] == executor["Layers"] and len(fn["Layers"]) == 2
+        assert fn["Code"] == executor["Code"]  # same code, same layers
+        assert fn["Role"] == executor["Role"]
+        assert fn["Environment"] == executor["Environment"]
+    assert executor["Timeout"] == settings.LAMBDA_TIMEOUT_SECONDS
+    assert api["Timeout"] == settings.API_TIMEOUT_SECONDS < 30  # HTTP API gives up at 30 s
+    # Each has its own log group.
+    assert executor["LoggingConfig"] != api["LoggingConfig"]
 
 
 def test_layers_match_the_function(synth):
@@ -138,7 +157,7 @@ def test_layers_match_the_function(synth):
 
 def test_function_environment_names_come_from_settings(synth):
     ids = _ids(synth)
-    env = synth.one("AWS::Lambda::Function")["Environment"]["Variables"]
+    env = _functions(synth)[0]["Environment"]["Variables"]
     assert env[settings.ENV_TABLE] == {"Ref": ids["table"]}
     assert env[settings.ENV_QUEUE_URL] == {"Ref": ids["queue"]}
     assert env[settings.ENV_QUEUE_ARN] == _getatt(ids["queue"], "Arn")
@@ -164,21 +183,24 @@ def test_function_environment_names_come_from_settings(synth):
 def test_api_does_not_depend_on_the_function(synth):
     """Function -> Api (env) is fine only while the Api itself never references the function."""
     ids = _ids(synth)
-    fn_id = next(iter(synth.resources("AWS::Lambda::Function")))
     api = json.dumps(synth.template["Resources"][ids["api"]])
-    assert fn_id not in api
+    for fn_id in synth.resources("AWS::Lambda::Function"):
+        assert fn_id not in api
 
 
 def test_sqs_event_source_reports_partial_batch_failures(synth):
     ids = _ids(synth)
     mapping = synth.one("AWS::Lambda::EventSourceMapping")
     assert mapping["EventSourceArn"] == _getatt(ids["queue"], "Arn")
+    assert mapping["FunctionName"] == {"Ref": synth.logical_id(synth.stack.executor_function)}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BatchSize"] == 10
+    # Capped by default: a backlog cannot take the account's whole concurrency.
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 10}
 
 
 def test_function_code_is_only_the_registry_package(synth):
-    fn = synth.one("AWS::Lambda::Function")
+    fn = _functions(synth)[0]
     asset_hash = fn["Code"]["S3Key"].removesuffix(".zip")
     asset_dir = synth.outdir / f"asset.{asset_hash}"
     top_level = {p.name for p in asset_dir.iterdir()}
@@ -187,16 +209,16 @@ def test_function_code_is_only_the_registry_package(synth):
 
 
 def test_worker_logs_have_retention(synth):
-    fn = synth.one("AWS::Lambda::Function")
-    group_id = fn["LoggingConfig"]["LogGroup"]["Ref"]
-    assert synth.template["Resources"][group_id]["Properties"]["RetentionInDays"] == 30
+    for fn in _functions(synth):
+        group_id = fn["LoggingConfig"]["LogGroup"]["Ref"]
+        assert synth.template["Resources"][group_id]["Properties"]["RetentionInDays"] == 30
 
 
 # --- API Gateway ---------------------------------------------------------------------------------
 
 
-def test_http_api_routes_everything_to_the_lambda(synth):
-    fn_id = next(iter(synth.resources("AWS::Lambda::Function")))
+def test_http_api_routes_everything_to_the_api_lambda(synth):
+    fn_id = synth.logical_id(synth.stack.api_function)
     assert synth.one("AWS::ApiGatewayV2::Api")["ProtocolType"] == "HTTP"
     assert synth.one("AWS::ApiGatewayV2::Route")["RouteKey"] == "$default"
     integration = synth.one("AWS::ApiGatewayV2::Integration")
@@ -321,17 +343,54 @@ def test_bucket_is_private_encrypted_and_expires_objects(template):
 # --- Alarms and outputs --------------------------------------------------------------------------
 
 
-def test_alarms_on_dlq_errors_and_throttles(synth):
+def test_alarms_cover_lost_delayed_and_refused_work_and_reach_a_topic(synth):
     alarms = [a["Properties"] for a in synth.resources("AWS::CloudWatch::Alarm").values()]
-    metrics = sorted((a["Namespace"], a["MetricName"]) for a in alarms)
-    assert metrics == [
-        ("AWS/Lambda", "Errors"),
-        ("AWS/Lambda", "Throttles"),
-        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    plain = sorted((a["Namespace"], a["MetricName"]) for a in alarms if "MetricName" in a)
+    assert plain == sorted(
+        [
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),  # DLQ depth
+            ("AWS/SQS", "ApproximateAgeOfOldestMessage"),  # work queue
+            ("InngestLambda", "DriveFailures"),  # caught per message: our own EMF metric
+            ("AWS/ApiGateway", "5xx"),
+            ("AWS/ApiGateway", "4xx"),  # surges (429s from the stage throttle included)
+            ("AWS/Scheduler", "InvocationDroppedCount"),
+            *[("AWS/Lambda", m) for m in ("Errors", "Throttles", "Duration") for _ in "ea"],
+        ]
+    )
+    # DynamoDB throttles: reads + writes of the table, as one expression.
+    (throttles,) = [a for a in alarms if "Metrics" in a]
+    names = {
+        m["MetricStat"]["Metric"]["MetricName"] for m in throttles["Metrics"] if "MetricStat" in m
+    }
+    assert names == {"ReadThrottleEvents", "WriteThrottleEvents"}
+    # Durations alarm before the timeout kills an invocation.
+    executor, api = _functions(synth)
+    durations = sorted(a["Threshold"] for a in alarms if a.get("MetricName") == "Duration")
+    assert durations == sorted(
+        [api["Timeout"] * 1000 * 0.8, executor["Timeout"] * 1000 * 0.8]
+    )
+    drive = next(a for a in alarms if a.get("MetricName") == "DriveFailures")
+    assert drive["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": synth.logical_id(synth.stack.executor_function)}}
     ]
+    dropped = next(a for a in alarms if a.get("MetricName") == "InvocationDroppedCount")
+    group = synth.one("AWS::Scheduler::ScheduleGroup")["Name"]
+    assert dropped["Dimensions"] == [{"Name": "ScheduleGroup", "Value": group}]
+    # Every alarm notifies the stack's own topic (no topic was configured).
+    topic_id = next(iter(synth.resources("AWS::SNS::Topic")))
     for alarm in alarms:
-        assert alarm["Threshold"] == 1
-        assert "AlarmActions" not in alarm  # no topic configured
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+    assert synth.template["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": topic_id}
+
+
+def test_lifecycle_table_protected_scheduler_group_not_retained(synth):
+    table = next(iter(synth.resources("AWS::DynamoDB::Table").values()))
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+    # A retained group keeps its fixed name: destroy, then deploy again, would fail.
+    group = next(iter(synth.resources("AWS::Scheduler::ScheduleGroup").values()))
+    assert group["DeletionPolicy"] == "Delete"
+    assert synth.resources("AWS::ApiGatewayV2::DomainName") == {}
 
 
 def test_outputs_api_url(synth):
@@ -380,7 +439,7 @@ def test_pass_role_only_to_scheduler(synth):
 
 def test_worker_permissions_are_the_ones_the_runtime_uses(synth):
     ids = _ids(synth)
-    fn_role = synth.one("AWS::Lambda::Function")["Role"]["Fn::GetAtt"][0]
+    fn_role = _functions(synth)[0]["Role"]["Fn::GetAtt"][0]
     statements = [
         s
         for p in synth.resources("AWS::IAM::Policy").values()
@@ -428,9 +487,11 @@ def test_worker_permissions_are_the_ones_the_runtime_uses(synth):
 
 
 def test_context_knobs_reach_the_resources(synth_tuned):
-    fn = synth_tuned.one("AWS::Lambda::Function")
+    fn, api = _functions(synth_tuned)
     assert fn["ReservedConcurrentExecutions"] == 7
     assert fn["MemorySize"] == 2048
+    assert api["ReservedConcurrentExecutions"] == 3
+    assert api["MemorySize"] == 512
     env = fn["Environment"]["Variables"]
     assert env[settings.ENV_RETENTION_DAYS] == "10"
     assert env[settings.ENV_LOG_LEVEL] == "DEBUG"
@@ -449,3 +510,22 @@ def test_context_knobs_reach_the_resources(synth_tuned):
     assert rules[0]["ExpirationInDays"] == 11
     for alarm in synth_tuned.resources("AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
+    assert synth_tuned.resources("AWS::SNS::Topic") == {}  # the given topic, not a new one
+    (subscription,) = synth_tuned.resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ops@example.com"
+    surge = next(
+        a["Properties"]
+        for a in synth_tuned.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "4xx"
+    )
+    assert surge["Threshold"] == 50
+    # Custom domain: mapped to the stage; the runtime's own URLs use it.
+    domain = synth_tuned.one("AWS::ApiGatewayV2::DomainName")
+    assert domain["DomainName"] == "events.example.com"
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    assert domain["DomainNameConfigurations"][0]["CertificateArn"] == cert
+    synth_tuned.one("AWS::ApiGatewayV2::ApiMapping")
+    assert env["INNGEST_EVENT_API_BASE_URL"] == "https://events.example.com"
+    assert synth_tuned.template["Outputs"]["ApiUrl"]["Value"] == "https://events.example.com"
+    assert "CustomDomainTarget" in synth_tuned.template["Outputs"]

@@ -49,6 +49,9 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
             outcome = await rt.executor.handle(message, deadline)
         except Exception:
             rt.log.exception("message failed", extra={"run_id": message.get("run_id")})
+            from inngest_lambda import metrics
+
+            metrics.count(metrics.DRIVE_FAILURES)
             return record["messageId"]
         if outcome.retry_in is not None:
             queue.retry_in(record["receiptHandle"], outcome.retry_in)

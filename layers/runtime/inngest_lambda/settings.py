@@ -48,9 +48,14 @@ DEFAULT_RETENTION_DAYS = 30
 # --- The Lambda ---------------------------------------------------------------------------------
 HANDLER = "inngest_lambda.handler.handler"
 SERVE_PATH = "/api/inngest"
-# SQS visibility timeout must exceed the Lambda timeout (AWS requires it for event sources).
+# Two functions from the same code and handler: the API (HTTP API integrations give up after
+# 30 s) and the executor (SQS batches; a drive hands its run over well before this timeout).
 LAMBDA_TIMEOUT_SECONDS = 900
-QUEUE_VISIBILITY_SECONDS = 960
+API_TIMEOUT_SECONDS = 29
+# AWS recommends at least 6x the function timeout for a Lambda event source, so a batch whose
+# invocation was throttled is retried before the message becomes visible again. A crashed
+# drive is not left to this timeout: its lease expires and the sweeper re-drives the run.
+QUEUE_VISIBILITY_SECONDS = 6 * LAMBDA_TIMEOUT_SECONDS
 QUEUE_MAX_RECEIVE_COUNT = 10
 # SQS caps DelaySeconds at 15 minutes; longer timers go through EventBridge Scheduler.
 MAX_SQS_DELAY_SECONDS = 900
