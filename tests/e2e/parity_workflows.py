@@ -152,6 +152,26 @@ def failure_watcher(ctx: inngest.ContextSync) -> None:
     FAILURES[ctx.event.data["run_id"]] = ctx.event.data["error"]
 
 
+TIMES: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
+
+
+def _retry_after_once(key: str) -> str:
+    import time
+
+    TIMES[key].append(time.time())
+    if len(TIMES[key]) == 1:
+        raise inngest.RetryAfterError("slow down", datetime.timedelta(seconds=1))
+    return "ok"
+
+
+@client.create_function(
+    fn_id="retry-after-1s", trigger=inngest.TriggerEvent(event="parity/retry-after"), retries=2
+)
+def retry_after_1s(ctx: inngest.ContextSync) -> str:
+    _retry_after_once(f"fn:{ctx.run_id}")
+    return ctx.step.run("step", lambda: _retry_after_once(f"step:{ctx.run_id}"))
+
+
 functions = [
     quick_child,
     parallel_then_step,
@@ -162,4 +182,5 @@ functions = [
     invoke_timeout,
     fails,
     failure_watcher,
+    retry_after_1s,
 ]

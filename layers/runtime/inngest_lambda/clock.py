@@ -19,6 +19,11 @@ def now_ms() -> int:
     return int(now() * 1000)
 
 
+def is_system() -> bool:
+    """True unless a test installed a virtual clock (then nothing may wait in real time)."""
+    return _now is time.time
+
+
 def set_clock(fn: Callable[[], float] | None) -> None:
     """Install a different source of time (None restores the system clock)."""
     global _now

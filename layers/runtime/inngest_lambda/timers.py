@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import math
 
 from inngest_lambda import aws, clock, queue
 from inngest_lambda.settings import MAX_SQS_DELAY_SECONDS, get_settings
 
 # How early a schedule fires before its timer is due, leaving the rest to SQS.
 SCHEDULER_LEAD_SECONDS = 300
+# A run message this early (a timer sent rounded down to SQS's whole seconds) waits in-process.
+PRECISE_WAIT_SECONDS = 1.0
 
 
 def wake_at(run_id: str, due_at: float, key: str) -> None:
@@ -30,7 +33,10 @@ def send_at(message: dict[str, object], due_at: float, name: str) -> None:
     message = {**message, "due_at": due_at}
     delay = due_at - clock.now()
     if delay <= MAX_SQS_DELAY_SECONDS:
-        queue.send(message, delay)
+        # SQS rounds up to whole seconds; with the real clock the run message is sent rounded
+        # down and the executor waits out the fraction (`early_by`), so it is on time.
+        precise = clock.is_system() and message.get("kind") == "run"
+        queue.send(message, math.floor(delay) if precise else delay)
         return
     settings = get_settings()
     schedule = schedule_name(name, due_at)
@@ -56,6 +62,14 @@ def send_at(message: dict[str, object], due_at: float, name: str) -> None:
 def schedule_name(name: str, due_at: float) -> str:
     """A valid Scheduler name (<= 64 chars of [0-9A-Za-z-_.]) for one timer."""
     return "t-" + hashlib.sha1(f"{name}:{due_at}".encode()).hexdigest()
+
+
+def early_by(message: dict[str, object]) -> float:
+    """Seconds until the message's `due_at` (0 when it has none or is due)."""
+    due_at = message.get("due_at")
+    if not isinstance(due_at, int | float):
+        return 0.0
+    return max(0.0, due_at - clock.now())
 
 
 def defer_if_early(message: dict[str, object]) -> bool:
