@@ -172,6 +172,29 @@ def retry_after_1s(ctx: inngest.ContextSync) -> str:
     return ctx.step.run("step", lambda: _retry_after_once(f"step:{ctx.run_id}"))
 
 
+HANGING: set[str] = set()  # runs whose step is hanging right now
+
+
+@client.create_function(fn_id="hangs", trigger=inngest.TriggerEvent(event="parity/hang"), retries=1)
+async def hangs(ctx: inngest.Context) -> str:
+    async def stuck_once() -> str:
+        CALLS[f"hang:{ctx.run_id}"] += 1
+        if CALLS[f"hang:{ctx.run_id}"] == 1:
+            HANGING.add(ctx.run_id)
+            try:
+                await asyncio.sleep(120)  # an app that never answers
+            finally:
+                HANGING.discard(ctx.run_id)
+        return "recovered"
+
+    return await ctx.step.run("call-app", stuck_once)
+
+
+@client.create_function(fn_id="quick", trigger=inngest.TriggerEvent(event="parity/quick"))
+def quick(ctx: inngest.ContextSync) -> bool:
+    return bool(HANGING)  # whether a hung request was in flight while this run went through
+
+
 functions = [
     quick_child,
     parallel_then_step,
@@ -183,4 +206,6 @@ functions = [
     fails,
     failure_watcher,
     retry_after_1s,
+    hangs,
+    quick,
 ]

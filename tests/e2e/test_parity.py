@@ -25,10 +25,11 @@ def stack():
         "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.parity_workflows",
         "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
         "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
+        "INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS": "5",
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
-    with LocalStack(port=port, env=env, concurrency=4) as st:
+    with LocalStack(port=port, env=env) as st:  # the default pool of concurrent deliveries
         yield st
     runtime.get_runtime.cache_clear()
     aws.reset()
@@ -189,3 +190,19 @@ def test_failure_not_from_the_sdk_is_reported_as_inngest_does(api, fns, broken_p
     assert error["error"] == message
     assert error["name"] == "Server returned a fatal error"
     assert "Upstream response (text/html)" in error["stack"]
+
+
+def test_a_hung_app_holds_one_worker_then_its_attempt_times_out_and_retries(api, fns):
+    hung_event = api.send("parity/hang")
+    deadline = time.monotonic() + 20
+    while not fns.HANGING and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert fns.HANGING, "the hanging step never started"
+    # Other runs go through while the request is hung (each saw it in flight).
+    quick = [api.send("parity/quick") for _ in range(3)]
+    assert [api.wait_run(e)["output"] for e in quick] == [True, True, True]
+    # The hung request fails at the SDK timeout (5 s here) and the retry succeeds.
+    run = api.wait_run(hung_event)
+    assert run["status"] == "Completed", run
+    assert run["output"] == "recovered"
+    assert fns.CALLS[f"hang:{run['run_id']}"] == 2

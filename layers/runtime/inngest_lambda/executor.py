@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ from inngest_lambda.flow import messages as flow_messages
 from inngest_lambda.pauses import Pause
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.sdk import SdkClient, SdkResponse
+from inngest_lambda.settings import ENV_SDK_TIMEOUT
 from inngest_lambda.store import (
     COMPLETED,
     FAILED,
@@ -60,6 +62,7 @@ LEASE_GRACE_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 2.0
 
 UNREACHABLE = "SDKUnreachable"  # the app could not be reached at all (no HTTP answer)
+TIMED_OUT = "SDKTimeout"  # the app took longer than the request timeout
 
 UNSUPPORTED_OPS = {
     "AIGateway": "step.ai.infer is not supported by inngest-lambda",
@@ -317,10 +320,25 @@ class _Driver:
             "version": 1,
         }
         url = self.fn.config["steps"]["step"]["runtime"]["url"]
+        timeout = self._request_timeout()
+        call = self.sdk.call(url, self.fn.url is None, self.fn.id, step_id, body)
         try:
-            return await self.sdk.call(url, self.fn.url is None, self.fn.id, step_id, body)
+            return await asyncio.wait_for(call, timeout)
+        except TimeoutError:  # a hung or slow app: this attempt fails and is retried
+            message = f"the app did not answer within {timeout:.0f} s"
+            return SdkResponse(504, _error(TIMED_OUT, message), {})
         except Exception as err:  # network trouble reaching a remote app: retry like a 500
             return SdkResponse(502, _error(UNREACHABLE, f"{type(err).__name__}: {err}"), {})
+
+    def _request_timeout(self) -> float:
+        """How long one SDK request may take: what is left of this invocation (less the time to
+        record the answer), and at most $INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS when that is set
+        (the local stack sets it, so a hung app fails its attempt instead of holding a worker)."""
+        left = self.deadline - clock.now() - LEASE_GRACE_SECONDS
+        limit = os.environ.get(ENV_SDK_TIMEOUT)
+        if limit:
+            left = min(left, float(limit))
+        return max(left, 1.0)
 
     async def _apply(self, res: SdkResponse, targeted: Step | None) -> bool:
         """Record one SDK response; False when the drive must stop (finished or parked)."""
@@ -685,7 +703,7 @@ def _as_error(res: SdkResponse) -> dict[str, Any]:
     """The run's error for a failed SDK request: the SDK's own error object as it sent it (what
     Inngest shows as the run's output), or Inngest's error for an answer no SDK produced."""
     body = res.body
-    if isinstance(body, dict) and body.get("name") == UNREACHABLE:
+    if isinstance(body, dict) and body.get("name") in (UNREACHABLE, TIMED_OUT):
         return body
     if "x-inngest-sdk" not in res.headers:
         raw = body if isinstance(body, str) else json.dumps(body)

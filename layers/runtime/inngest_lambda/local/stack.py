@@ -30,6 +30,11 @@ from inngest_lambda.local.resources import create_resources
 from inngest_lambda.local.server import API_TIMEOUT_SECONDS, LocalServer
 
 LOCAL_HANDLER_ENV = "INNGEST_LAMBDA_LOCAL_HANDLER"
+# Batches handled at once, as Lambda runs several invocations for one queue: a slow or hung app
+# then holds one worker, not every run.
+DEFAULT_CONCURRENCY = 8
+# How long one SDK request may take locally; on AWS the bound is what is left of the invocation.
+DEFAULT_SDK_TIMEOUT_SECONDS = "20"
 """`module:attr` (or `module.attr`) of the handler to run instead of `settings.HANDLER`."""
 
 # Variables that would send boto3 to a real account or another endpoint: never while mocked.
@@ -78,7 +83,7 @@ class LocalStack:
         *,
         host: str = "127.0.0.1",
         batch_size: int = 10,
-        concurrency: int = 1,
+        concurrency: int = DEFAULT_CONCURRENCY,
         lambda_timeout_seconds: float = s.LAMBDA_TIMEOUT_SECONDS,
         api_timeout_seconds: float | None = API_TIMEOUT_SECONDS,
         poll_interval: float = 0.1,
@@ -145,6 +150,8 @@ class LocalStack:
                 self._setenv(name, value)
         for name, value in self._env.items():
             self._setenv(name, value)
+        if not os.environ.get(s.ENV_SDK_TIMEOUT):
+            self._setenv(s.ENV_SDK_TIMEOUT, DEFAULT_SDK_TIMEOUT_SECONDS)
         region = (
             os.environ.get(s.ENV_REGION) or os.environ.get("AWS_DEFAULT_REGION") or s.DEFAULT_REGION
         )
