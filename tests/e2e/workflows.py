@@ -168,6 +168,14 @@ def big_output(ctx: inngest.ContextSync) -> dict:
     return checked
 
 
+@client.create_function(fn_id="big-steps", trigger=inngest.TriggerEvent(event="e2e/big-steps"))
+def big_steps(ctx: inngest.ContextSync) -> str:
+    """Step outputs that add up past Lambda's 6 MB response limit."""
+    for i in range(ctx.event.data["steps"]):
+        ctx.step.run(f"blob-{i}", lambda i=i: str(i) * ctx.event.data["size"])
+    return "r" * ctx.event.data.get("return_size", 1)
+
+
 @client.create_function(fn_id="waits", trigger=inngest.TriggerEvent(event="e2e/wait"))
 def waits(ctx: inngest.ContextSync) -> object:
     paid = ctx.step.wait_for_event(
@@ -257,6 +265,7 @@ functions = [
     listener,
     crashes,
     big_output,
+    big_steps,
     waits,
     sleep_then_wait,
     bad_wait,

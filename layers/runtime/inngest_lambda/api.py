@@ -12,7 +12,7 @@ import fastapi
 import inngest.fast_api
 from fastapi.responses import JSONResponse
 
-from inngest_lambda import auth, clock, event_input, events
+from inngest_lambda import auth, clock, event_input, events, response_budget
 from inngest_lambda.settings import SERVE_PATH
 from inngest_lambda.store import MISSING, Run, Step
 
@@ -82,7 +82,68 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         if run is None:
             return problem(404, f"run {run_id} not found")
         steps = await _in_thread(rt.store.load_steps, run_id)
-        return JSONResponse({"data": run_view(run, list(steps.values()))})
+        view = run_view(run, list(steps.values()))
+        response_budget.fit({"data": view}, _output_slots(view))
+        return JSONResponse({"data": view})
+
+    @app.get("/v1/runs/{run_id}/output")
+    async def run_output(run_id: str, request: fastapi.Request, offset: int = 0) -> JSONResponse:
+        """A run's output in pages, for one too large to come with the run."""
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        run = await _in_thread(rt.store.get_run, run_id)
+        if run is None:
+            return problem(404, f"run {run_id} not found")
+        value = run_view(run)["output"]
+        return JSONResponse(response_budget.chunk(value, offset))
+
+    @app.get("/v1/runs/{run_id}/steps/{step_id}/output")
+    async def step_output(
+        run_id: str, step_id: str, request: fastapi.Request, offset: int = 0
+    ) -> JSONResponse:
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        step = (await _in_thread(rt.store.load_steps, run_id)).get(step_id)
+        if step is None:
+            return problem(404, f"step {step_id} of run {run_id} not found")
+        return JSONResponse(response_budget.chunk(_step_view(step).get("output"), offset))
+
+    @app.get("/v1/events")
+    async def list_events(
+        request: fastapi.Request,
+        name: str | None = None,
+        received_after: str | None = None,
+        received_before: str | None = None,
+        cursor: str | None = None,
+        limit: str | None = None,
+    ) -> JSONResponse:
+        from inngest_lambda import events_api
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        try:
+            kwargs = {
+                "name": name,
+                "received_after": events_api.parse_time("received_after", received_after),
+                "received_before": events_api.parse_time("received_before", received_before),
+                "cursor": cursor or None,
+                "limit": events_api.parse_limit(limit),
+            }
+            page = await _in_thread(lambda: events_api.list_page(rt.store, **kwargs))
+        except events_api.QueryError as err:
+            return problem(400, str(err))
+        return JSONResponse(page)
+
+    @app.get("/v1/events/{event_id}")
+    async def get_event(event_id: str, request: fastapi.Request) -> JSONResponse:
+        from inngest_lambda import events_api
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        found = await _in_thread(events_api.get_one, rt.store, event_id)
+        if found is None:
+            return problem(404, f"event {event_id} not found")
+        return JSONResponse(found)
 
     @app.delete("/v1/runs/{run_id}")
     async def cancel_run(run_id: str, request: fastapi.Request) -> JSONResponse:
@@ -107,7 +168,9 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
             return problem(401, "a valid signing key is required")
         run_ids = await _in_thread(rt.store.run_ids_for_event, event_id)
         runs = await _in_thread(rt.store.get_runs, run_ids)
-        return JSONResponse({"data": [run_view(r) for r in runs]})
+        views = [run_view(r) for r in runs]
+        response_budget.fit({"data": views}, [s for v in views for s in _output_slots(v)])
+        return JSONResponse({"data": views})
 
     @app.post("/v0/gql")
     async def graphql(request: fastapi.Request) -> JSONResponse:
@@ -191,6 +254,17 @@ def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
     if steps is not None:
         out["steps"] = [_step_view(s) for s in sorted(steps, key=lambda s: s.seq)]
     return out
+
+
+def _output_slots(view: dict[str, Any]) -> list[response_budget.Slot]:
+    """Where a run view's large values sit, with the URL that serves each in pages."""
+    base = f"/v1/runs/{view['run_id']}"
+    slots = [response_budget.Slot(view, "output", lambda: {"url": f"{base}/output"})]
+    for step in view.get("steps", []):
+        url = f"{base}/steps/{step['id']}/output"
+        if "output" in step:
+            slots.append(response_budget.Slot(step, "output", lambda url=url: {"url": url}))
+    return slots
 
 
 def _step_view(step: Step) -> dict[str, Any]:

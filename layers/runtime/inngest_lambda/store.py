@@ -242,11 +242,19 @@ class Store:
                 pending = res.get("UnprocessedItems") or {}
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
+        found = self.get_event_received(event_id)
+        return found[0] if found else None
+
+    def get_event_received(self, event_id: str) -> tuple[dict[str, Any], float] | None:
+        """The event and when it was received (server time)."""
         res = self.ddb.get_item(
             TableName=self.table, Key=item_key(f"E#{event_id}", "E"), ConsistentRead=True
         )
         item = res.get("Item")
-        return _load_value(_plain(item), "event") if item else None  # type: ignore[return-value]
+        if not item:
+            return None
+        plain = _plain(item)
+        return _load_value(plain, "event"), float(plain["received_at"])  # type: ignore[return-value]
 
     def run_ids_for_event(self, event_id: str) -> list[str]:
         ids = []

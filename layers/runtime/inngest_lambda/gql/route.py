@@ -38,6 +38,7 @@ def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
         )
     except RecursionError:
         return 400, _errors("query is nested too deeply")
+    _fit(result)
     return 200, result
 
 
@@ -52,6 +53,39 @@ def _format_error(error: Any, debug: bool = False) -> dict[str, Any]:
         # An unexpected failure inside a resolver: say so without leaking internals.
         formatted["message"] = f"internal error resolving this field ({type(original).__name__})"
     return formatted
+
+
+def _fit(result: dict[str, Any]) -> None:
+    """Keep the response under Lambda's 6 MB: the largest values give way first, each one
+    replaced by null and a GraphQL error at its path saying how to read it."""
+    from inngest_lambda import response_budget
+
+    if response_budget.encoded_size(result) <= response_budget.BODY_BUDGET_BYTES:
+        return
+    leaves: list[tuple[int, Any, Any, list[Any]]] = []
+    stack: list[tuple[Any, list[Any]]] = [(result.get("data"), [])]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(value, dict | list):
+                stack.append((value, [*path, key]))
+            elif isinstance(value, str) and len(value) > 1024:
+                leaves.append((response_budget.encoded_size(value), node, key, [*path, key]))
+    errors = result.setdefault("errors", [])
+    for size, node, key, path in sorted(leaves, key=lambda leaf: leaf[0], reverse=True):
+        node[key] = None
+        errors.append(
+            {
+                "message": f"value of {size} bytes left out: the response would exceed AWS "
+                "Lambda's 6 MB limit; query this field on its own, or read it in pages "
+                "from the REST API (/v1/runs/{id}/output, /v1/runs/{id}/steps/{step}/output)",
+                "path": path,
+            }
+        )
+        if response_budget.encoded_size(result) <= response_budget.BODY_BUDGET_BYTES:
+            return
 
 
 def _errors(message: str) -> dict[str, Any]:
