@@ -195,6 +195,29 @@ def quick(ctx: inngest.ContextSync) -> bool:
     return bool(HANGING)  # whether a hung request was in flight while this run went through
 
 
+@client.create_function(fn_id="order", trigger=inngest.TriggerEvent(event="parity/order"))
+def order(ctx: inngest.ContextSync) -> object:
+    approval = ctx.step.wait_for_event(
+        "approval",
+        event="parity/approve",
+        if_exp="async.data.orderId == event.data.orderId",
+        timeout=datetime.timedelta(minutes=5),
+    )
+    return None if approval is None else approval.data
+
+
+@client.create_function(fn_id="two-approvals", trigger=inngest.TriggerEvent(event="parity/two"))
+def two_approvals(ctx: inngest.ContextSync) -> list:
+    ctx.step.run("prepare", lambda: "ready")
+    first = ctx.step.wait_for_event(
+        "first", event="parity/sign", timeout=datetime.timedelta(minutes=5)
+    )
+    second = ctx.step.wait_for_event(
+        "second", event="parity/sign", timeout=datetime.timedelta(minutes=1)
+    )
+    return [None if e is None else e.data["who"] for e in (first, second)]
+
+
 functions = [
     quick_child,
     parallel_then_step,
@@ -208,4 +231,6 @@ functions = [
     retry_after_1s,
     hangs,
     quick,
+    order,
+    two_approvals,
 ]

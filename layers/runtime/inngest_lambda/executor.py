@@ -37,7 +37,7 @@ from inngest_lambda import (
 )
 from inngest_lambda.flow import gate as flow_gate
 from inngest_lambda.flow import messages as flow_messages
-from inngest_lambda.pauses import Pause
+from inngest_lambda.pauses import RECENT_EVENTS_SECONDS, Pause
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.sdk import SdkClient, SdkResponse
 from inngest_lambda.settings import ENV_SDK_TIMEOUT
@@ -576,7 +576,7 @@ class _Driver:
         except WaitError as err:
             await self.finish("Failed", error=_error("InvalidExpression", str(err)))
             return False
-        info = {"kind": "wait", "pause": dataclasses.asdict(pause), "since": self.request_started}
+        info = {"kind": "wait", "pause": dataclasses.asdict(pause), "since": self._wait_since()}
         step = Step(step_id, name, "WaitForEvent", WAITING, self._seq(existing), 0, due_at=due,
                     started_at=now, info=info)
         self._save_new(step)
@@ -584,6 +584,26 @@ class _Driver:
         if current.status == WAITING:
             self._open_pause(current)
         return True
+
+    def _wait_since(self) -> float:
+        """From when an event can satisfy a new wait: the end of the step before it (events
+        that arrive while the SDK reaches the wait count), or the run's start when the wait is
+        its first step, so an event sent right after the trigger is not lost. Bounded by how
+        long ingestion keeps its index of recent events."""
+        ended = [s.ended_at for s in self.steps.values() if s.done and s.ended_at is not None]
+        since = max(ended) if ended else self.run.created_at
+        return max(since, clock.now() - RECENT_EVENTS_SECONDS)
+
+    def _consumed_events(self, step_id: str) -> set[str]:
+        """Events that already resumed another wait of this run: never matched twice."""
+        return {
+            s.memo["id"]
+            for s in self.steps.values()
+            if s.step_id != step_id
+            and s.op == "WaitForEvent"
+            and isinstance(s.memo, dict)
+            and isinstance(s.memo.get("id"), str)
+        }
 
     def _open_pause(self, step: Step) -> None:
         """Write the step's pause (again: a put of the same item is harmless) and resolve the
@@ -594,7 +614,7 @@ class _Driver:
         waits = self.ex.ingestor.waits
         pause = Pause(**step.info["pause"])
         since = step.info.get("since", step.started_at or self.request_started)
-        matched = waits.open(pause, since=since)
+        matched = waits.open(pause, since=since, exclude=self._consumed_events(step.step_id))
         if matched is not None:
             if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, matched):
                 self.steps[step.step_id] = dataclasses.replace(

@@ -69,14 +69,19 @@ class Waits:
         self.store = store
         self.index = PauseIndex(store)
 
-    def open(self, pause: Pause, since: float) -> dict[str, Any] | None:
+    def open(
+        self, pause: Pause, since: float, exclude: set[str] | frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
         """Write the pause, then return an event accepted since `since` that already matches.
 
-        `since` is when the run reached the wait (the SDK request that reported it started) or,
+        `since` is when the step before the wait ended (the run's start for a first step) or,
         for cancels, when the triggering event arrived: events accepted from then on count.
+        `exclude` names events that must not match (those another wait of the run consumed).
         """
         self.index.put(pause)
         for event_id in self.index.recent_event_ids(pause.event_name, since):
+            if event_id in exclude:
+                continue
             event = self.store.get_event(event_id)
             if event is not None and pause_matches(pause, event):
                 return event
