@@ -53,9 +53,19 @@ def test_creates_everything_and_is_idempotent(aws):
         (s.TABLE_PK, "HASH"),
         (s.TABLE_SK, "RANGE"),
     }
+    index_keys = {key for _, key in s.LIST_INDEXES} | {s.LIST_AT}
     assert {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]} == {
         (s.TABLE_PK, "S"),
         (s.TABLE_SK, "S"),
+    } | {(key, "S") for key in index_keys}
+    # The listing indexes exist, keyed as the runtime queries them.
+    indexes = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {
+        name: [
+            {"AttributeName": key, "KeyType": "HASH"},
+            {"AttributeName": s.LIST_AT, "KeyType": "RANGE"},
+        ]
+        for name, key in s.LIST_INDEXES
     }
     ttl = ddb.describe_time_to_live(TableName=first.table)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": s.TABLE_TTL_ATTRIBUTE}
