@@ -97,6 +97,9 @@ def main() -> None:
         from bench import waits
 
         waits.run(stack.url, int(os.environ.get("BENCH_WAITING", "100000")))
+        from bench import ingest
+
+        ingest.run(stack.url, repeats=int(os.environ.get("BENCH_REPEATS", "3")))
 
 
 if __name__ == "__main__":

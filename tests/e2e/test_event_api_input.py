@@ -128,3 +128,46 @@ def test_a_body_that_is_valid_json_but_not_events_is_400(api):
     res = _post(api, json.dumps([1, "two", None]).encode())
     assert res.status_code == 400
     assert [e["index"] for e in res.json()["errors"]] == [0, 1, 2]
+
+
+def test_a_large_batch_looks_up_pauses_once_per_event_name_not_once_per_event(api):
+    from inngest_lambda import aws
+
+    queries = []
+    client = aws.client("dynamodb")
+
+    def seen(model, params, **_):
+        if model.name == "Query":
+            queries.append(params["ExpressionAttributeValues"][":pk"]["S"])
+
+    client.meta.events.register("before-parameter-build.dynamodb.Query", seen)
+    try:
+        events = [{"name": f"e2e/bulk-{i % 2}", "data": {"i": i}} for i in range(300)]
+        res = api.http.post("/e/key", json=events)
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.Query", seen)
+    assert res.status_code == 200 and len(res.json()["ids"]) == 300
+    pause_queries = [pk for pk in queries if pk.startswith("P#")]
+    assert sorted(pause_queries) == ["P#e2e/bulk-0#*", "P#e2e/bulk-1#*"]
+
+
+def test_an_event_value_too_long_for_a_key_never_reaches_dynamodb_as_one(api):
+    """DynamoDB refuses partition keys over 2,048 bytes (moto does not): no such Query is sent."""
+    from inngest_lambda import aws
+
+    # e2e/paid has keyed pauses (`async.data.order == ...`) once a `waits` run reached its wait.
+    waiter = api.send("e2e/wait", {"order": "k-1", "timeout": 5})
+    api.wait_step(waiter, "wait-payment", "Waiting")
+    keys = []
+    client = aws.client("dynamodb")
+
+    def seen(model, params, **_):
+        keys.append(params["ExpressionAttributeValues"][":pk"]["S"])
+
+    client.meta.events.register("before-parameter-build.dynamodb.Query", seen)
+    try:
+        res = api.http.post("/e/key", json={"name": "e2e/paid", "data": {"order": "o" * 3000}})
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.Query", seen)
+    assert res.status_code == 200
+    assert keys and all(len(k.encode()) <= 2048 for k in keys)

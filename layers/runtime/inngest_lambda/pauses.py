@@ -33,6 +33,7 @@ from inngest_lambda.store import Store, encode_attr, item_key
 
 UNKEYED = "*"
 RECENT_EVENTS_SECONDS = 3600
+MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,8 +77,17 @@ class PauseIndex:
     def delete(self, pause: Pause) -> None:
         self.ddb.delete_item(TableName=self.table, Key=item_key(pause.pk, pause.sk))
 
-    def candidates(self, event: dict[str, Any], paths: list[str]) -> list[Pause]:
-        """Pauses that may match this event: exact key hits plus the unkeyed ones."""
+    def candidates(
+        self,
+        event: dict[str, Any],
+        paths: list[str],
+        cache: dict[str, list[Pause]] | None = None,
+    ) -> list[Pause]:
+        """Pauses that may match this event: exact key hits plus the unkeyed ones.
+
+        `cache` (one per batch of events) makes a batch cost one query per distinct partition
+        (per event name, plus one per distinct keyed value) instead of one per event.
+        """
         from inngest_lambda import expressions
 
         name = event["name"]
@@ -89,10 +99,15 @@ class PauseIndex:
         now = clock.now()
         found = []
         for pk in partitions:
-            for item in self.store.query(pk):
-                pause = Pause(**json.loads(item["pause"]["S"]))
-                if pause.expires_at >= now:
-                    found.append(pause)
+            if len(pk.encode()) > MAX_PARTITION_KEY_BYTES:
+                continue  # no pause can be stored under such a key, so none waits there
+            if cache is None or pk not in cache:
+                pauses = [Pause(**json.loads(it["pause"]["S"])) for it in self.store.query(pk)]
+                if cache is None:
+                    found.extend(p for p in pauses if p.expires_at >= now)
+                    continue
+                cache[pk] = pauses
+            found.extend(p for p in cache[pk] if p.expires_at >= now)
         return found
 
     def paths_by_name(self, names: Iterable[str]) -> dict[str, list[str]]:

@@ -95,10 +95,13 @@ class Waits:
         paths = self.index.paths_by_name(ev["name"] for ev in events)
         woken: list[str] = []
         cancelled: list[str] = []
+        cache: dict[str, list[Pause]] = {}  # partition -> pauses: one query per name, not event
+        consumed: set[tuple[str, str]] = set()  # pauses an earlier event of the batch used
         for event in events:
-            for pause in self.index.candidates(event, paths.get(event["name"], [])):
-                if not pause_matches(pause, event):
+            for pause in self.index.candidates(event, paths.get(event["name"], []), cache):
+                if (pause.pk, pause.sk) in consumed or not pause_matches(pause, event):
                     continue
+                consumed.add((pause.pk, pause.sk))
                 if pause.kind == "wait":
                     self.store.resolve_waiting(pause.run_id, pause.step_id, COMPLETED, event)
                     # Wake even if the step was resolved before (by the timeout, or by this very
