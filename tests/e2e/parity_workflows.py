@@ -218,6 +218,30 @@ def two_approvals(ctx: inngest.ContextSync) -> list:
     return [None if e is None else e.data["who"] for e in (first, second)]
 
 
+MODEL_URL: dict[str, str] = {}  # set by the test to its loopback model server
+
+
+@client.create_function(fn_id="ask-model", trigger=inngest.TriggerEvent(event="parity/ask"))
+def ask_model(ctx: inngest.ContextSync) -> object:
+    from inngest.experimental.ai import anthropic
+
+    adapter = anthropic.Adapter(
+        auth_key="sk-test-key",
+        base_url=MODEL_URL["url"],
+        headers={"x-my-header": "mine"},
+        model="m",
+    )
+    try:
+        answer = ctx.step.ai.infer(
+            "ask",
+            adapter=adapter,
+            body={"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]},
+        )
+    except inngest.StepError as err:
+        return {"error": err.name, "message": err.message}
+    return {"answer": answer}
+
+
 functions = [
     quick_child,
     parallel_then_step,
@@ -233,4 +257,5 @@ functions = [
     quick,
     order,
     two_approvals,
+    ask_model,
 ]

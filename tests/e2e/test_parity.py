@@ -7,6 +7,7 @@ suite checks (request counts per run, step order in race mode, errors never retr
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 
@@ -206,3 +207,67 @@ def test_a_hung_app_holds_one_worker_then_its_attempt_times_out_and_retries(api,
     assert run["status"] == "Completed", run
     assert run["output"] == "recovered"
     assert fns.CALLS[f"hang:{run['run_id']}"] == 2
+
+
+@pytest.fixture()
+def model(fns):
+    """A model API on loopback: answers with `replies` in order (status, body), records calls."""
+    calls: list[dict] = []
+    replies: list[tuple[int, dict]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (stdlib name)
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            calls.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            status, answer = replies.pop(0) if replies else (200, {"ok": True})
+            raw = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fns.MODEL_URL["url"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield calls, replies
+    server.shutdown()
+    thread.join(5)
+
+
+def test_ai_infer_is_called_by_the_executor_and_retried_on_errors(api, model):
+    calls, replies = model
+    answer = {"id": "msg_1", "content": [{"type": "text", "text": "Hi there!"}]}
+    replies += [(529, {"error": "overloaded"}), (200, answer)]
+    run = api.wait_run(api.send("parity/ask"))
+    assert run["status"] == "Completed", run
+    assert run["output"] == {"answer": answer}
+    assert len(calls) == 2  # the first answer was an error: the step was retried
+    call = calls[-1]
+    assert call["path"] == "/v1/messages"
+    assert call["headers"]["x-api-key"] == "sk-test-key"
+    assert call["headers"]["x-my-header"] == "mine"
+    assert json.loads(call["body"]) == {
+        "model": "m",
+        "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    ask = step(run, "ask")
+    assert ask["status"] == "Completed"
+    assert ask["attempts"] == 2
+
+
+def test_ai_infer_failing_every_attempt_raises_a_step_error(api, model):
+    calls, replies = model
+    replies += [(500, {"error": "down"})] * 5  # the default 4 retries: 5 attempts
+    run = api.wait_run(api.send("parity/ask"), timeout=60)
+    assert run["status"] == "Completed", run
+    assert run["output"] == {
+        "error": "AIGatewayError",
+        "message": "Error making AI request: unsuccessful status code: 500",
+    }
+    assert len(calls) == 5

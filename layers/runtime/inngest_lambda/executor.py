@@ -64,9 +64,6 @@ ERROR_RETRY_SECONDS = 2.0
 UNREACHABLE = "SDKUnreachable"  # the app could not be reached at all (no HTTP answer)
 TIMED_OUT = "SDKTimeout"  # the app took longer than the request timeout
 
-UNSUPPORTED_OPS = {
-    "AIGateway": "step.ai.infer is not supported by inngest-lambda",
-}
 
 
 @dataclasses.dataclass
@@ -438,15 +435,42 @@ class _Driver:
             )
         elif kind == "InvokeFunction":
             self._start_invoke(op, step_id, name, existing)
+        elif kind == "AIGateway":
+            await self._ai_infer(op, step_id, name, existing)
         elif kind == "WaitForEvent":
             return await self._start_wait(op, step_id, name, existing)
-        elif kind in UNSUPPORTED_OPS:
-            await self.finish("Failed", error=_error("NotSupportedYet", UNSUPPORTED_OPS[kind]))
-            return False
         else:
             await self.finish("Failed", error=_error("UnknownOpcode", f"unknown SDK op {kind!r}"))
             return False
         return True
+
+    async def _ai_infer(
+        self, op: dict[str, Any], step_id: str, name: str, existing: Step | None
+    ) -> None:
+        """Make the model call the op describes; its answer is the step's output. A failure is
+        a step error: retried with Inngest's backoff (the retry asks the SDK for the op again,
+        so the auth key is never stored), failed for good on the last attempt."""
+        from inngest_lambda import ai_gateway
+
+        assert self.fn is not None
+        attempt = existing.attempt if existing and not existing.done else 0
+        started = clock.now()
+        result = await ai_gateway.infer(op.get("opts") or {}, self._request_timeout())
+        now = clock.now()
+        seq = self._seq(existing)
+        self.steps_done_here += 1
+        if result.error is None:
+            memo = {"data": result.output}
+            self._save(Step(step_id, name, "AIGateway", COMPLETED, seq, attempt, memo=memo,
+                            started_at=started, ended_at=now))
+        elif attempt + 1 < self.fn.max_attempts:
+            self._save(Step(step_id, name, "AIGateway", SCHEDULED, seq, attempt + 1,
+                            due_at=now + retries.backoff(attempt), error=result.error,
+                            started_at=started, info={"kind": "retry"}))
+        else:
+            memo = {"error": result.error}
+            self._save(Step(step_id, name, "AIGateway", FAILED, seq, attempt, memo=memo,
+                            error=result.error, started_at=started, ended_at=now))
 
     async def _function_error(self, res: SdkResponse) -> bool:
         assert self.fn is not None
