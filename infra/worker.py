@@ -47,12 +47,13 @@ TABLE_ACTIONS = [
 ]
 # SendMessageBatch and ChangeMessageVisibilityBatch are authorized by these two.
 QUEUE_ACTIONS = ["sqs:SendMessage", "sqs:ChangeMessageVisibility"]
-# Update: /fn/register refreshes the cron schedules of apps registered from a URL.
+# Create: timers over 15 minutes, cron triggers of registered apps; Update: /fn/register
+# refreshes those cron schedules; Delete: schedules of removed cron triggers and the long
+# timers of runs that ended first (a cancelled sleep).
 SCHEDULE_ACTIONS = [
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
-    "scheduler:GetSchedule",
 ]
 BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 # SDK environment variables: where `step.send_event` and API calls go (the deployment's API).

@@ -227,8 +227,13 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         error = validation.sync_problem(body["functions"])  # flow-control options, cron
         if error:
             return problem(400, error)
+        apps = await _in_thread(rt.store.list_apps)
+        before = next((a["functions"] for a in apps if a["app_id"] == parsed.appname), None)
         await _in_thread(rt.store.put_app, parsed.appname, parsed.url, body["functions"])
-        await _in_thread(schedules.ensure_quietly, body["functions"])
+        # Schedules of cron triggers the app no longer has go; a stored copy that no longer
+        # parses (`functions` None) has nothing we could match.
+        previous = [f for f in before or [] if isinstance(f, dict) and "id" in f]
+        await _in_thread(schedules.replace_quietly, previous, body["functions"])
         rt.registry.refresh()
         return JSONResponse({"ok": True, "modified": True})
 

@@ -194,6 +194,8 @@ class _Driver:
             )
             return
         if self.run.cancel:
+            # Its steps tell the end what to clean up (open pauses, long-timer schedules).
+            self.steps = self.store.load_steps(self.run.run_id)
             await self.finish("Cancelled", error=cancellation.cancelled_error(self.run.cancel))
             return
         needs_cancels = self.fn.config.get("cancel") and not self.run.cancels_opened
@@ -722,6 +724,15 @@ class _Driver:
                             "ts": now})
         self.ex.ingestor.ingest(emitted)
         self.store.finish(self.run, self.owner, status, output, error)
+        # Long timers (Scheduler schedules) of steps that never completed: delete them.
+        timers.forget_run_timers(
+            self.run.run_id,
+            [
+                (f"{step.step_id}:{step.attempt}", step.due_at)
+                for step in self.steps.values()
+                if not step.done and step.due_at is not None
+            ],
+        )
         for step in self.steps.values():  # nobody waits any more: drop the run's open pauses
             if step.status == WAITING and step.info.get("kind") == "wait":
                 self.ex.ingestor.waits.close(Pause(**step.info["pause"]))

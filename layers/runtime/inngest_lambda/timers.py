@@ -59,6 +59,32 @@ def send_at(message: dict[str, object], due_at: float, name: str) -> None:
         )
 
 
+def forget_run_timers(run_id: str, timers: list[tuple[str, float]]) -> int:
+    """Delete the Scheduler schedules of a run that ended before they fired (a cancelled 60-day
+    sleep): `timers` are the (key, due_at) pairs given to `wake_at`. Best effort: a schedule
+    left behind only fires into a run that has ended, which drops the message. Returns how
+    many were deleted."""
+    due = [(key, at) for key, at in timers if at - clock.now() > MAX_SQS_DELAY_SECONDS]
+    if not due:
+        return 0
+    client = aws.client("scheduler")
+    group = get_settings().schedule_group
+    deleted = 0
+    for key, at in due:
+        try:
+            client.delete_schedule(Name=schedule_name(f"{run_id}:{key}", at), GroupName=group)
+            deleted += 1
+        except client.exceptions.ResourceNotFoundException:
+            pass
+        except Exception as err:  # noqa: BLE001 - cleanup never fails the run's end
+            import logging
+
+            logging.getLogger("inngest_lambda").warning(
+                f"could not delete timer schedule of run {run_id}: {err}"
+            )
+    return deleted
+
+
 def schedule_name(name: str, due_at: float) -> str:
     """A valid Scheduler name (<= 64 chars of [0-9A-Za-z-_.]) for one timer."""
     return "t-" + hashlib.sha1(f"{name}:{due_at}".encode()).hexdigest()

@@ -67,6 +67,24 @@ def ensure(configs: Iterable[dict[str, Any]]) -> list[conv.CronSchedule]:
     return schedules
 
 
+def remove_stale(before: Iterable[dict[str, Any]], after: Iterable[dict[str, Any]]) -> list[str]:
+    """Delete the schedules of cron triggers in `before` that `after` no longer has (a trigger
+    removed or changed, a function removed); returns the deleted names."""
+    keep = {sched.name for sched in cron_schedules(after)}
+    client = aws.client("scheduler")
+    group = get_settings().schedule_group
+    deleted = []
+    for sched in cron_schedules(before):
+        if sched.name in keep:
+            continue
+        try:
+            client.delete_schedule(Name=sched.name, GroupName=group)
+        except client.exceptions.ResourceNotFoundException:
+            continue
+        deleted.append(sched.name)
+    return deleted
+
+
 def ensure_from_module(module_name: str) -> list[conv.CronSchedule]:
     """The local stack's hook: schedules for the cron triggers of the functions module."""
     import importlib
@@ -87,3 +105,15 @@ def ensure_quietly(configs: Iterable[dict[str, Any]]) -> None:
         ensure(configs)
     except Exception as err:
         log.error(f"could not create the cron schedules of a registered app: {err}")
+
+
+def replace_quietly(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+    """`/fn/register` of an app seen before: create the new schedules, delete those of cron
+    triggers the app no longer has. Errors are logged, not fatal (as in `ensure_quietly`)."""
+    from inngest_lambda.flow.state import log
+
+    ensure_quietly(after)
+    try:
+        remove_stale(before, after)
+    except Exception as err:
+        log.error(f"could not delete the old cron schedules of a registered app: {err}")
