@@ -48,6 +48,7 @@ DONE_STEP_STATES = (COMPLETED, FAILED)
 NEVER = 2**52  # `next_at` of a run that waits for something other than a timer
 IDEMPOTENCY_SECONDS = 24 * 3600
 MISSING: Any = object()
+PUT_EVENTS_PARALLEL = 8
 
 
 class Conflict(Exception):
@@ -235,11 +236,24 @@ class Store:
             }
             requests.append({"PutRequest": {"Item": item}})
             requests.append({"PutRequest": {"Item": recent_event_item(ev, now)}})
-        for i in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self.table: requests[i : i + 25]}
-            while pending:
-                res = self.ddb.batch_write_item(RequestItems=pending)
-                pending = res.get("UnprocessedItems") or {}
+        chunks = [requests[i : i + 25] for i in range(0, len(requests), 25)]
+        if len(chunks) <= 2:
+            for chunk in chunks:
+                self._write_batch(chunk)
+            return
+        # A large batch of events (up to 5,000: 400 BatchWriteItem calls) is bound by round
+        # trips, not by DynamoDB: a few in flight at once keep it well inside API Gateway's
+        # 30 s. boto3 clients are thread-safe.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=PUT_EVENTS_PARALLEL) as pool:
+            list(pool.map(self._write_batch, chunks))
+
+    def _write_batch(self, chunk: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self.table: chunk}
+        while pending:
+            res = self.ddb.batch_write_item(RequestItems=pending)
+            pending = res.get("UnprocessedItems") or {}
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         found = self.get_event_received(event_id)
