@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from inngest_lambda.store import Store
@@ -35,6 +36,7 @@ def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
             context_value={"store": store},
             error_formatter=_format_error,
             debug=False,
+            logger=_ServerFaultsOnly(logging.getLogger("inngest_lambda.gql"), {}),
         )
     except RecursionError:
         return 400, _errors("query is nested too deeply")
@@ -42,14 +44,28 @@ def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
     return 200, result
 
 
-def _format_error(error: Any, debug: bool = False) -> dict[str, Any]:
+class _ServerFaultsOnly(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A caller's mistake (unknown field, bad variable, unknown run) is answered, not logged as
+    an error; only a resolver failing unexpectedly is."""
+
+    def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if _is_server_fault(kwargs.get("exc_info")):
+            super().error(msg, *args, **kwargs)
+
+
+def _is_server_fault(error: object) -> bool:
     from graphql import GraphQLError
 
     from inngest_lambda.gql.resolvers import NotFound
 
+    original = getattr(error, "original_error", None)
+    return original is not None and not isinstance(original, NotFound | GraphQLError)
+
+
+def _format_error(error: Any, debug: bool = False) -> dict[str, Any]:
     formatted = error.formatted
     original = getattr(error, "original_error", None)
-    if original is not None and not isinstance(original, NotFound | GraphQLError):
+    if _is_server_fault(error):
         # An unexpected failure inside a resolver: say so without leaking internals.
         formatted["message"] = f"internal error resolving this field ({type(original).__name__})"
     return formatted
