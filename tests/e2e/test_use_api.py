@@ -35,7 +35,7 @@ def small_inline_limit(monkeypatch):
     monkeypatch.setenv("INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES", "100000")
     get_settings.cache_clear()
     yield
-    monkeypatch.delenv("INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES")
+    monkeypatch.delenv("INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES", raising=False)
     get_settings.cache_clear()
 
 
@@ -84,7 +84,17 @@ def remote_app(stack, small_inline_limit):
             )
         return await call_next(request)
 
-    inngest.fast_api.serve(app, client, [steps, batch])
+    @client.create_function(fn_id="huge", retries=0, trigger=inngest.TriggerEvent(event="big/huge"))
+    async def huge(ctx: inngest.Context) -> None:
+        for i in range(10):  # 10 MB of state, as the SDK's own test_steps_that_needs_api
+
+            def body(i: int = i) -> str:
+                BODIES[f"{ctx.run_id}:{i}"] = BODIES.get(f"{ctx.run_id}:{i}", 0) + 1
+                return "a" * 1024 * 1024
+
+            await ctx.step.run(f"step_{i}", body)
+
+    inngest.fast_api.serve(app, client, [steps, batch, huge])
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -129,3 +139,20 @@ def test_run_state_endpoints_answer_the_sdk_shapes(api, remote_app):
     batch = api.http.get(f"/v0/runs/{run['run_id']}/batch").json()
     assert [e["id"] for e in batch] == [event_id]
     assert api.http.get("/v0/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/actions").status_code == 404
+
+
+def test_ten_megabytes_of_state_reach_the_sdk_through_the_lambda_limit(
+    api, remote_app, monkeypatch
+):
+    """At the default 4 MB inline limit the state goes over `use_api`; its 10 MB answer fits
+    in Lambda's 6 MB response (reproduced by the local API Gateway) because it is gzipped."""
+    monkeypatch.delenv("INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES")
+    get_settings.cache_clear()
+    event_id = api.send("big/huge")
+    run = api.wait_run(event_id, timeout=120)
+    assert run["status"] == "Completed", run
+    assert [BODIES[f"{run['run_id']}:{i}"] for i in range(10)] == [1] * 10
+    mine = [r for r in RECEIVED if r["run"] == run["run_id"]]
+    assert any(r["use_api"] for r in mine) and not mine[0]["use_api"]
+    raw = httpx.get(f"{api.stack.url}/v0/runs/{run['run_id']}/actions", timeout=30)
+    assert raw.headers["content-encoding"] == "gzip" and len(raw.json()) == 10

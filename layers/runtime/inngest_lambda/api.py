@@ -182,7 +182,7 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         return JSONResponse(body, status_code=status)
 
     @app.get("/v0/runs/{run_id}/actions")
-    async def run_actions(run_id: str, request: fastapi.Request) -> JSONResponse:
+    async def run_actions(run_id: str, request: fastapi.Request) -> fastapi.Response:
         from inngest_lambda import run_state_api
 
         if not authorised(request):
@@ -190,10 +190,12 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         memos = await _in_thread(run_state_api.actions, rt.store, run_id)
         if memos is None:
             return problem(404, f"run {run_id} not found")
-        return JSONResponse(memos)
+        accept = request.headers.get("accept-encoding", "")
+        status, body, headers = run_state_api.encode(memos, accept)
+        return fastapi.Response(body, status_code=status, headers=headers)
 
     @app.get("/v0/runs/{run_id}/batch")
-    async def run_batch(run_id: str, request: fastapi.Request) -> JSONResponse:
+    async def run_batch(run_id: str, request: fastapi.Request) -> fastapi.Response:
         from inngest_lambda import run_state_api
 
         if not authorised(request):
@@ -201,7 +203,9 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         events_ = await _in_thread(run_state_api.batch, rt.store, run_id)
         if events_ is None:
             return problem(404, f"run {run_id} not found")
-        return JSONResponse(events_)
+        accept = request.headers.get("accept-encoding", "")
+        status, body, headers = run_state_api.encode(events_, accept)
+        return fastapi.Response(body, status_code=status, headers=headers)
 
     @app.post("/fn/register")
     async def register(request: fastapi.Request) -> JSONResponse:

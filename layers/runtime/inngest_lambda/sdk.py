@@ -93,6 +93,12 @@ def without_state(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "events": None, "steps": {}, "use_api": True}
 
 
+def _size(body: dict[str, Any]) -> int:
+    """About the canonical size, measured with the C JSON encoder: canonicalising megabytes of
+    state only to find it must not be sent would cost more than the request."""
+    return len(json.dumps(body, separators=(",", ":")).encode())
+
+
 def step_url(runtime_url: str, function_id: str, step_id: str) -> str:
     """The function's registered URL with `fnId` and `stepId` set for this call."""
     parts = urllib.parse.urlsplit(runtime_url)
@@ -123,9 +129,9 @@ class SdkClient:
     async def call(
         self, runtime_url: str, local: bool, function_id: str, step_id: str, body: dict[str, Any]
     ) -> SdkResponse:
+        if not local and _size(body) > get_settings().sdk_inline_state_bytes:
+            body = without_state(body)
         payload = canonical_json(body)
-        if not local and len(payload) > get_settings().sdk_inline_state_bytes:
-            payload = canonical_json(without_state(body))
         headers = {
             "content-type": "application/json",
             "x-inngest-server-kind": "cloud" if self._signing_key else "dev",
