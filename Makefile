@@ -5,7 +5,15 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test lint docs bench clean
+.PHONY: install dev test test-lambda-python lint docs bench clean
+
+# The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
+# and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
+# finds that Python: PATH, pyenv, or Debian's package).
+LAMBDA_PYTHON_VERSION := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' layers/runtime/inngest_lambda/settings.py)
+LAMBDA_VENV := .venv-lambda
+LAMBDA_STAMP := $(LAMBDA_VENV)/.installed-$(LAMBDA_PYTHON_VERSION)
+LAMBDA_SMOKE := tests/infra/test_infra_layer_build.py tests/e2e/test_runs.py tests/e2e/test_register_validation.py
 
 $(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +22,15 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Runtime dependencies plus what the smoke tests need (moto, pytest, uvicorn), pinned by the lock.
+$(LAMBDA_STAMP): pyproject.toml requirements.lock layers/runtime/inngest_lambda/settings.py
+	rm -rf $(LAMBDA_VENV)
+	"$$(sh tools/lambda-python.sh $(LAMBDA_PYTHON_VERSION))" -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/pip install --quiet --upgrade pip
+	$(LAMBDA_VENV)/bin/pip install --quiet -c requirements.lock -e . \
+		'moto[dynamodb,sqs,s3,scheduler]' pytest uvicorn
+	touch $(LAMBDA_STAMP)
 
 dev: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m inngest_lambda.local
@@ -28,12 +45,17 @@ docs: $(STAMP)
 
 test: lint docs
 	$(BIN)/python -m pytest
+	$(MAKE) test-lambda-python
+
+test-lambda-python: $(LAMBDA_STAMP)
+	$(LAMBDA_VENV)/bin/python -c 'import sys; assert sys.version.startswith("$(LAMBDA_PYTHON_VERSION)."), sys.version'
+	$(LAMBDA_VENV)/bin/python -m pytest -p no:cacheprovider $(LAMBDA_SMOKE)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py
 
 clean:
-	rm -rf $(VENV) cdk.out build site infra/node_modules
+	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules
 
 include infra/Makefile.inc

@@ -22,7 +22,7 @@ class LayerArtifactsMissing(FileNotFoundError):
 class LayerArtifacts:
     deps_zip: Path
     runtime_zip: Path
-    python_version: str  # "3.14"
+    python_version: str  # "3.13"
     architecture: str  # "arm64" or "x86_64"
 
     @classmethod

@@ -194,6 +194,14 @@ class Worker(Construct):
             log_group=self.api_log_group,
             **common,
         )
+        for function in (self.executor_function, self.api_function):
+            acknowledge(
+                function,
+                "AwsSolutions-L1",
+                "Python 3.13 on purpose: the newest Lambda Python that the test suite can run, so"
+                " the deployed layer is the tested one (docs/deploy.md, Runtime version); 3.14 is"
+                " taken once CI machines have it.",
+            )
         self.executor_function.add_event_source(
             sources.SqsEventSource(
                 queue,

@@ -13,8 +13,9 @@ the unzipped trees next to them, and `manifest.json`, which tells the CDK stack 
 version and architecture the wheels were built for. The dependency layer is rebuilt only when
 its inputs change (or with `--force`); building it needs PyPI, nothing else.
 
-The defaults target the deployed Lambda (arm64, Python 3.14); the layer import test builds for
-the host (`--arch x86_64 --python-version 3.11`) because aarch64 wheels cannot load here.
+The defaults target the deployed Lambda (arm64, settings.LAMBDA_PYTHON_VERSION); the layer
+import test builds for the host (`--arch x86_64 --python-version <host>`) because aarch64 wheels
+cannot load here, and `make test` runs it under the Lambda's Python version too.
 """
 
 from __future__ import annotations
@@ -38,7 +39,18 @@ PYPROJECT = ROOT / "pyproject.toml"
 LOCK = ROOT / "requirements.lock"
 DEFAULT_OUT = ROOT / "build" / "layers"
 
-DEFAULT_PYTHON_VERSION = "3.14"
+
+def _lambda_python_version() -> str:
+    """settings.LAMBDA_PYTHON_VERSION, read without importing the package (this script runs
+    before anything is installed for the target)."""
+    text = (RUNTIME_PACKAGE / "settings.py").read_text()
+    match = re.search(r'^LAMBDA_PYTHON_VERSION = "([0-9.]+)"', text, re.M)
+    if match is None:
+        raise RuntimeError("settings.py names no LAMBDA_PYTHON_VERSION")
+    return match.group(1)
+
+
+DEFAULT_PYTHON_VERSION = _lambda_python_version()
 DEFAULT_ARCH = "aarch64"
 # Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34): accept wheels up to that.
 DEFAULT_GLIBC = "2.34"

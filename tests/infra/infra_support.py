@@ -17,8 +17,13 @@ if str(ROOT) not in sys.path:  # `infra` and `tests.infra.*` import from the rep
 TEST_REGISTRY = "tests.infra.registry_with_cron"
 
 
-def make_fake_layers(directory: Path, python_version: str = "3.14", arch: str = "arm64") -> Path:
+def make_fake_layers(
+    directory: Path, python_version: str | None = None, arch: str = "arm64"
+) -> Path:
     """What layers/build.py writes, minus the dependencies."""
+    from inngest_lambda import settings
+
+    python_version = python_version or settings.LAMBDA_PYTHON_VERSION
     directory.mkdir(parents=True, exist_ok=True)
     for name in ("deps", "runtime"):
         with zipfile.ZipFile(directory / f"{name}.zip", "w") as zf:

@@ -170,3 +170,12 @@ def test_platforms_cover_lambda_glibc(build_module):
     assert "manylinux_2_28_aarch64" in platforms
     assert platforms[-1] == "manylinux_2_34_aarch64"
     assert "manylinux_2_35_aarch64" not in platforms
+
+
+def test_layers_target_the_lambda_python_version(build_module):
+    """One version everywhere: layers, the stack's runtime, and `make test-lambda-python`."""
+    from inngest_lambda import settings
+
+    assert build_module.DEFAULT_PYTHON_VERSION == settings.LAMBDA_PYTHON_VERSION
+    makefile = (ROOT / "Makefile").read_text()
+    assert "LAMBDA_PYTHON_VERSION" in makefile and "test-lambda-python" in makefile

@@ -133,7 +133,8 @@ def test_function_runtime_architecture_and_handler(synth):
     executor, api = _functions(synth)
     for fn in (executor, api):
         assert fn["Handler"] == settings.HANDLER
-        assert fn["Runtime"] == "python3.14"  # from the layer manifest
+        # From the layer manifest, which layers/build.py writes for settings' version.
+        assert fn["Runtime"] == f"python{settings.LAMBDA_PYTHON_VERSION}"
         assert fn["Architectures"] == ["arm64"]
         assert fn["MemorySize"] == 1024
         assert "ReservedConcurrentExecutions" not in fn
@@ -151,7 +152,8 @@ def test_layers_match_the_function(synth):
     layers = synth.resources("AWS::Lambda::LayerVersion")
     assert len(layers) == 2
     for layer in layers.values():
-        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.14"]
+        runtime = f"python{settings.LAMBDA_PYTHON_VERSION}"
+        assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 

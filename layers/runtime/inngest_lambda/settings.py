@@ -49,6 +49,10 @@ DEFAULT_RETENTION_DAYS = 30
 
 # --- The Lambda ---------------------------------------------------------------------------------
 HANDLER = "inngest_lambda.handler.handler"
+# The Python the Lambda functions run on (layers/build.py builds for it, the stack takes it from
+# the layer manifest): the newest version Lambda offers that `make test` can also run here, so
+# the layer import check and an end-to-end smoke test run on exactly what is deployed.
+LAMBDA_PYTHON_VERSION = "3.13"
 SERVE_PATH = "/api/inngest"
 # Two functions from the same code and handler: the API (HTTP API integrations give up after
 # 30 s) and the executor (SQS batches; a drive hands its run over well before this timeout).
