@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
 import threading
 import time
 
@@ -271,3 +272,51 @@ def test_ai_infer_failing_every_attempt_raises_a_step_error(api, model):
         "message": "Error making AI request: unsuccessful status code: 500",
     }
     assert len(calls) == 5
+
+
+@pytest.fixture()
+def streaming_app(stack):
+    """An app served elsewhere that streams every answer (HTTP 201, keepalives, wrapped reply)."""
+    import fastapi
+    import inngest
+    import inngest.fast_api
+    import uvicorn
+
+    client = inngest.Inngest(
+        app_id="streamer", is_production=False, api_base_url=stack.url, event_api_base_url=stack.url
+    )
+
+    @client.create_function(fn_id="streamed", trigger=inngest.TriggerEvent(event="parity/stream"))
+    async def streamed(ctx: inngest.Context) -> str:
+        word = await ctx.step.run("upper", lambda: ctx.event.data["word"].upper())
+        if ctx.event.data.get("fail"):
+            raise inngest.NonRetriableError("no thanks")
+        return word + "!"
+
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, [streamed], streaming=inngest.Streaming.FORCE)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+def test_streamed_answers_are_unwrapped(api, streaming_app):
+    import httpx
+
+    sync = httpx.put(f"{streaming_app}/api/inngest", timeout=10)
+    assert sync.status_code == 200, sync.text
+    run = api.wait_run(api.send("parity/stream", {"word": "hey"}))
+    assert run["status"] == "Completed", run
+    assert run["output"] == "HEY!"
+    failed = api.wait_run(api.send("parity/stream", {"word": "no", "fail": True}))
+    assert failed["status"] == "Failed"
+    assert failed["output"]["message"] == "no thanks"  # its no-retry header was honoured

@@ -14,6 +14,7 @@ message that comes back; the next drive starts again from DynamoDB.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -322,7 +323,7 @@ class _Driver:
         timeout = self._request_timeout()
         call = self.sdk.call(url, self.fn.url is None, self.fn.id, step_id, body)
         try:
-            return await asyncio.wait_for(call, timeout)
+            return _unwrap_streamed(await asyncio.wait_for(call, timeout))
         except TimeoutError:  # a hung or slow app: this attempt fails and is retried
             message = f"the app did not answer within {timeout:.0f} s"
             return SdkResponse(504, _error(TIMED_OUT, message), {})
@@ -748,6 +749,21 @@ def _runnable(step: Step, now: float) -> bool:
         and step.due_at is not None
         and step.due_at <= now
     )
+
+
+def _unwrap_streamed(res: SdkResponse) -> SdkResponse:
+    """The real answer of an SDK that streamed it (`streaming=Streaming.FORCE`, to outlive idle
+    timeouts of proxies): HTTP 201, keepalive spaces, then `{"status", "headers", "body"}` with
+    the body as a JSON string."""
+    wrapped = res.body
+    if res.status != 201 or not isinstance(wrapped, dict) or "status" not in wrapped:
+        return res
+    body = wrapped.get("body")
+    if isinstance(body, str):
+        with contextlib.suppress(ValueError):  # not JSON: keep the text
+            body = json.loads(body) if body else None
+    inner = {str(k).lower(): str(v) for k, v in (wrapped.get("headers") or {}).items()}
+    return SdkResponse(int(wrapped["status"]), body, {**res.headers, **inner})
 
 
 def _error(name: str, message: str) -> dict[str, Any]:
