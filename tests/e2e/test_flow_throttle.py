@@ -29,9 +29,8 @@ def test_throttle_delays_excess_runs_without_dropping_any(api):
     # may be later than its slot, so gaps between actual starts can be shorter.)
     assert starts[1] >= sent_at + 1.9
     assert starts[2] >= sent_at + 3.9
-    # Another key has its own budget: it was not queued behind the first three.
-    other_start = next(start for label, start, _ in _log(t) if label == "other")
-    assert other_start < starts[1]
+    # That another key has its own budget (not queued behind these three) is asserted on the
+    # virtual clock, in test_flow_throttle_virtual.py: in real time, load can delay any start.
 
 
 def test_rate_limit_skips_excess_events_and_shows_them(api):
