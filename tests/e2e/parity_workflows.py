@@ -242,6 +242,26 @@ def ask_model(ctx: inngest.ContextSync) -> object:
     return {"answer": answer}
 
 
+@client.create_function(
+    fn_id="parallel-one-fails", trigger=inngest.TriggerEvent(event="parity/parallel-fail")
+)
+async def parallel_one_fails(ctx: inngest.Context) -> tuple:
+    async def busy() -> str:
+        CALLS[f"busy:{ctx.run_id}"] += 1
+        await asyncio.sleep(1)  # still running when its sibling fails the request
+        return "busy"
+
+    async def fails_once() -> str:
+        CALLS[f"fails:{ctx.run_id}"] += 1
+        if CALLS[f"fails:{ctx.run_id}"] == 1:
+            raise inngest.RetryAfterError("later", datetime.timedelta(seconds=1))
+        return "fine"
+
+    return await ctx.group.parallel(
+        (lambda: ctx.step.run("fails", fails_once), lambda: ctx.step.run("busy", busy))
+    )
+
+
 functions = [
     quick_child,
     parallel_then_step,
@@ -258,4 +278,5 @@ functions = [
     order,
     two_approvals,
     ask_model,
+    parallel_one_fails,
 ]

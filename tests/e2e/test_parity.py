@@ -66,6 +66,14 @@ def test_race_mode_runs_each_branch_on_as_its_steps_finish(api, fns):
     assert fns.REQUESTS[run["run_id"]] == 9
 
 
+def test_a_failed_request_in_a_group_keeps_what_its_siblings_returned(api, fns):
+    run = api.wait_run(api.send("parity/parallel-fail"))
+    assert run["status"] == "Completed", run
+    assert run["output"] == ["fine", "busy"]
+    assert fns.CALLS[f"fails:{run['run_id']}"] == 2
+    assert fns.CALLS[f"busy:{run['run_id']}"] == 1  # not run again with the retry
+
+
 def test_nested_step_fails_the_run_at_once_without_retries(api, fns):
     event_id = api.send("parity/nested")
     run = api.wait_run(event_id)

@@ -282,20 +282,30 @@ class _Driver:
         for step in todo:
             launch(step)
         ok = True
+        failure: tuple[SdkResponse, Step] | None = None
         while running:
             finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in finished:
                 step = self.steps[running.pop(task)]
+                res = task.result()
                 if not ok:
                     continue  # the run was parked or finished: later answers are dropped
+                if res.status not in (200, 206):
+                    # A failed request (an error outside any step, a timeout) retries the run:
+                    # record what the siblings still running return first, so their steps are
+                    # not run again.
+                    failure = failure or (res, step)
+                    continue
                 race = step.info.get("parallel_mode") == "race"
-                ok = await self._apply(task.result(), step)
-                if ok and race and self.steps[step.step_id].done:
+                ok = await self._apply(res, step)
+                if ok and race and failure is None and self.steps[step.step_id].done:
                     ok = await self._discover()
                     in_flight = set(running.values())
                     for planned in list(self.steps.values()):
                         if ok and planned.status == PLANNED and planned.step_id not in in_flight:
                             launch(planned)
+        if ok and failure is not None:
+            ok = await self._apply(*failure)
         return ok
 
     # --- SDK calls --------------------------------------------------------------------------
