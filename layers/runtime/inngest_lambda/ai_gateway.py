@@ -25,22 +25,27 @@ def build_request(opts: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
     """(url, headers, body) for the op's options."""
     url = str(opts.get("url") or "")
     key = str(opts.get("auth_key") or "")
-    headers = {"content-type": "application/json"}
+    headers = {"Content-Type": "application/json"}
     fmt = opts.get("format")
     if fmt == "gemini":
         parts = urllib.parse.urlsplit(url)
         query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True) + [("key", key)]
         url = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
     elif fmt == "bedrock":
-        headers["authorization"] = key
+        headers["Authorization"] = key
     elif fmt == "anthropic":
-        headers["x-api-key"] = key
+        headers["X-Api-Key"] = key
     else:
-        headers["authorization"] = f"Bearer {key}"
+        headers["Authorization"] = f"Bearer {key}"
     for name, value in (opts.get("headers") or {}).items():
-        headers[str(name)] = str(value)
+        headers[canonical_header(str(name))] = str(value)
     body = opts.get("body")
     return url, headers, json.dumps(body if body is not None else {}).encode()
+
+
+def canonical_header(name: str) -> str:
+    """`x-my-header` -> `X-My-Header`: names as Inngest's server (Go's net/http) sends them."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
 async def infer(opts: dict[str, Any], timeout: float) -> AiResult:
