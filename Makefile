@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs bench clean
+.PHONY: install dev test test-lambda-python lint docs browser bench clean
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -43,7 +43,20 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-test: lint docs
+# The dashboard's browser tests drive Debian's chromium; install it when missing (CI is root on a
+# fresh machine; elsewhere sudo). apt-get update first, retried: a fresh machine has no lists.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	for i in 1 2 3; do $(SUDO) apt-get update -qq && break; sleep 5; done
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		chromium fonts-dejavu-core
+	test -x $(CHROMIUM)
+
+browser: $(CHROMIUM)
+
+test: lint docs browser
 	$(BIN)/python -m pytest
 	$(MAKE) test-lambda-python
 

@@ -32,7 +32,7 @@ def _hex_key() -> secretsmanager.SecretStringGenerator:
 
 
 class Keys(Construct):
-    """Two generated secrets; rotation is manual (see docs/deploy.md)."""
+    """Three generated secrets; rotation is manual (see docs/deploy.md)."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -48,7 +48,13 @@ class Keys(Construct):
             description="inngest-lambda event key (POST events to <api>/e/<event key>)",
             generate_secret_string=_hex_key(),
         )
-        for secret in (self.signing_key, self.event_key):
+        self.dashboard_key = secretsmanager.Secret(
+            self,
+            "DashboardKey",
+            description="inngest-lambda dashboard key (sign in to the dashboard at <api>/)",
+            generate_secret_string=_hex_key(),
+        )
+        for secret in (self.signing_key, self.event_key, self.dashboard_key):
             acknowledge(
                 secret,
                 "AwsSolutions-SMG4",

@@ -69,6 +69,7 @@ class InngestLambdaStack(Stack):
             scheduler_role=scheduling.role,
             signing_key=keys.signing_key,
             event_key=keys.event_key,
+            dashboard_key=keys.dashboard_key,
             api_url=api.url,
         )
         api.route_everything_to(worker.api_function)
@@ -93,6 +94,10 @@ class InngestLambdaStack(Stack):
             "ApiUrl": (api.url, "Base URL: POST events to <ApiUrl>/e/<event key>"),
             "EventKeySecretArn": (keys.event_key.secret_arn, "Secret holding the event key"),
             "SigningKeySecretArn": (keys.signing_key.secret_arn, "Secret holding the signing key"),
+            "DashboardKeySecretArn": (
+                keys.dashboard_key.secret_arn,
+                "Secret holding the dashboard login key (the dashboard is at ApiUrl)",
+            ),
             "FunctionName": (worker.executor_function.function_name, "The executor Lambda"),
             "LogGroupName": (worker.log_group.log_group_name, "The executor Lambda's logs"),
             "ApiFunctionName": (worker.api_function.function_name, "The API Lambda"),

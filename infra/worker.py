@@ -95,6 +95,7 @@ class Worker(Construct):
         scheduler_role: iam.IRole,
         signing_key: secretsmanager.ISecret,
         event_key: secretsmanager.ISecret,
+        dashboard_key: secretsmanager.ISecret,
         api_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -122,7 +123,7 @@ class Worker(Construct):
             queue=queue,
             schedules_arn=schedules_arn,
             scheduler_role=scheduler_role,
-            secrets=[signing_key, event_key],
+            secrets=[signing_key, event_key, dashboard_key],
         )
         architecture = architecture_for(layers.architecture)
         runtime = runtime_for(layers.python_version)
@@ -154,6 +155,7 @@ class Worker(Construct):
             settings.ENV_FUNCTIONS: config.functions_module,
             settings.ENV_SIGNING_KEY_SECRET_ARN: signing_key.secret_arn,
             settings.ENV_EVENT_KEY_SECRET_ARN: event_key.secret_arn,
+            settings.ENV_DASHBOARD_KEY_SECRET_ARN: dashboard_key.secret_arn,
             settings.ENV_RETENTION_DAYS: str(config.retention_days),
             settings.ENV_LOG_LEVEL: config.log_level,
             ENV_EVENT_API_BASE_URL: api_url,

@@ -40,6 +40,9 @@ def _ids(synth):
         ),
         "signing": synth.logical_id(stack.node.find_child("Keys").node.find_child("SigningKey")),
         "event": synth.logical_id(stack.node.find_child("Keys").node.find_child("EventKey")),
+        "dashboard": synth.logical_id(
+            stack.node.find_child("Keys").node.find_child("DashboardKey")
+        ),
     }
 
 
@@ -167,6 +170,7 @@ def test_function_environment_names_come_from_settings(synth):
     assert env[settings.ENV_SCHEDULER_ROLE_ARN] == _getatt(ids["scheduler_role"], "Arn")
     assert env[settings.ENV_SIGNING_KEY_SECRET_ARN] == {"Ref": ids["signing"]}
     assert env[settings.ENV_EVENT_KEY_SECRET_ARN] == {"Ref": ids["event"]}
+    assert env[settings.ENV_DASHBOARD_KEY_SECRET_ARN] == {"Ref": ids["dashboard"]}
     assert env[settings.ENV_FUNCTIONS] == "tests.infra.registry_with_cron"
     assert env[settings.ENV_RETENTION_DAYS] == str(settings.DEFAULT_RETENTION_DAYS)
     assert env[settings.ENV_LOG_LEVEL] == "INFO"
@@ -297,7 +301,7 @@ def test_one_schedule_per_cron_trigger(synth):
 
 def test_keys_are_generated_hex_secrets(synth):
     secrets = synth.resources("AWS::SecretsManager::Secret")
-    assert len(secrets) == 2
+    assert len(secrets) == 3  # signing key, event key, dashboard key
     for secret in secrets.values():
         generate = secret["Properties"]["GenerateSecretString"]
         assert generate["PasswordLength"] == 64
@@ -400,6 +404,7 @@ def test_outputs_api_url(synth):
     outputs = synth.template["Outputs"]
     assert outputs["ApiUrl"]["Value"] == _getatt(ids["api"], "ApiEndpoint")
     assert {"EventKeySecretArn", "SigningKeySecretArn", "LogGroupName"} <= set(outputs)
+    assert "DashboardKeySecretArn" in outputs
 
 
 # --- Least privilege -----------------------------------------------------------------------------
@@ -473,7 +478,8 @@ def test_worker_permissions_are_the_ones_the_runtime_uses(synth):
     secrets = [s for s in statements if s["Action"] == "secretsmanager:GetSecretValue"]
     assert len(secrets) == 1
     assert sorted(secrets[0]["Resource"], key=json.dumps) == sorted(
-        [{"Ref": ids["signing"]}, {"Ref": ids["event"]}], key=json.dumps
+        [{"Ref": ids["signing"]}, {"Ref": ids["event"]}, {"Ref": ids["dashboard"]}],
+        key=json.dumps,
     )
     schedules = [s for s in statements if "scheduler:CreateSchedule" in _as_list(s["Action"])]
     assert len(schedules) == 1

@@ -8,8 +8,10 @@ import httpx
 import pytest
 
 from inngest_lambda import aws, runtime
+from inngest_lambda.dashboard import auth as dashboard_auth
 from inngest_lambda.local.stack import LocalStack
 
+DASHBOARD_KEY = "dashboard-" + "5e" * 16
 SIGNING_KEY = "signkey-prod-" + "5e" * 32
 EVENT_KEY = "prod-event-key"
 
@@ -33,12 +35,16 @@ def prod():
         "INNGEST_API_BASE_URL": url,
         "INNGEST_LAMBDA_FUNCTIONS": "tests.prod.prod_functions",
         "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
+        "INNGEST_LAMBDA_DASHBOARD_KEY": DASHBOARD_KEY,
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
+    dashboard_auth.reset_cache()
+    dashboard_auth.reset_cache()
     with LocalStack(port=port, env=env) as stack:
         auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
         with httpx.Client(base_url=stack.url, timeout=30, headers=auth) as http:
             yield http
     runtime.get_runtime.cache_clear()
     aws.reset()
+    dashboard_auth.reset_cache()

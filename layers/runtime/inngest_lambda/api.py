@@ -244,6 +244,9 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
     from inngest_lambda import ops_api
 
     ops_api.register(app, rt, authorised, problem)  # listing, replay, invoke (CLI, dashboard)
+    from inngest_lambda.dashboard import routes as dashboard
+
+    dashboard.register(app, rt)  # the browser dashboard at /
     return app
 
 
