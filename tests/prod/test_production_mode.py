@@ -91,3 +91,14 @@ def test_operator_api_needs_the_signing_key(prod):
     assert prod.get("/v1/runs").status_code == 200
     assert prod.get("/v1/functions").status_code == 200
     assert prod.post(f"/v1/runs/{run_id}/replay").status_code == 404
+
+
+def test_cli_needs_the_signing_key(prod, capsys, monkeypatch):
+    from inngest_lambda.cli.main import main as cli
+
+    url = str(prod.base_url).rstrip("/")
+    monkeypatch.delenv("INNGEST_SIGNING_KEY", raising=False)
+    assert cli(["--url", url, "runs", "list"]) == 4
+    assert "refused the signing key (401)" in capsys.readouterr().err
+    monkeypatch.setenv("INNGEST_SIGNING_KEY", SIGNING_KEY)
+    assert cli(["--url", url, "runs", "list"]) == 0

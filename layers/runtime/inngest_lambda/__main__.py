@@ -10,9 +10,11 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# command -> module exposing `main(argv: Sequence[str]) -> int`
+# command -> module exposing `main(argv: Sequence[str]) -> int` (or "module:function")
 COMMANDS: dict[str, str] = {
     "lint": "inngest_lambda.lint.cli",
+    "runs": "inngest_lambda.cli.main:runs_main",
+    "events": "inngest_lambda.cli.main:events_main",
 }
 
 
@@ -26,8 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"error: unknown command {command!r} (known: {', '.join(COMMANDS)})", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[command])
-    status: int = module.main(rest)
+    module_name, _, attr = COMMANDS[command].partition(":")
+    module = importlib.import_module(module_name)
+    status: int = getattr(module, attr or "main")(rest)
     return status
 
 

@@ -1,0 +1,87 @@
+"""The operator CLI against the local stack: tables, --json, replay, exit statuses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inngest_lambda.__main__ import main as dispatch
+from inngest_lambda.cli.main import main
+
+
+@pytest.fixture()
+def cli(stack, capsys, monkeypatch):
+    monkeypatch.setenv("INNGEST_LAMBDA_URL", stack.url)
+    monkeypatch.delenv("INNGEST_SIGNING_KEY", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        status = main(list(args))
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
+
+
+def test_runs_list_show_and_json(api, cli):
+    run = api.wait_run(api.send("e2e/three", {"n": 3}))
+    status, out, _ = cli("runs", "list", "--function", "e2e-three-steps")
+    assert status == 0 and run["run_id"] in out and "Completed" in out
+    status, out, _ = cli("--json", "runs", "list", "--status", "completed", "--since", "1h")
+    data = json.loads(out)["data"]
+    assert status == 0 and run["run_id"] in [r["run_id"] for r in data]
+    assert {r["status"] for r in data} == {"Completed"}
+    status, out, _ = cli("runs", "show", run["run_id"])
+    assert status == 0
+    for name in ("add-one", "double", "describe", "3->4->8"):
+        assert name in out
+    status, out, _ = cli("--json", "runs", "show", run["run_id"])
+    assert json.loads(out)["output"] == run["output"]
+
+
+def test_replay_prints_the_new_run_id(api, cli):
+    run = api.wait_run(api.send("e2e/three", {"n": 1}))
+    status, out, _ = cli("runs", "replay", run["run_id"])
+    new_id = out.strip()
+    assert status == 0 and new_id != run["run_id"]
+    assert api.run(new_id)["replay_of"] == run["run_id"]
+
+
+def test_bulk_replay_asks_first_and_shows_progress(api, cli, monkeypatch):
+    failed = api.wait_run(api.send("e2e/nonretry"))["run_id"]
+    args = ("runs", "replay", "--function", "e2e-non-retriable", "--since", "1h")
+    monkeypatch.setattr("sys.stdin", open("/dev/null"))  # noqa: SIM115 - nobody answers
+    status, _, err = cli(*args)
+    assert status == 1 and "Replay" in err
+    assert api.runs(api.run(failed)["event_id"]) == [api.runs(api.run(failed)["event_id"])[0]]
+    status, out, err = cli("--json", *args, "--yes")
+    pairs = json.loads(out)
+    assert status == 0 and failed in [p["run_id"] for p in pairs]
+    assert all(api.run(p["replay_run_id"])["replay_of"] == p["run_id"] for p in pairs)
+
+
+def test_events_send_and_list(api, cli):
+    status, out, _ = cli("events", "send", "e2e/three", "--data", '{"n": 5}')
+    event_id = out.strip()
+    assert status == 0 and api.wait_run(event_id)["output"]["c"] == "5->6->12"
+    status, out, _ = cli("--json", "events", "list", "--name", "e2e/three")
+    assert status == 0 and event_id in [e["id"] for e in json.loads(out)["data"]]
+    status, _, err = cli("events", "send", "e2e/three", "--data", "[1]")
+    assert status == 1 and "--data must be a JSON object" in err
+
+
+def test_errors_name_the_problem_with_their_exit_status(cli):
+    status, _, err = cli("runs", "show", "01JUNKNOWNRUN0000000000000")
+    assert status == 3 and "run 01JUNKNOWNRUN0000000000000 not found" in err
+    status, _, err = cli("--url", "http://127.0.0.1:9", "runs", "list")
+    assert status == 5 and "cannot reach http://127.0.0.1:9" in err
+    status, _, err = cli("runs", "list", "--status", "Done")
+    assert status == 1 and "unknown status 'Done'" in err
+    status, _, err = cli("runs", "replay")
+    assert status == 2 and "--function" in err
+
+
+def test_python_dash_m_dispatches_to_the_cli(api, stack, monkeypatch, capsys):
+    monkeypatch.setenv("INNGEST_LAMBDA_URL", stack.url)
+    assert dispatch(["runs", "list", "--limit", "1"]) == 0
+    assert "Run" in capsys.readouterr().out
