@@ -7,8 +7,9 @@ creates (context `alarmEmail` subscribes an address to it; otherwise subscribe t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aws_cdk import Duration
-from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -39,7 +40,7 @@ class Alarms(Construct):
         queue: sqs.IQueue,
         dead_letter_queue: sqs.IQueue,
         table: dynamodb.ITable,
-        http_api: apigwv2.IHttpApi,
+        api_errors: Callable[..., tuple[cloudwatch.IMetric, cloudwatch.IMetric]],
         schedule_group_name: str,
         topic_arn: str | None = None,
         email: str | None = None,
@@ -69,6 +70,7 @@ class Alarms(Construct):
 
         sum_ = {"period": PERIOD, "statistic": "Sum"}
         max_ = {"period": PERIOD, "statistic": "Maximum"}
+        client_errors, server_errors = api_errors(**sum_)
         self._add(
             "DeadLetters",
             "Messages in the dead-letter queue: work the runtime gave up on (see docs/deploy.md"
@@ -114,13 +116,13 @@ class Alarms(Construct):
         self._add(
             "Api5xx",
             "The API answered 5xx",
-            **at_least_one(http_api.metric_server_error(**sum_)),
+            **at_least_one(server_errors),
         )
         self._add(
             "Api4xxSurge",
             f"More than {api_4xx_threshold} 4xx answers in 5 minutes (bad keys, bad input, or"
             " 429s from the stage's throttle)",
-            metric=http_api.metric_client_error(**sum_),
+            metric=client_errors,
             threshold=api_4xx_threshold,
         )
         self._add(

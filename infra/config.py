@@ -72,6 +72,11 @@ class StackConfig:
     # or give alarm_email to have the stack subscribe an address).
     alarm_topic_arn: str | None = None
     alarm_email: str | None = None
+    # "http": an HTTP API (cheapest). "rest-waf": a REST API behind an AWS WAF web ACL that
+    # rate-limits each client IP (waf_rate_limit requests per 5 minutes) and drops known bad
+    # inputs and IPs with a poor reputation.
+    api_front_door: str = "http"
+    waf_rate_limit: int = 2000
     # 4xx answers per 5 minutes that count as a surge (bad keys, throttling, a broken client).
     api_4xx_alarm_threshold: int = 500
     # A custom domain for the API (an ACM certificate in the stack's region covering it), so
@@ -119,6 +124,8 @@ class StackConfig:
             alarm_email=get("alarmEmail") or None,
             api_4xx_alarm_threshold=_int(get("api4xxAlarmThreshold"), "api4xxAlarmThreshold")
             or d.api_4xx_alarm_threshold,
+            api_front_door=str(get("apiFrontDoor") or d.api_front_door),
+            waf_rate_limit=_int(get("wafRateLimit"), "wafRateLimit") or d.waf_rate_limit,
             domain_name=get("domainName") or None,
             certificate_arn=get("certificateArn") or None,
             accept_previous_signing_key=_bool(get("acceptPreviousSigningKey")),
@@ -129,4 +136,10 @@ class StackConfig:
     def _checked(self) -> StackConfig:
         if bool(self.domain_name) != bool(self.certificate_arn):
             raise ValueError("context 'domainName' and 'certificateArn' go together")
+        if self.api_front_door not in ("http", "rest-waf"):
+            raise ValueError(
+                f"context 'apiFrontDoor' must be http or rest-waf, got {self.api_front_door!r}"
+            )
+        if not 10 <= self.waf_rate_limit <= 2_000_000_000:
+            raise ValueError("context 'wafRateLimit' must be 10 to 2,000,000,000 per 5 minutes")
         return self

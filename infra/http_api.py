@@ -15,6 +15,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -114,6 +115,14 @@ class HttpApi(Construct):
         if self._domain_name:
             return f"https://{self._domain_name}"
         return self.api.api_endpoint
+
+    @property
+    def regional_domain_name(self) -> str | None:
+        return self.domain.regional_domain_name if self.domain is not None else None
+
+    def error_metrics(self, **props: object) -> tuple[cloudwatch.IMetric, cloudwatch.IMetric]:
+        """(4xx, 5xx) answers of the API."""
+        return self.api.metric_client_error(**props), self.api.metric_server_error(**props)
 
     def route_everything_to(self, function: lambda_.IFunction) -> None:
         """The `$default` route catches every method and path, `/` included (the API function)."""

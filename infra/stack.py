@@ -15,6 +15,7 @@ from infra.http_api import HttpApi
 from infra.keys import Keys
 from infra.layer_artifacts import LayerArtifacts
 from infra.log_retention import log_retention
+from infra.rest_api import RestFrontDoor
 from infra.scheduling import Scheduling
 from infra.storage import Storage
 from infra.work_queue import WorkQueue
@@ -46,14 +47,17 @@ class InngestLambdaStack(Stack):
             self, "Scheduling", queue=work.queue, dead_letter_queue=work.dead_letter_queue
         )
         scheduling.add_cron_schedules(cron_schedules)
-        api = HttpApi(
-            self,
-            "Http",
-            rate_limit=config.api_rate_limit,
-            burst_limit=config.api_burst_limit,
-            log_retention=log_retention(config.log_retention_days),
-            domain_name=config.domain_name,
-            certificate_arn=config.certificate_arn,
+        front_door = {
+            "rate_limit": config.api_rate_limit,
+            "burst_limit": config.api_burst_limit,
+            "log_retention": log_retention(config.log_retention_days),
+            "domain_name": config.domain_name,
+            "certificate_arn": config.certificate_arn,
+        }
+        api: HttpApi | RestFrontDoor = (
+            RestFrontDoor(self, "Rest", waf_rate_limit=config.waf_rate_limit, **front_door)
+            if config.api_front_door == "rest-waf"
+            else HttpApi(self, "Http", **front_door)
         )
         worker = Worker(
             self,
@@ -81,7 +85,7 @@ class InngestLambdaStack(Stack):
             queue=work.queue,
             dead_letter_queue=work.dead_letter_queue,
             table=storage.table,
-            http_api=api.api,
+            api_errors=api.error_metrics,
             schedule_group_name=scheduling.group.schedule_group_name,
             topic_arn=config.alarm_topic_arn,
             email=config.alarm_email,
@@ -106,9 +110,9 @@ class InngestLambdaStack(Stack):
             "DeadLetterQueueUrl": (work.dead_letter_queue.queue_url, "Work the runtime gave up on"),
             "AlarmTopicArn": (alarms.topic.topic_arn, "SNS topic every alarm notifies"),
         }
-        if api.domain is not None:
+        if api.regional_domain_name is not None:
             outputs["CustomDomainTarget"] = (
-                api.domain.regional_domain_name,
+                api.regional_domain_name,
                 "Point the custom domain's DNS (CNAME or alias) here",
             )
         for name, (value, description) in outputs.items():

@@ -46,3 +46,10 @@ def synth_tuned(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> 
         "keysVersion": "2",
     }
     return synthesize(tmp_path_factory.mktemp("cdk.out.tuned"), fake_layers, context, nag=False)
+
+
+@pytest.fixture(scope="session")
+def synth_rest(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> Synth:
+    """The stack with the WAF-protected REST front door (cdk-nag on)."""
+    context = {"apiFrontDoor": "rest-waf", "wafRateLimit": "500"}
+    return synthesize(tmp_path_factory.mktemp("cdk.out.rest"), fake_layers, context)

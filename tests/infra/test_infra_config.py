@@ -67,3 +67,14 @@ def test_custom_domain_needs_its_certificate():
         _config({"domainName": "events.example.com"})
     both = _config({"domainName": "e.example.com", "certificateArn": "arn:aws:acm:x"})
     assert (both.domain_name, both.certificate_arn) == ("e.example.com", "arn:aws:acm:x")
+
+
+def test_front_door_choices():
+    import pytest
+
+    assert _config({}).api_front_door == "http"
+    assert _config({"apiFrontDoor": "rest-waf"}).waf_rate_limit == 2000
+    with pytest.raises(ValueError, match="apiFrontDoor"):
+        _config({"apiFrontDoor": "cloudfront"})
+    with pytest.raises(ValueError, match="wafRateLimit"):
+        _config({"apiFrontDoor": "rest-waf", "wafRateLimit": "5"})

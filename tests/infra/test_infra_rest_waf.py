@@ -1,0 +1,58 @@
+"""`apiFrontDoor=rest-waf`: a REST API behind an AWS WAF web ACL replaces the HTTP API."""
+
+import json
+
+from inngest_lambda import settings
+
+
+def test_no_nag_findings_and_no_http_api(synth_rest):
+    assert synth_rest.error is None, synth_rest.error
+    violations = [
+        v for r in synth_rest.validation_report["pluginReports"] for v in r.get("violations", [])
+    ]
+    assert violations == []
+    assert synth_rest.resources("AWS::ApiGatewayV2::Api") == {}
+
+
+def test_web_acl_rate_limits_each_ip_and_guards_the_stage(synth_rest):
+    acl = synth_rest.one("AWS::WAFv2::WebACL")
+    assert acl["Scope"] == "REGIONAL"
+    assert acl["DefaultAction"] == {"Allow": {}}
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    rate = rules["per-ip-rate"]
+    assert rate["Statement"]["RateBasedStatement"] == {"Limit": 500, "AggregateKeyType": "IP"}
+    assert rate["Action"] == {"Block": {}}
+    assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"} <= set(
+        rules
+    )
+    association = synth_rest.one("AWS::WAFv2::WebACLAssociation")
+    stage_id = next(iter(synth_rest.resources("AWS::ApiGateway::Stage")))
+    assert stage_id in json.dumps(association["ResourceArn"])
+    acl_id = next(iter(synth_rest.resources("AWS::WAFv2::WebACL")))
+    assert association["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+
+
+def test_every_path_goes_to_the_api_function_and_its_url_to_the_runtime(synth_rest):
+    stack = synth_rest.stack
+    api_fn = synth_rest.logical_id(stack.api_function)
+    methods = [m["Properties"] for m in synth_rest.resources("AWS::ApiGateway::Method").values()]
+    assert {m["HttpMethod"] for m in methods} == {"ANY"}
+    assert len(methods) == 2  # "/" and "/{proxy+}"
+    for method in methods:
+        assert method["Integration"]["Type"] == "AWS_PROXY"
+        assert api_fn in json.dumps(method["Integration"]["Uri"])
+    stage = synth_rest.one("AWS::ApiGateway::Stage")
+    assert stage["StageName"] == "api"
+    assert "path" not in stage["AccessLogSetting"]["Format"].lower()  # the event key
+    resources = synth_rest.template["Resources"]
+    env = resources[api_fn]["Properties"]["Environment"]["Variables"]
+    url = json.dumps(env["INNGEST_EVENT_API_BASE_URL"])
+    rest_id = next(iter(synth_rest.resources("AWS::ApiGateway::RestApi")))
+    assert rest_id in url and url.endswith('"/api"]]}')
+    assert env[settings.ENV_TABLE]  # same environment as with the HTTP API
+
+
+def test_surge_and_5xx_alarms_watch_the_rest_stage(synth_rest):
+    alarms = [a["Properties"] for a in synth_rest.resources("AWS::CloudWatch::Alarm").values()]
+    names = {a.get("MetricName") for a in alarms if a.get("Namespace") == "AWS/ApiGateway"}
+    assert names == {"4XXError", "5XXError"}
