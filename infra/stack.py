@@ -15,6 +15,7 @@ from infra.http_api import HttpApi
 from infra.keys import Keys
 from infra.layer_artifacts import LayerArtifacts
 from infra.log_retention import log_retention
+from infra.ops_dashboard import OpsDashboard
 from infra.rest_api import RestFrontDoor
 from infra.scheduling import Scheduling
 from infra.storage import Storage
@@ -91,6 +92,15 @@ class InngestLambdaStack(Stack):
             email=config.alarm_email,
             api_4xx_threshold=config.api_4xx_alarm_threshold,
         )
+        # Beside the alarms: runs, steps, sleeps and the queue per function (EMF metrics).
+        ops = OpsDashboard(
+            self,
+            "Operations",
+            executor=worker.executor_function,
+            api_function=worker.api_function,
+            queue=work.queue,
+            dead_letter_queue=work.dead_letter_queue,
+        )
         self.executor_function = worker.executor_function
         self.api_function = worker.api_function
 
@@ -109,6 +119,10 @@ class InngestLambdaStack(Stack):
             "TableName": (storage.table.table_name, "DynamoDB table (runs, steps, events)"),
             "DeadLetterQueueUrl": (work.dead_letter_queue.queue_url, "Work the runtime gave up on"),
             "AlarmTopicArn": (alarms.topic.topic_arn, "SNS topic every alarm notifies"),
+            "OperationsDashboardName": (
+                ops.dashboard.dashboard_name,
+                "CloudWatch dashboard: runs, steps, sleeps and the queue per function",
+            ),
         }
         if api.regional_domain_name is not None:
             outputs["CustomDomainTarget"] = (

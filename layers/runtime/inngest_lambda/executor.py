@@ -32,6 +32,7 @@ from inngest_lambda import (
     events,
     ids,
     invokes,
+    metrics,
     queue,
     retries,
     timers,
@@ -107,12 +108,15 @@ class Executor:
 
     async def drive(self, run_id: str, deadline: float) -> Outcome:
         owner = ids.new_id()
+        leased_at = clock.now()
         run, refused = self.store.acquire_lease(run_id, owner, deadline + LEASE_GRACE_SECONDS)
         if run is None:
             return self._refused(run_id, refused)
         fn = self.registry.get(run.function_id)
         sdk = self.sdk_factory()
         driver = _Driver(self, run, fn, owner, sdk, deadline)
+        if run.started_at is not None and run.started_at >= leased_at:
+            driver.metrics.count("RunsStarted")  # this lease set started_at: the first drive
         try:
             await driver.start()
         except Conflict as err:
@@ -126,6 +130,7 @@ class Executor:
         finally:
             flow_gate.release(driver, quiet=True)  # slots are held only while a drive runs
             await sdk.aclose()
+            driver.metrics.flush()
         return Outcome()
 
     def _refused(self, run_id: str, run: Run | None) -> Outcome:
@@ -169,6 +174,7 @@ class _Driver:
         self.request_started = clock.now()
         self.steps_done_here = 0
         self.log_extra = {"run_id": run.run_id, "function_id": run.function_id}
+        self.metrics = metrics.Batch(run.function_id)  # one EMF line per drive
 
     # --- top level --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -374,6 +380,8 @@ class _Driver:
         attempt = existing.attempt if existing and not existing.done else 0
         started = existing.started_at if existing and existing.started_at else self.request_started
         now = clock.now()
+        if kind in ("StepRun", "StepFailed", "StepError"):
+            self.metrics.add("StepDuration", (now - started) * 1000)
         if kind in ("StepRun", "StepFailed"):
             self.steps_done_here += 1
         if kind == "StepRun":
@@ -542,6 +550,7 @@ class _Driver:
                 continue
             if step.status == SCHEDULED and step.info.get("kind") == "sleep":
                 self._save(dataclasses.replace(step, status=COMPLETED, memo=None, ended_at=now))
+                self.metrics.add("SleepLateness", max(0.0, now - step.due_at) * 1000)
             elif step.status == WAITING and step.info.get("kind") == "wait":
                 if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, None):
                     self.steps[step.step_id] = dataclasses.replace(
@@ -735,6 +744,8 @@ class _Driver:
                             "ts": now})
         self.ex.ingestor.ingest(emitted)
         self.store.finish(self.run, self.owner, status, output, error)
+        if status in ("Completed", "Failed", "Cancelled"):
+            self.metrics.count(f"Runs{status}")
         # Long timers (Scheduler schedules) of steps that never completed: delete them.
         timers.forget_run_timers(
             self.run.run_id,

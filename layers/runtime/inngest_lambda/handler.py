@@ -58,5 +58,25 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
             return record["messageId"]
         return None
 
+    _queue_age(records)
     failed = await asyncio.gather(*(one(r) for r in records))
     return {"batchItemFailures": [{"itemIdentifier": m} for m in failed if m]}
+
+
+def _queue_age(records: list[dict[str, Any]]) -> None:
+    """QueueAge: how long each message waited past the moment it was due (sent, or `due_at`)."""
+    from inngest_lambda import clock, metrics
+
+    if not metrics.enabled():
+        return
+    batch = metrics.Batch()
+    now = clock.now()
+    for record in records:
+        try:
+            sent = int(record.get("attributes", {}).get("SentTimestamp", 0)) / 1000
+            due = json.loads(record["body"]).get("due_at") or 0
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if sent:
+            batch.add("QueueAge", max(0.0, now - max(sent, float(due))) * 1000)
+    batch.flush()

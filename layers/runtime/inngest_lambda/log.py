@@ -39,3 +39,16 @@ def get_logger(level: str = "INFO") -> logging.Logger:
         logger.propagate = False
         _CONFIGURED = True
     return logger
+
+
+def write_line(text: str) -> None:
+    """Write one raw line (an EMF metrics document) to the log stream, whatever the log level,
+    under the handler's lock so it never interleaves with a log record."""
+    for handler in get_logger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.acquire()
+            try:
+                handler.stream.write(text + "\n")
+                handler.flush()
+            finally:
+                handler.release()

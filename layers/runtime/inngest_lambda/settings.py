@@ -28,6 +28,8 @@ ENV_RETENTION_DAYS = "INNGEST_LAMBDA_RETENTION_DAYS"
 # "true": also accept the signing key secret's AWSPREVIOUS version (during a key rotation).
 ENV_ACCEPT_PREVIOUS_SIGNING_KEY = "INNGEST_LAMBDA_ACCEPT_PREVIOUS_SIGNING_KEY"
 ENV_LOG_LEVEL = "INNGEST_LAMBDA_LOG_LEVEL"
+# Run and step metrics (EMF lines): on in Lambda, off elsewhere unless "1" (metrics.py).
+ENV_METRICS = "INNGEST_LAMBDA_METRICS"
 # At most this long per SDK request (the local stack sets it; on AWS the invocation bounds it).
 ENV_SDK_TIMEOUT = "INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS"
 ENV_MAX_EVENT_BYTES = "INNGEST_LAMBDA_MAX_EVENT_BYTES"
