@@ -9,6 +9,7 @@ import inngest
 import inngest.fast_api
 
 from inngest_lambda import sdk
+from inngest_lambda.sdk_body import RequestBody
 
 KEY = "signkey-prod-" + "12" * 32
 
@@ -25,22 +26,10 @@ def _app() -> fastapi.FastAPI:
     return app
 
 
-def _body() -> dict:
+def _body(canonical: bool) -> bytes:
     event = {"name": "x", "data": {"who": "ann"}, "id": "e1", "ts": 1}
-    return {
-        "event": event,
-        "events": [event],
-        "steps": {},
-        "ctx": {
-            "run_id": "r1",
-            "attempt": 0,
-            "max_attempts": 5,
-            "disable_immediate_execution": False,
-            "stack": {"stack": [], "current": 0},
-        },
-        "use_api": False,
-        "version": 1,
-    }
+    body = RequestBody(event, [event], "r1", canonical=canonical)
+    return body.build(attempt=0, max_attempts=5, disable_immediate=False)
 
 
 def _call(signing_key: str | None) -> sdk.SdkResponse:
@@ -52,7 +41,7 @@ def _call(signing_key: str | None) -> sdk.SdkResponse:
                 True,
                 "prod-hello",
                 "step",
-                _body(),
+                _body(canonical=signing_key is not None),
             )
         finally:
             await client.aclose()

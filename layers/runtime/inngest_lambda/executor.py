@@ -42,7 +42,8 @@ from inngest_lambda.flow import messages as flow_messages
 from inngest_lambda.pauses import RECENT_EVENTS_SECONDS, Pause
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.sdk import SdkClient, SdkResponse
-from inngest_lambda.settings import ENV_SDK_TIMEOUT
+from inngest_lambda.sdk_body import RequestBody
+from inngest_lambda.settings import ENV_SDK_TIMEOUT, get_settings
 from inngest_lambda.store import (
     COMPLETED,
     FAILED,
@@ -169,6 +170,12 @@ class _Driver:
         self.sdk = sdk
         self.deadline = deadline
         self.steps: dict[str, Step] = {}
+        # Steps not finished yet: the loop looks only at these, never at every step of the run.
+        self.open: dict[str, Step] = {}
+        self.next_seq = 0
+        self.last_ended: float | None = None  # the latest end of a finished step
+        self.consumed: dict[str, str] = {}  # wait step id -> the event that resumed it
+        self.body = RequestBody(run.event, run.events, run.run_id, canonical=sdk.signed)
         self.armed: set[str] = set()
         self.opened: set[str] = set()  # wait steps whose pause this drive has written
         self.request_started = clock.now()
@@ -208,7 +215,7 @@ class _Driver:
         needs_cancels = self.fn.config.get("cancel") and not self.run.cancels_opened
         if needs_cancels and not await self._open_cancels():
             return
-        self.steps = self.store.load_steps(self.run.run_id)
+        self._load_steps()
         await self.loop()
 
     async def _open_cancels(self) -> bool:
@@ -241,18 +248,18 @@ class _Driver:
                 return
             self.request_started = now  # events accepted from here on can satisfy a new wait
             self._resolve_due(now)
-            todo = [s for s in self.steps.values() if _runnable(s, now)]
+            todo = [s for s in self.open.values() if _runnable(s, now)]
             if todo:
                 if not flow_gate.allow(self):  # concurrency slot / start timeout; parked if not
                     return
                 if not await self._run_steps(todo):
                     return
                 continue
-            pending = [s for s in self.steps.values() if s.status in (SCHEDULED, WAITING)]
+            pending = [s for s in self.open.values() if s.status in (SCHEDULED, WAITING)]
             if pending:
                 self._arm(pending)
                 # Arming can finish a step (an invoke of a function that does not exist).
-                pending = [s for s in self.steps.values() if s.status in (SCHEDULED, WAITING)]
+                pending = [s for s in self.open.values() if s.status in (SCHEDULED, WAITING)]
                 if not pending:
                     continue
                 next_at = min((s.due_at or NEVER) for s in pending)
@@ -307,7 +314,7 @@ class _Driver:
                 if ok and race and failure is None and self.steps[step.step_id].done:
                     ok = await self._discover()
                     in_flight = set(running.values())
-                    for planned in list(self.steps.values()):
+                    for planned in list(self.open.values()):
                         if ok and planned.status == PLANNED and planned.step_id not in in_flight:
                             launch(planned)
         if ok and failure is not None:
@@ -317,27 +324,24 @@ class _Driver:
     # --- SDK calls --------------------------------------------------------------------------
     async def _call(self, step_id: str, attempt: int) -> SdkResponse:
         assert self.fn is not None
-        done = sorted((s for s in self.steps.values() if s.done), key=lambda s: s.seq)
-        body = {
-            "event": self.run.event,
-            "events": self.run.events,
-            "steps": {s.step_id: s.memo for s in done},
-            "ctx": {
-                "run_id": self.run.run_id,
-                "attempt": attempt,
-                "max_attempts": self.fn.max_attempts,
-                # Inngest's executor re-enables immediate execution before every discovery
-                # (it turns it off only while a parallel group is planned, and a group's steps
-                # are targeted requests), so the step after a group comes back already run.
-                "disable_immediate_execution": False,
-                "stack": {"stack": [s.step_id for s in done], "current": len(done)},
-            },
-            "use_api": False,
-            "version": 1,
-        }
+        local = self.fn.url is None
+        # Inngest's executor re-enables immediate execution before every discovery (it turns
+        # it off only while a parallel group is planned, and a group's steps are targeted
+        # requests), so the step after a group comes back already run.
+        payload = self.body.build(
+            attempt=attempt, max_attempts=self.fn.max_attempts, disable_immediate=False
+        )
+        if not local and len(payload) > get_settings().sdk_inline_state_bytes:
+            # Too big for one request: the SDK fetches batch and memos itself (use_api).
+            payload = self.body.build(
+                attempt=attempt,
+                max_attempts=self.fn.max_attempts,
+                disable_immediate=False,
+                with_state=False,
+            )
         url = self.fn.config["steps"]["step"]["runtime"]["url"]
         timeout = self._request_timeout()
-        call = self.sdk.call(url, self.fn.url is None, self.fn.id, step_id, body)
+        call = self.sdk.call(url, local, self.fn.id, step_id, payload)
         try:
             return _unwrap_streamed(await asyncio.wait_for(call, timeout))
         except TimeoutError:  # a hung or slow app: this attempt fails and is retried
@@ -521,15 +525,35 @@ class _Driver:
     def _seq(self, existing: Step | None) -> int:
         if existing is not None:
             return existing.seq
-        return max((s.seq for s in self.steps.values()), default=-1) + 1
+        return self.next_seq
+
+    def _track(self, step: Step) -> None:
+        """Keep `steps`, `open`, the next seq and the request body in step with one change."""
+        self.steps[step.step_id] = step
+        self.next_seq = max(self.next_seq, step.seq + 1)
+        if step.done:
+            self.open.pop(step.step_id, None)
+            self.body.add(step)
+            if step.ended_at is not None:
+                self.last_ended = max(self.last_ended or step.ended_at, step.ended_at)
+            memo = step.memo
+            if step.op == "WaitForEvent" and isinstance(memo, dict):
+                if isinstance(memo.get("id"), str):
+                    self.consumed[step.step_id] = memo["id"]
+        else:
+            self.open[step.step_id] = step
+
+    def _load_steps(self) -> None:
+        for step in self.store.load_steps(self.run.run_id).values():
+            self._track(step)
 
     def _save(self, step: Step) -> None:
         current = self.store.put_step(self.run.run_id, step, only_if_absent=False)
-        self.steps[step.step_id] = current or step
+        self._track(current or step)
 
     def _save_new(self, step: Step) -> None:
         current = self.store.put_step(self.run.run_id, step, only_if_absent=True)
-        self.steps[step.step_id] = current or step
+        self._track(current or step)
 
     def _reload(self) -> None:
         fresh = self.store.get_run(self.run.run_id)
@@ -538,37 +562,50 @@ class _Driver:
         fresh.disable_immediate = self.run.disable_immediate
         fresh.fn_attempt = self.run.fn_attempt
         self.run = fresh
-        self.steps = self.store.load_steps(self.run.run_id)
+        self._load_steps()
 
     def _park(self, next_at: float) -> bool:
         flow_gate.release(self)  # a parked run holds no concurrency slot
         return self.store.park(self.run, self.owner, next_at)
 
     def _resolve_due(self, now: float) -> None:
-        for step in list(self.steps.values()):
+        for step in list(self.open.values()):
             if step.due_at is None or step.due_at > now:
                 continue
             if step.status == SCHEDULED and step.info.get("kind") == "sleep":
-                self._save(dataclasses.replace(step, status=COMPLETED, memo=None, ended_at=now))
+                self._save(
+                    dataclasses.replace(
+                        step, status=COMPLETED, memo=None, memo_text=None, ended_at=now
+                    )
+                )
                 self.metrics.add("SleepLateness", max(0.0, now - step.due_at) * 1000)
             elif step.status == WAITING and step.info.get("kind") == "wait":
                 if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, None):
-                    self.steps[step.step_id] = dataclasses.replace(
-                        step, status=COMPLETED, memo=None, ended_at=now
+                    self._track(
+                        dataclasses.replace(
+                            step, status=COMPLETED, memo=None, memo_text=None, ended_at=now
+                        )
                     )
                 else:  # the event won the race: its memo is in the table
-                    self.steps = self.store.load_steps(self.run.run_id)
+                    self._load_steps()
                 self.ex.ingestor.waits.close(Pause(**step.info["pause"]))
             elif step.status == WAITING:
                 err = invokes.timeout_error()
                 if self.store.resolve_waiting(
                     self.run.run_id, step.step_id, FAILED, {"error": err}, err
                 ):
-                    self.steps[step.step_id] = dataclasses.replace(
-                        step, status=FAILED, memo={"error": err}, error=err, ended_at=now
+                    self._track(
+                        dataclasses.replace(
+                            step,
+                            status=FAILED,
+                            memo={"error": err},
+                            memo_text=None,
+                            error=err,
+                            ended_at=now,
+                        )
                     )
                 else:
-                    self.steps = self.store.load_steps(self.run.run_id)
+                    self._load_steps()
 
     def _arm(self, pending: list[Step]) -> None:
         """Make sure every pending step will wake the run (again, after a crash: duplicates are
@@ -636,20 +673,12 @@ class _Driver:
         that arrive while the SDK reaches the wait count), or the run's start when the wait is
         its first step, so an event sent right after the trigger is not lost. Bounded by how
         long ingestion keeps its index of recent events."""
-        ended = [s.ended_at for s in self.steps.values() if s.done and s.ended_at is not None]
-        since = max(ended) if ended else self.run.created_at
+        since = self.last_ended if self.last_ended is not None else self.run.created_at
         return max(since, clock.now() - RECENT_EVENTS_SECONDS)
 
     def _consumed_events(self, step_id: str) -> set[str]:
         """Events that already resumed another wait of this run: never matched twice."""
-        return {
-            s.memo["id"]
-            for s in self.steps.values()
-            if s.step_id != step_id
-            and s.op == "WaitForEvent"
-            and isinstance(s.memo, dict)
-            and isinstance(s.memo.get("id"), str)
-        }
+        return {event_id for sid, event_id in self.consumed.items() if sid != step_id}
 
     def _open_pause(self, step: Step) -> None:
         """Write the step's pause (again: a put of the same item is harmless) and resolve the
@@ -663,11 +692,17 @@ class _Driver:
         matched = waits.open(pause, since=since, exclude=self._consumed_events(step.step_id))
         if matched is not None:
             if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, matched):
-                self.steps[step.step_id] = dataclasses.replace(
-                    step, status=COMPLETED, memo=matched, ended_at=clock.now()
+                self._track(
+                    dataclasses.replace(
+                        step,
+                        status=COMPLETED,
+                        memo=matched,
+                        memo_text=None,
+                        ended_at=clock.now(),
+                    )
                 )
             else:
-                self.steps = self.store.load_steps(self.run.run_id)
+                self._load_steps()
             waits.close(pause)
 
     def _ensure_child(self, step: Step) -> None:
@@ -678,8 +713,15 @@ class _Driver:
             if self.store.resolve_waiting(
                 self.run.run_id, step.step_id, FAILED, {"error": err}, err
             ):
-                self.steps[step.step_id] = dataclasses.replace(
-                    step, status=FAILED, memo={"error": err}, error=err, ended_at=clock.now()
+                self._track(
+                    dataclasses.replace(
+                        step,
+                        status=FAILED,
+                        memo={"error": err},
+                        memo_text=None,
+                        error=err,
+                        ended_at=clock.now(),
+                    )
                 )
             return
         event = invokes.child_event(

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 
 from inngest_lambda import clock
-from inngest_lambda.settings import get_settings
 
 SDK_TIMEOUT_SECONDS = 900.0
 # Requests sent to SDKs by this process, for benchmarks and logs.
@@ -85,20 +84,6 @@ def canonical_json(value: object) -> bytes:
     return jcs.canonicalize(value)
 
 
-def without_state(body: dict[str, Any]) -> dict[str, Any]:
-    """The request with its event batch and step memos left out and `use_api` set: the SDK
-    fetches them from `/v0/runs/{id}/batch` and `/actions` instead, as it does on Inngest when
-    a run's state is too large for one request. Only remote apps get this: in-process calls
-    have no size limit, and they would need an API URL to call back."""
-    return {**body, "events": None, "steps": {}, "use_api": True}
-
-
-def _size(body: dict[str, Any]) -> int:
-    """About the canonical size, measured with the C JSON encoder: canonicalising megabytes of
-    state only to find it must not be sent would cost more than the request."""
-    return len(json.dumps(body, separators=(",", ":")).encode())
-
-
 def step_url(runtime_url: str, function_id: str, step_id: str) -> str:
     """The function's registered URL with `fnId` and `stepId` set for this call."""
     parts = urllib.parse.urlsplit(runtime_url)
@@ -122,16 +107,19 @@ class SdkClient:
         )
         self._remote = httpx.AsyncClient(timeout=SDK_TIMEOUT_SECONDS)
 
+    @property
+    def signed(self) -> bool:
+        """Whether requests are signed (their bodies must then be canonical JCS)."""
+        return self._signing_key is not None
+
     async def aclose(self) -> None:
         await self._local.aclose()
         await self._remote.aclose()
 
     async def call(
-        self, runtime_url: str, local: bool, function_id: str, step_id: str, body: dict[str, Any]
+        self, runtime_url: str, local: bool, function_id: str, step_id: str, payload: bytes
     ) -> SdkResponse:
-        if not local and _size(body) > get_settings().sdk_inline_state_bytes:
-            body = without_state(body)
-        payload = canonical_json(body)
+        """POST one request; `payload` is already canonical when signing (see sdk_body)."""
         headers = {
             "content-type": "application/json",
             "x-inngest-server-kind": "cloud" if self._signing_key else "dev",

@@ -164,6 +164,8 @@ class Step:
     started_at: float | None = None
     ended_at: float | None = None
     info: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The memo as JSON text, as stored: encoded once, reused by every later SDK request.
+    memo_text: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def done(self) -> bool:
@@ -172,7 +174,8 @@ class Step:
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Step:
         p = _plain(item)
-        memo = _load_value(p, "memo") if ("memo" in p or "memo_ref" in p) else MISSING
+        memo_text = _load_text(p, "memo")
+        memo = json.loads(memo_text) if memo_text is not None else MISSING
         return cls(
             step_id=p[TABLE_SK][2:],
             name=p["name"],
@@ -186,12 +189,16 @@ class Step:
             started_at=p.get("started_at"),
             ended_at=p.get("ended_at"),
             info=json.loads(p.get("info", "{}")),
+            memo_text=memo_text,
         )
 
 
 def _dump_value(run_id: str, name: str, attr: str, value: object) -> dict[str, Any]:
     """JSON-encode a value; one too big for a DynamoDB item goes to S3, leaving a pointer."""
-    text = json.dumps(value, separators=(",", ":"))
+    return _dump_text(run_id, name, attr, json.dumps(value, separators=(",", ":")))
+
+
+def _dump_text(run_id: str, name: str, attr: str, text: str) -> dict[str, Any]:
     if len(text.encode()) <= INLINE_VALUE_LIMIT_BYTES:
         return {attr: text}
     key = f"{run_id}/{name}.json" if "/" in run_id else f"runs/{run_id}/{name}.json"
@@ -200,10 +207,15 @@ def _dump_value(run_id: str, name: str, attr: str, value: object) -> dict[str, A
 
 
 def _load_value(p: dict[str, Any], attr: str) -> object:
+    text = _load_text(p, attr)
+    return json.loads(text) if text is not None else None
+
+
+def _load_text(p: dict[str, Any], attr: str) -> str | None:
     if f"{attr}_ref" in p:
-        return json.loads(blobs.get(p[f"{attr}_ref"]))
+        return blobs.get(p[f"{attr}_ref"]).decode()
     if attr in p:
-        return json.loads(p[attr])
+        return str(p[attr])
     return None
 
 
@@ -627,7 +639,9 @@ class Store:
             ),
         }
         if step.memo is not MISSING:
-            for k, v in _dump_value(run_id, step.step_id, "memo", step.memo).items():
+            if step.memo_text is None:  # serialized once, here; requests reuse the text
+                step.memo_text = json.dumps(step.memo, separators=(",", ":"))
+            for k, v in _dump_text(run_id, step.step_id, "memo", step.memo_text).items():
                 item[k] = encode_attr(v)
         kwargs: dict[str, Any] = {"TableName": self.table, "Item": item}
         if only_if_absent:
