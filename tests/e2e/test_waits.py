@@ -130,19 +130,55 @@ def test_cancel_event_during_a_wait_stops_the_run(api, calls):
     assert calls[f"cancel:{run['run_id']}:after"] == 0
 
 
-def test_cancel_lands_at_the_next_step_boundary_not_mid_step(api, calls):
-    event_id = api.send("e2e/cancellable", {"id": "c-3", "slow": 3})
+def _wait_running(api, event_id):
     deadline = time.monotonic() + 10
     while not (api.runs(event_id) and api.runs(event_id)[0]["status"] == "Running"):
         assert time.monotonic() < deadline, "the run never started"
         time.sleep(0.02)
-    time.sleep(0.5)  # the run is driven: its slow step (3 s) is executing now
+    time.sleep(0.5)  # the run is driven: its slow request (3 s) is in flight now
+    return api.runs(event_id)[0]["run_id"]
+
+
+def _wait_recorded(run_id, timeout=15):
+    """Until the invocation that drove the run has recorded its end (the late response)."""
+    store = get_runtime().store
+    deadline = time.monotonic() + timeout
+    while store.get_run(run_id).status != "Cancelled":
+        assert time.monotonic() < deadline, "the driving invocation never recorded the end"
+        time.sleep(0.05)
+
+
+def test_cancel_mid_step_lands_at_once_and_discards_the_late_step_result(api, calls):
+    event_id = api.send("e2e/cancellable", {"id": "c-3", "slow": 3})
+    run_id = _wait_running(api, event_id)
     api.send("e2e/cancel", {"id": "c-3"})
-    run = api.wait_run(event_id)
+    assert api.run(run_id)["status"] == "Cancelled"  # at once, the step still executing
+    _wait_recorded(run_id)
+    run = api.run(run_id)
     assert run["status"] == "Cancelled"
-    assert step(run, "slow-step")["status"] == "Completed"  # it ran to its end
-    assert calls[f"cancel:{run['run_id']}:slow"] == 1
-    assert [s["name"] for s in run["steps"]] == ["slow-step"]
+    assert calls[f"cancel:{run_id}:slow"] == 1  # the step ran to its end, never interrupted
+    assert run["steps"] == []  # but what it returned was discarded
+    assert calls[f"cancel:{run_id}:after"] == 0
+    emitted = get_runtime().store.get_event(deterministic_id(run_id, "failed"))
+    assert emitted["name"] == "inngest/function.cancelled"
+
+
+def test_cancel_of_a_stepless_function_in_flight_discards_its_return_value(api, calls):
+    event_id = api.send("e2e/stepless", {"slow": 3})
+    run_id = _wait_running(api, event_id)
+    res = api.http.delete(f"/v1/runs/{run_id}")
+    assert res.status_code == 202
+    assert res.json()["data"]["status"] == "Cancelled"
+    now = api.run(run_id)
+    assert now["status"] == "Cancelled" and now["ended_at"] is not None
+    assert now["output"]["name"] == "FunctionCancelled"
+    _wait_recorded(run_id)
+    run = api.run(run_id)
+    assert calls[f"stepless:{run_id}"] == 1
+    assert run["status"] == "Cancelled"
+    assert run["output"]["name"] == "FunctionCancelled"  # not the function's "finished"
+    assert run["output"]["message"] == "cancelled through the API"
+    assert api.http.delete(f"/v1/runs/{run_id}").status_code == 409
 
 
 def test_cancel_through_the_api(api):

@@ -221,6 +221,12 @@ def cancellable(ctx: inngest.ContextSync) -> str:
     return "finished"
 
 
+@client.create_function(fn_id="slow-stepless", trigger=inngest.TriggerEvent(event="e2e/stepless"))
+def slow_stepless(ctx: inngest.ContextSync) -> str:
+    _slow(f"stepless:{ctx.run_id}", ctx.event.data.get("slow", 0))  # no steps at all
+    return "finished"
+
+
 def _slow(key: str, seconds: float) -> int:
     import time
 
@@ -270,6 +276,7 @@ functions = [
     sleep_then_wait,
     bad_wait,
     cancellable,
+    slow_stepless,
     big_spender,
     wildcard,
     divides,

@@ -12,7 +12,7 @@ import fastapi
 import inngest.fast_api
 from fastapi.responses import JSONResponse
 
-from inngest_lambda import auth, clock, event_input, events, response_budget
+from inngest_lambda import auth, cancellation, clock, event_input, events, response_budget
 from inngest_lambda.settings import SERVE_PATH
 from inngest_lambda.store import MISSING, Run, Step
 
@@ -159,7 +159,7 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
             return problem(404, f"run {run_id} not found")
         if not accepted:
             return problem(409, f"run {run_id} has already ended ({run.status})")
-        # The run stops at its next step boundary; its status turns Cancelled then.
+        # Cancelled from now on; a request in flight finishes and its response is discarded.
         return JSONResponse({"data": run_view(run)}, status_code=202)
 
     @app.get("/v1/events/{event_id}/runs")
@@ -252,14 +252,21 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
 
 def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
     """A run in the shape of Inngest's REST API, plus our own `steps` list when asked for."""
+    status = run.visible_status
+    error = run.error
+    ended_at = run.ended_at
+    if status == "Cancelled" and run.cancel_at is not None:
+        # Cancelled from the moment it was requested, even while a late response is pending.
+        ended_at = run.cancel_at
+        error = error or cancellation.cancelled_error(run.cancel or "")
     out: dict[str, Any] = {
         "run_id": run.run_id,
         "function_id": run.function_id,
-        "status": run.status,
+        "status": status,
         "event_id": run.event_id,
-        "output": run.error if run.error is not None else run.output,
+        "output": error if error is not None else run.output,
         "run_started_at": clock.iso(run.started_at or run.created_at),
-        "ended_at": clock.iso(run.ended_at),
+        "ended_at": clock.iso(ended_at),
     }
     if run.replay_of:
         out["replay_of"] = run.replay_of

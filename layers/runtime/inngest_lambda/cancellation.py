@@ -1,9 +1,11 @@
 """Cancelling runs: from the API, from a matching `cancel=` event, or from flow control.
 
-A cancel is a request: the run is flagged and woken, and the invocation that drives it stops at
-its next step boundary (a step already executing is not interrupted), marks it `Cancelled` and
-emits `inngest/function.cancelled`. Timers and pauses of a cancelled run find it ended and do
-nothing.
+A cancel lands at once: the run is flagged (and is `Cancelled` for every reader from then on)
+and woken. A step already executing is not interrupted, but nothing it returns is recorded: the
+invocation driving the run has every write conditioned on the flag (no read per step), so its
+next write is refused; it then records the end and emits `inngest/function.cancelled`. A parked
+run is finished the same way by the wake-up. Timers and pauses of a cancelled run find it ended
+and do nothing.
 """
 
 from __future__ import annotations

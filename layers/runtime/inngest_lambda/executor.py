@@ -52,6 +52,7 @@ from inngest_lambda.store import (
     SCHEDULED,
     TERMINAL_STATES,
     WAITING,
+    CancelRequested,
     Conflict,
     Run,
     Step,
@@ -119,7 +120,12 @@ class Executor:
         if run.started_at is not None and run.started_at >= leased_at:
             driver.metrics.count("RunsStarted")  # this lease set started_at: the first drive
         try:
-            await driver.start()
+            try:
+                await driver.start()
+            except CancelRequested as cancelled:
+                # Cancelled while a request was in flight: its response is discarded.
+                error = cancellation.cancelled_error(cancelled.reason)
+                await driver.finish("Cancelled", error=error)
         except Conflict as err:
             self.log.warning(str(err), extra={"run_id": run_id, "function_id": run.function_id})
         except Exception:
@@ -176,10 +182,13 @@ class _Driver:
         self.last_ended: float | None = None  # the latest end of a finished step
         self.consumed: dict[str, str] = {}  # wait step id -> the event that resumed it
         self.body = RequestBody(run.event, run.events, run.run_id, canonical=sdk.signed)
+        # Step puts recorded with the run's next write (sleeps: the one that ended and the next
+        # one ride on the park, so a wake-up costs the lease and one write). Safe to lose in a
+        # crash: a drive derives an ended sleep again, and the SDK reports the next one again.
+        self.deferred: dict[str, dict[str, Any]] = {}  # step id -> its put
         self.armed: set[str] = set()
         self.opened: set[str] = set()  # wait steps whose pause this drive has written
         self.request_started = clock.now()
-        self.steps_done_here = 0
         self.log_extra = {"run_id": run.run_id, "function_id": run.function_id}
         self.metrics = metrics.Batch(run.function_id)  # one EMF line per drive
 
@@ -242,9 +251,8 @@ class _Driver:
                 self._park(0.0)
                 queue.send({"kind": "run", "run_id": self.run.run_id})
                 return
-            if self.steps_done_here and (reason := self.store.cancel_requested(self.run.run_id)):
-                # A step boundary: the cancel lands here, never in the middle of a step.
-                await self.finish("Cancelled", error=cancellation.cancelled_error(reason))
+            if self.run.cancel:  # seen on a reload; otherwise the next step write refuses
+                await self.finish("Cancelled", error=cancellation.cancelled_error(self.run.cancel))
                 return
             self.request_started = now  # events accepted from here on can satisfy a new wait
             self._resolve_due(now)
@@ -386,8 +394,6 @@ class _Driver:
         now = clock.now()
         if kind in ("StepRun", "StepFailed", "StepError"):
             self.metrics.add("StepDuration", (now - started) * 1000)
-        if kind in ("StepRun", "StepFailed"):
-            self.steps_done_here += 1
         if kind == "StepRun":
             self._save(
                 Step(
@@ -445,7 +451,7 @@ class _Driver:
             )
         elif kind == "Sleep":
             due = clock.parse_iso(op["name"])
-            self._save_new(
+            self._defer(
                 Step(
                     step_id,
                     name,
@@ -537,9 +543,8 @@ class _Driver:
             if step.ended_at is not None:
                 self.last_ended = max(self.last_ended or step.ended_at, step.ended_at)
             memo = step.memo
-            if step.op == "WaitForEvent" and isinstance(memo, dict):
-                if isinstance(memo.get("id"), str):
-                    self.consumed[step.step_id] = memo["id"]
+            if step.op == "WaitForEvent" and isinstance(memo, dict) and "id" in memo:
+                self.consumed[step.step_id] = str(memo["id"])
         else:
             self.open[step.step_id] = step
 
@@ -548,12 +553,43 @@ class _Driver:
             self._track(step)
 
     def _save(self, step: Step) -> None:
-        current = self.store.put_step(self.run.run_id, step, only_if_absent=False)
+        self.deferred.pop(step.step_id, None)  # superseded: one operation per item
+        current = self.store.put_step(
+            self.run.run_id,
+            step,
+            only_if_absent=False,
+            owner=self.owner,
+            deferred=self._take_deferred(),
+        )
         self._track(current or step)
 
     def _save_new(self, step: Step) -> None:
-        current = self.store.put_step(self.run.run_id, step, only_if_absent=True)
+        self.deferred.pop(step.step_id, None)
+        current = self.store.put_step(
+            self.run.run_id,
+            step,
+            only_if_absent=True,
+            owner=self.owner,
+            deferred=self._take_deferred(),
+        )
         self._track(current or step)
+
+    def _defer(self, step: Step, *, only_if_absent: bool = True) -> None:
+        """Record `step` with the run's next write (see `deferred`)."""
+        put = self.store.step_put(self.run.run_id, step, only_if_absent=only_if_absent)
+        earlier = self.deferred.get(step.step_id)
+        if earlier is not None:  # a sleep that ended before it was written: one put, the
+            put = {**earlier, "Item": put["Item"]}  # latest state, the first put's condition
+        self.deferred[step.step_id] = put
+        self._track(step)
+
+    def _take_deferred(self) -> list[dict[str, Any]]:
+        taken, self.deferred = list(self.deferred.values()), {}
+        return taken
+
+    def _flush(self) -> None:
+        if self.deferred:
+            self.store.write_steps(self.run.run_id, self.owner, self._take_deferred())
 
     def _reload(self) -> None:
         fresh = self.store.get_run(self.run.run_id)
@@ -562,21 +598,25 @@ class _Driver:
         fresh.disable_immediate = self.run.disable_immediate
         fresh.fn_attempt = self.run.fn_attempt
         self.run = fresh
+        # Start again from what the table holds: deferred puts that were refused are forgotten.
+        self.deferred = {}
+        self.steps, self.open = {}, {}
         self._load_steps()
 
     def _park(self, next_at: float) -> bool:
         flow_gate.release(self)  # a parked run holds no concurrency slot
-        return self.store.park(self.run, self.owner, next_at)
+        return self.store.park(self.run, self.owner, next_at, self._take_deferred())
 
     def _resolve_due(self, now: float) -> None:
         for step in list(self.open.values()):
             if step.due_at is None or step.due_at > now:
                 continue
             if step.status == SCHEDULED and step.info.get("kind") == "sleep":
-                self._save(
+                self._defer(
                     dataclasses.replace(
                         step, status=COMPLETED, memo=None, memo_text=None, ended_at=now
-                    )
+                    ),
+                    only_if_absent=False,
                 )
                 self.metrics.add("SleepLateness", max(0.0, now - step.due_at) * 1000)
             elif step.status == WAITING and step.info.get("kind") == "wait":
@@ -742,6 +782,10 @@ class _Driver:
     ) -> None:
         """`reason` is Inngest's `error` line for the lifecycle events (for a failed request,
         "invalid status code: 500"); without it, "<name>: <message>"."""
+        if status != "Cancelled":
+            self._flush()
+        else:
+            self.deferred = {}  # a cancelled run records nothing more
         finishing = {
             "status": status,
             "output": output,

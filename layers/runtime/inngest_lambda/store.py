@@ -55,6 +55,20 @@ class Conflict(Exception):
     """A conditional write lost: somebody else changed the item first."""
 
 
+class Stale(Exception):
+    """A deferred step write found the step changed: the drive gives the run back and retries
+    (not a Conflict: this invocation still holds the lease)."""
+
+
+class CancelRequested(Conflict):
+    """A write of the driving invocation was refused because the run was cancelled meanwhile:
+    what it was about to record (a late SDK response) is discarded and the run ends Cancelled."""
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        super().__init__(f"run {run_id} was cancelled: {reason}")
+        self.reason = reason
+
+
 def encode_attr(value: object) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"BOOL": value}
@@ -117,8 +131,17 @@ class Run:
     parent: dict[str, Any] | None = None
     finishing: dict[str, Any] | None = None
     cancel: str | None = None  # why cancellation was requested, once it was
+    cancel_at: float | None = None  # when it was requested: the run counts as ended from then
     cancels_opened: bool = False
     replay_of: str | None = None  # the run this one replays (a new run from the same event)
+
+    @property
+    def visible_status(self) -> str:
+        """The status users see: a run is Cancelled from the moment the cancel is recorded,
+        although the invocation driving it (mid-request, say) records the end a little later."""
+        if self.cancel and self.status in RUNNING_STATES:
+            return "Cancelled"
+        return self.status
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Run:
@@ -145,6 +168,7 @@ class Run:
             parent=json.loads(p["parent"]) if "parent" in p else None,
             finishing=json.loads(p["finishing"]) if "finishing" in p else None,
             cancel=p.get("cancel"),
+            cancel_at=p.get("cancel_at"),
             cancels_opened=bool(p.get("cancels_opened", False)),
             replay_of=p.get("replay_of"),
         )
@@ -191,6 +215,14 @@ class Step:
             info=json.loads(p.get("info", "{}")),
             memo_text=memo_text,
         )
+
+
+def _refusal(run_id: str, owner: str, run_item: dict[str, Any] | None) -> Conflict:
+    """Why a write conditioned on the run was refused: a cancel, or a lost lease."""
+    item = _plain(run_item) if run_item else {}
+    if item.get("cancel") and item.get("lease_owner") == owner:
+        return CancelRequested(run_id, str(item["cancel"]))
+    return Conflict(f"lease on run {run_id} lost")
 
 
 def _dump_value(run_id: str, name: str, attr: str, value: object) -> dict[str, Any]:
@@ -464,27 +496,42 @@ class Store:
             old = getattr(err, "response", {}).get("Item")
             return None, Run.from_item(old) if old else self.get_run(run_id)
 
-    def park(self, run: Run, owner: str, next_at: float) -> bool:
-        """Release the lease until `next_at`; refused if somebody resumed the run meanwhile."""
+    def park(
+        self,
+        run: Run,
+        owner: str,
+        next_at: float,
+        deferred: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Release the lease until `next_at`; refused if somebody resumed the run meanwhile.
+
+        `deferred` step puts are written in the same transaction (a sleep's wake-up: the sleep
+        that ended and the next one are recorded with the park, one write)."""
+        update = {
+            "TableName": self.table,
+            "Key": item_key(f"R#{run.run_id}", "R"),
+            "UpdateExpression": (
+                "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di "
+                "REMOVE lease_owner, lease_until"
+            ),
+            "ConditionExpression": (
+                "lease_owner = :owner AND (attribute_not_exists(wake_seq) OR wake_seq = :seq)"
+            ),
+            "ExpressionAttributeValues": {
+                ":next": encode_attr(next_at),
+                ":fa": encode_attr(run.fn_attempt),
+                ":di": encode_attr(run.disable_immediate),
+                ":owner": encode_attr(owner),
+                ":seq": encode_attr(run.wake_seq),
+            },
+        }
         try:
-            self.ddb.update_item(
-                TableName=self.table,
-                Key=item_key(f"R#{run.run_id}", "R"),
-                UpdateExpression=(
-                    "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di "
-                    "REMOVE lease_owner, lease_until"
-                ),
-                ConditionExpression=(
-                    "lease_owner = :owner AND (attribute_not_exists(wake_seq) OR wake_seq = :seq)"
-                ),
-                ExpressionAttributeValues={
-                    ":next": encode_attr(next_at),
-                    ":fa": encode_attr(run.fn_attempt),
-                    ":di": encode_attr(run.disable_immediate),
-                    ":owner": encode_attr(owner),
-                    ":seq": encode_attr(run.wake_seq),
-                },
-            )
+            if deferred:
+                self.ddb.transact_write_items(
+                    TransactItems=[*({"Put": put} for put in deferred), {"Update": update}]
+                )
+            else:
+                self.ddb.update_item(**update)
             return True
         except Exception as err:
             if is_conflict(err):
@@ -492,17 +539,24 @@ class Store:
             raise
 
     def request_cancel(self, run_id: str, reason: str) -> bool:
-        """Flag a running run for cancellation and wake it; False if it has ended already."""
+        """Flag a running run for cancellation and wake it; False if it has ended already.
+
+        From this write on the run is Cancelled for its readers (`visible_status`), and no write
+        of the invocation driving it can succeed (`put_step(owner=...)`, `set_finishing`), so a
+        response that arrives later is discarded. A run already recording its end (`finishing`)
+        has ended."""
         try:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
-                UpdateExpression="SET cancel = if_not_exists(cancel, :why), next_at = :zero "
-                "ADD wake_seq :one",
-                ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r)",
+                UpdateExpression="SET cancel = if_not_exists(cancel, :why), "
+                "cancel_at = if_not_exists(cancel_at, :now), next_at = :zero ADD wake_seq :one",
+                ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r) "
+                "AND attribute_not_exists(finishing)",
                 ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
                 ExpressionAttributeValues={
                     ":why": encode_attr(reason),
+                    ":now": encode_attr(clock.now()),
                     ":zero": encode_attr(0),
                     ":one": encode_attr(1),
                     ":q": encode_attr("Queued"),
@@ -514,17 +568,6 @@ class Store:
             if is_conflict(err):
                 return False
             raise
-
-    def cancel_requested(self, run_id: str) -> str | None:
-        """The step-boundary check: one small consistent read of the run's cancel flag."""
-        res = self.ddb.get_item(
-            TableName=self.table,
-            Key=item_key(f"R#{run_id}", "R"),
-            ProjectionExpression="cancel",
-            ConsistentRead=True,
-        )
-        value = res.get("Item", {}).get("cancel")
-        return value["S"] if value else None
 
     def release(self, run_id: str, owner: str) -> None:
         """Give the lease back after an error, so the retried message need not wait it out."""
@@ -563,11 +606,18 @@ class Store:
             raise
 
     def set_finishing(self, run: Run, owner: str, finishing: dict[str, Any]) -> None:
-        """Record the outcome before emitting its events, so a crash in between can resume."""
+        """Record the outcome before emitting its events, so a crash in between can resume.
+
+        Any outcome but Cancelled is refused once a cancel was requested (CancelRequested)."""
         values = _dump_value(run.run_id, "finishing", "finishing", finishing)
         if "finishing_ref" in values:  # large outputs live in S3; keep the pointer inline
             values = {"finishing": json.dumps({"ref": values["finishing_ref"]})}
-        self._update_owned(run.run_id, owner, {"finishing": values["finishing"]})
+        self._update_owned(
+            run.run_id,
+            owner,
+            {"finishing": values["finishing"]},
+            unless_cancelled=finishing.get("status") != "Cancelled",
+        )
 
     def mark_cancels_opened(self, run: Run, owner: str) -> None:
         self._update_owned(run.run_id, owner, {"cancels_opened": True})
@@ -599,29 +649,89 @@ class Store:
         owner: str,
         fields: dict[str, Any],
         remove: tuple[str, ...] = (),
+        *,
+        unless_cancelled: bool = False,
     ) -> None:
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         values = {f":v{i}": encode_attr(v) for i, v in enumerate(fields.values())}
         expr = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
         if remove:
             expr += " REMOVE " + ", ".join(remove)
+        condition = "lease_owner = :owner"
+        if unless_cancelled:
+            condition += " AND attribute_not_exists(cancel)"
         try:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression=expr,
-                ConditionExpression="lease_owner = :owner",
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={**values, ":owner": encode_attr(owner)},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as err:
             if is_conflict(err):
-                raise Conflict(f"lease on run {run_id} lost") from err
+                raise _refusal(run_id, owner, getattr(err, "response", {}).get("Item")) from err
             raise
 
     # --- steps ------------------------------------------------------------------------------
-    def put_step(self, run_id: str, step: Step, *, only_if_absent: bool) -> Step | None:
-        """Write a new step; with only_if_absent returns the existing one instead of replacing."""
+    def put_step(
+        self,
+        run_id: str,
+        step: Step,
+        *,
+        only_if_absent: bool,
+        owner: str | None = None,
+        deferred: list[dict[str, Any]] | None = None,
+    ) -> Step | None:
+        """Write a new step; with only_if_absent returns the existing one instead of replacing.
+
+        With `owner` (the driving invocation) the write is one transaction with a check that
+        the invocation still holds the run's lease and no cancel was requested: the step
+        boundary sees a cancel without a read of its own. Refused: Conflict / CancelRequested.
+        `deferred` step puts (see `step_put`) are written in the same transaction.
+        """
+        kwargs = self.step_put(run_id, step, only_if_absent=only_if_absent)
+        deferred = deferred or []
+        try:
+            if owner is None:
+                self.ddb.put_item(**kwargs)
+            else:
+                self._write_fenced(run_id, owner, [*deferred, kwargs])
+            return None
+        except Exception as err:
+            if not is_conflict(err):
+                raise
+            response = getattr(err, "response", {})
+            reasons = response.get("CancellationReasons") or []
+            if reasons and reasons[-1].get("Code") == "ConditionalCheckFailed":
+                raise _refusal(run_id, owner or "", reasons[-1].get("Item")) from err
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons[: len(deferred)]):
+                raise Stale(f"run {run_id}: a step changed under its driving invocation") from err
+            old = reasons[-2].get("Item") if reasons else response.get("Item")
+            if old:
+                return Step.from_item(old)
+            existing = self.load_steps(run_id).get(step.step_id)
+            if existing is None:
+                raise
+            return existing
+
+    def write_steps(self, run_id: str, owner: str, deferred: list[dict[str, Any]]) -> None:
+        """Write deferred step puts now, fenced like `put_step`."""
+        try:
+            self._write_fenced(run_id, owner, deferred)
+        except Exception as err:
+            if not is_conflict(err):
+                raise
+            reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+            if reasons and reasons[-1].get("Code") == "ConditionalCheckFailed":
+                raise _refusal(run_id, owner, reasons[-1].get("Item")) from err
+            raise Stale(f"run {run_id}: a step changed under its driving invocation") from err
+
+    def step_put(self, run_id: str, step: Step, *, only_if_absent: bool) -> dict[str, Any]:
+        """The PutItem request that records `step` (written now, or deferred into the run's
+        next write: see the executor's sleeps)."""
         item = {
             **item_key(f"R#{run_id}", f"S#{step.step_id}"),
             **_item(
@@ -656,19 +766,24 @@ class Store:
                 ":c": encode_attr(COMPLETED),
                 ":f": encode_attr(FAILED),
             }
-        try:
-            self.ddb.put_item(**kwargs)
-            return None
-        except Exception as err:
-            if not is_conflict(err):
-                raise
-            old = getattr(err, "response", {}).get("Item")
-            if old:
-                return Step.from_item(old)
-            existing = self.load_steps(run_id).get(step.step_id)
-            if existing is None:
-                raise
-            return existing
+        return kwargs
+
+    def _write_fenced(self, run_id: str, owner: str, puts: list[dict[str, Any]]) -> None:
+        self.ddb.transact_write_items(
+            TransactItems=[
+                *({"Put": put} for put in puts),
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": item_key(f"R#{run_id}", "R"),
+                        "ConditionExpression": "lease_owner = :owner AND "
+                        "attribute_not_exists(cancel)",
+                        "ExpressionAttributeValues": {":owner": encode_attr(owner)},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
 
     def resolve_waiting(
         self, run_id: str, step_id: str, status: str, memo: object, error: object = None

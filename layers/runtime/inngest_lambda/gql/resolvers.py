@@ -78,7 +78,7 @@ def function_run(run: Run) -> dict[str, Any]:
     return {
         "id": run.run_id,
         "functionID": run.function_id,
-        "status": RUN_STATUS.get(run.status, run.status.upper()),
+        "status": RUN_STATUS.get(run.visible_status, run.visible_status.upper()),
         "startedAt": clock.iso(run.started_at) if run.started_at else None,
         "finishedAt": clock.iso(run.ended_at) if run.ended_at else None,
         "output": run_output(run),
@@ -112,7 +112,7 @@ def _run(_: Any, info: Any, runID: str) -> dict[str, Any] | None:  # noqa: N803
         "queuedAt": clock.iso(run.created_at),
         "startedAt": clock.iso(run.started_at) if run.started_at else None,
         "endedAt": clock.iso(run.ended_at) if run.ended_at else None,
-        "status": RUN_STATUS.get(run.status, run.status.upper()),
+        "status": RUN_STATUS.get(run.visible_status, run.visible_status.upper()),
         "triggerIDs": [e.get("id") for e in run.events],
         "eventName": run.event.get("name"),
         "isBatch": len(run.events) > 1,
@@ -154,7 +154,7 @@ def _run_trace(_: Any, info: Any, runID: str) -> dict[str, Any]:  # noqa: N803
 # --- spans --------------------------------------------------------------------------------
 def root_span(run: Run, steps: dict[str, Step]) -> dict[str, Any]:
     """The run as a span, its steps (one span each, in the order they were reached) below."""
-    status = RUN_STATUS.get(run.status, "RUNNING")
+    status = RUN_STATUS.get(run.visible_status, "RUNNING")
     ordered = sorted(steps.values(), key=lambda s: s.seq)
     return {
         "runID": run.run_id,
