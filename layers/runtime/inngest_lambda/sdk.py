@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import urllib.parse
 from typing import Any
 
@@ -129,9 +130,12 @@ class SdkClient:
             headers["x-inngest-signature"] = sign(payload, self._signing_key)
         client = self._local if local else self._remote
         STATS["requests"] += 1
+        STATS["request_bytes"] += len(payload)
+        started = time.perf_counter_ns()
         res = await client.post(
             step_url(runtime_url, function_id, step_id), content=payload, headers=headers
         )
+        STATS["request_ns"] += time.perf_counter_ns() - started
         headers = {k.lower(): v for k, v in res.headers.items()}
         if self._verify_keys and not response_signed_by(
             res.content, headers.get("x-inngest-signature"), self._verify_keys
