@@ -65,6 +65,8 @@ test-lambda-python: $(LAMBDA_STAMP)
 	$(LAMBDA_VENV)/bin/python -m pytest -p no:cacheprovider $(LAMBDA_SMOKE)
 
 bench: $(STAMP)
+	$(BIN)/python bench/sidebyside.py
+	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py
 
