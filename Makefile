@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs browser bench clean
+.PHONY: install dev test test-lambda-python lint docs browser bench bench-memory clean
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -69,6 +69,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py
+
+# Long: 1,000 runs of 100 steps in one handler process (BENCH_MEMORY_RUNS to change).
+bench-memory: $(STAMP)
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules
