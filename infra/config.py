@@ -89,6 +89,10 @@ class StackConfig:
     # Any value; changing it changes the function's configuration, which makes Lambda replace
     # every warm execution environment, so all of them re-read the keys at once.
     keys_version: str | None = None
+    # Lambda SnapStart on both functions (published version + `live` alias that the queue and
+    # the HTTP API invoke). Off by default: it cuts cold starts but bills the cached snapshot
+    # of every function for as long as the version exists (see docs/benchmarks.md).
+    snap_start: bool = False
     # Run the cdk-nag AwsSolutions pack on every synth.
     nag: bool = True
 
@@ -130,6 +134,7 @@ class StackConfig:
             certificate_arn=get("certificateArn") or None,
             accept_previous_signing_key=_bool(get("acceptPreviousSigningKey")),
             keys_version=str(get("keysVersion")) if get("keysVersion") else None,
+            snap_start=_bool(get("snapStart")),
             nag=_bool(get("nag")) if get("nag") is not None else d.nag,
         )._checked()
 

@@ -77,7 +77,7 @@ class InngestLambdaStack(Stack):
             dashboard_key=keys.dashboard_key,
             api_url=api.url,
         )
-        api.route_everything_to(worker.api_function)
+        api.route_everything_to(worker.api_target)
         alarms = Alarms(
             self,
             "Alarms",

@@ -14,6 +14,7 @@ runtime uses is visible and scoped to one resource.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
@@ -56,6 +57,8 @@ SCHEDULE_ACTIONS = [
     "scheduler:DeleteSchedule",
 ]
 BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject"]
+SNAP_START_MIN_PYTHON = (3, 12)
+LIVE_ALIAS = "live"
 # SDK environment variables: where `step.send_event` and API calls go (the deployment's API).
 ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
 ENV_API_BASE_URL = "INNGEST_API_BASE_URL"
@@ -167,7 +170,17 @@ class Worker(Construct):
             # The runtime reads the secret's AWSPREVIOUS version at cold start, like the
             # current one: no key value ever sits in the function's configuration.
             environment[settings.ENV_ACCEPT_PREVIOUS_SIGNING_KEY] = "true"
+        snap_start: dict[str, Any] = {}
+        if config.snap_start:
+            major, minor = (int(p) for p in layers.python_version.split(".")[:2])
+            if (major, minor) < SNAP_START_MIN_PYTHON:
+                raise ValueError(
+                    f"context 'snapStart' needs Python 3.12 or later, the layers are for "
+                    f"{layers.python_version}"
+                )
+            snap_start["snap_start"] = lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS
         common = {
+            **snap_start,
             "runtime": runtime,
             "architecture": architecture,
             "handler": settings.HANDLER,
@@ -204,7 +217,24 @@ class Worker(Construct):
                 " the deployed layer is the tested one (docs/deploy.md, Runtime version); 3.14 is"
                 " taken once CI machines have it.",
             )
-        self.executor_function.add_event_source(
+        # What the queue and the HTTP API invoke: with SnapStart, a published version through
+        # an alias (SnapStart applies to published versions only), else the function itself.
+        self.executor_target: lambda_.IFunction = self.executor_function
+        self.api_target: lambda_.IFunction = self.api_function
+        if config.snap_start:
+            self.executor_target = lambda_.Alias(
+                self,
+                "FunctionLive",
+                alias_name=LIVE_ALIAS,
+                version=self.executor_function.current_version,
+            )
+            self.api_target = lambda_.Alias(
+                self,
+                "ApiFunctionLive",
+                alias_name=LIVE_ALIAS,
+                version=self.api_function.current_version,
+            )
+        self.executor_target.add_event_source(
             sources.SqsEventSource(
                 queue,
                 batch_size=10,

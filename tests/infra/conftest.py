@@ -44,6 +44,7 @@ def synth_tuned(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> 
         "acceptPreviousSigningKey": "true",
         "logLevel": "debug",
         "keysVersion": "2",
+        "snapStart": "true",
     }
     return synthesize(tmp_path_factory.mktemp("cdk.out.tuned"), fake_layers, context, nag=False)
 

@@ -537,3 +537,31 @@ def test_context_knobs_reach_the_resources(synth_tuned):
     assert env["INNGEST_EVENT_API_BASE_URL"] == "https://events.example.com"
     assert synth_tuned.template["Outputs"]["ApiUrl"]["Value"] == "https://events.example.com"
     assert "CustomDomainTarget" in synth_tuned.template["Outputs"]
+
+
+def test_snap_start_is_off_by_default(synth):
+    fn, api = _functions(synth)
+    assert "SnapStart" not in fn and "SnapStart" not in api
+    assert synth.resources("AWS::Lambda::Alias") == {}
+
+
+def test_snap_start_publishes_versions_the_queue_and_the_api_invoke_through_an_alias(
+    synth_tuned,
+):
+    fn, api = _functions(synth_tuned)
+    assert fn["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert api["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    stack = synth_tuned.stack
+    aliases = synth_tuned.resources("AWS::Lambda::Alias")
+    by_function = {
+        a["Properties"]["FunctionName"]["Ref"]: logical_id for logical_id, a in aliases.items()
+    }
+    executor_alias = by_function[synth_tuned.logical_id(stack.executor_function)]
+    api_alias = by_function[synth_tuned.logical_id(stack.api_function)]
+    for alias in aliases.values():
+        assert alias["Properties"]["Name"] == "live"
+        assert "Fn::GetAtt" in alias["Properties"]["FunctionVersion"]  # a published version
+    mapping = json.dumps(synth_tuned.one("AWS::Lambda::EventSourceMapping")["FunctionName"])
+    assert executor_alias in mapping and ":live" in mapping
+    integration = synth_tuned.one("AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationUri"] == {"Ref": api_alias}

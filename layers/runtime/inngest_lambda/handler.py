@@ -8,9 +8,11 @@ import json
 import threading
 from typing import Any
 
+from inngest_lambda import snapstart
 from inngest_lambda.runtime import get_runtime
 
 _thread = threading.local()
+snapstart.prepare()  # SnapStart / provisioned concurrency: build the runtime during init
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

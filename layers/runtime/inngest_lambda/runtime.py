@@ -74,11 +74,12 @@ def _load_secrets(settings: Settings) -> None:
         wanted.append(
             (names.ENV_SIGNING_KEY_FALLBACK, settings.signing_key_secret_arn, "AWSPREVIOUS")
         )
+    used: Any = None
     for env_name, arn, stage in wanted:
         if arn and not os.environ.get(env_name):
             from inngest_lambda import aws
 
-            client = aws.client("secretsmanager")
+            client = used = aws.client("secretsmanager")
             try:
                 value = client.get_secret_value(SecretId=arn, VersionStage=stage)["SecretString"]
             except client.exceptions.ResourceNotFoundException:
@@ -91,6 +92,8 @@ def _load_secrets(settings: Settings) -> None:
                 )
                 continue
             os.environ[env_name] = value.strip()
+    if used is not None:
+        used.close()  # no pooled connection outlives init (a SnapStart snapshot would keep it)
 
 
 @functools.cache
