@@ -489,7 +489,6 @@ class _Driver:
         result = await ai_gateway.infer(op.get("opts") or {}, self._request_timeout())
         now = clock.now()
         seq = self._seq(existing)
-        self.steps_done_here += 1
         if result.error is None:
             memo = {"data": result.output}
             self._save(Step(step_id, name, "AIGateway", COMPLETED, seq, attempt, memo=memo,
