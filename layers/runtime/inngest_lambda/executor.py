@@ -218,7 +218,7 @@ class _Driver:
             return
         if self.run.cancel:
             # Its steps tell the end what to clean up (open pauses, long-timer schedules).
-            self.steps = self.store.load_steps(self.run.run_id)
+            self._load_steps()
             await self.finish("Cancelled", error=cancellation.cancelled_error(self.run.cancel))
             return
         needs_cancels = self.fn.config.get("cancel") and not self.run.cancels_opened
