@@ -329,3 +329,21 @@ def test_streamed_answers_are_unwrapped(api, streaming_app):
     failed = api.wait_run(api.send("parity/stream", {"word": "no", "fail": True}))
     assert failed["status"] == "Failed"
     assert failed["output"]["message"] == "no thanks"  # its no-retry header was honoured
+
+
+def test_a_timer_due_while_its_drive_is_still_parking_still_fires(api, monkeypatch):
+    """A short timer's message can arrive before the drive that set it has let go of the run
+    (a slow DynamoDB write under load, here 1.5 s): the run must still wake on time, not when
+    that drive's lease would have run out (minutes)."""
+    from inngest_lambda import store
+
+    park = store.Store.park
+
+    def slow_park(self, *args, **kwargs):
+        time.sleep(1.5)
+        return park(self, *args, **kwargs)
+
+    monkeypatch.setattr(store.Store, "park", slow_park)
+    run = api.wait_run(api.send("parity/invoke-timeout"), timeout=30)
+    assert run["status"] == "Completed", run
+    assert run["output"]["name"] == "InngestInvokeTimeoutError"

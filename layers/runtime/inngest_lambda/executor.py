@@ -64,6 +64,8 @@ from inngest_lambda.waits import WaitError, build_pause
 HANDOVER_SECONDS = 30.0
 LEASE_GRACE_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 2.0
+# A run parked until at most this far ahead gets a second wake-up message (see `_park`).
+REWAKE_SECONDS = timers.PRECISE_WAIT_SECONDS + 0.5
 
 UNREACHABLE = "SDKUnreachable"  # the app could not be reached at all (no HTTP answer)
 TIMED_OUT = "SDKTimeout"  # the app took longer than the request timeout
@@ -604,7 +606,13 @@ class _Driver:
 
     def _park(self, next_at: float) -> bool:
         flow_gate.release(self)  # a parked run holds no concurrency slot
-        return self.store.park(self.run, self.owner, next_at, self._take_deferred())
+        parked = self.store.park(self.run, self.owner, next_at, self._take_deferred())
+        if parked and 0 < next_at <= clock.now() + REWAKE_SECONDS and clock.is_system():
+            # A timer this close was sent rounded down to SQS's whole seconds: it may already
+            # have arrived while this drive still held the lease, and been put off until the
+            # lease ran out. Wake the run at its time once more (a spare wake is a no-op).
+            timers.wake_at(self.run.run_id, next_at, "parked")
+        return parked
 
     def _resolve_due(self, now: float) -> None:
         for step in list(self.open.values()):
