@@ -50,9 +50,7 @@ class Alarms(Construct):
         if topic_arn:
             self.topic: sns.ITopic = sns.Topic.from_topic_arn(self, "Topic", topic_arn)
         else:
-            topic = sns.Topic(
-                self, "Topic", display_name="inngest-lambda alarms", enforce_ssl=True
-            )
+            topic = sns.Topic(self, "Topic", display_name="inngest-lambda alarms", enforce_ssl=True)
             acknowledge(
                 topic,
                 "AwsSolutions-SNS2",
@@ -99,8 +97,7 @@ class Alarms(Construct):
         )
         self._add(
             "TableThrottles",
-            "DynamoDB throttled reads or writes of the table (a hot partition or an account"
-            " limit)",
+            "DynamoDB throttled reads or writes of the table (a hot partition or an account limit)",
             **at_least_one(
                 cloudwatch.MathExpression(
                     expression="r + w",

@@ -114,9 +114,7 @@ class StackConfig:
             memory_mb=_int(get("memoryMb"), "memoryMb") or d.memory_mb,
             api_memory_mb=_int(get("apiMemoryMb"), "apiMemoryMb") or d.api_memory_mb,
             reserved_concurrency=_int(get("reservedConcurrency"), "reservedConcurrency"),
-            api_reserved_concurrency=_int(
-                get("apiReservedConcurrency"), "apiReservedConcurrency"
-            ),
+            api_reserved_concurrency=_int(get("apiReservedConcurrency"), "apiReservedConcurrency"),
             queue_max_concurrency=_queue_concurrency(get("queueMaxConcurrency")),
             retention_days=_int(get("retentionDays"), "retentionDays") or d.retention_days,
             log_level=str(get("logLevel") or d.log_level).upper(),

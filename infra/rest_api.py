@@ -153,8 +153,7 @@ class RestFrontDoor(Construct):
             return f"https://{self._domain_name}"
         stack = Stack.of(self)
         return (
-            f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}"
-            f"/{STAGE}"
+            f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}"
         )
 
     def route_everything_to(self, function: lambda_.IFunction) -> None:

@@ -48,6 +48,7 @@ class InngestLambdaStack(Stack):
             self, "Scheduling", queue=work.queue, dead_letter_queue=work.dead_letter_queue
         )
         scheduling.add_cron_schedules(cron_schedules)
+        scheduling.add_sweeper()
         front_door = {
             "rate_limit": config.api_rate_limit,
             "burst_limit": config.api_burst_limit,
@@ -69,6 +70,7 @@ class InngestLambdaStack(Stack):
             table=storage.table,
             bucket=storage.bucket,
             queue=work.queue,
+            dead_letter_queue=work.dead_letter_queue,
             schedule_group_name=scheduling.group.schedule_group_name,
             schedules_arn=scheduling.schedules_arn,
             scheduler_role=scheduling.role,

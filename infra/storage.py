@@ -49,6 +49,18 @@ class Storage(Construct):
                 projection_type=dynamodb.ProjectionType.INCLUDE,
                 non_key_attributes=list(settings.LIST_PROJECTION),
             )
+        # Sparse: only runs something must still happen to carry these attributes (store.py).
+        self.table.add_global_secondary_index(
+            index_name=settings.SWEEP_INDEX,
+            partition_key=dynamodb.Attribute(
+                name=settings.SWEEP_SHARD_ATTRIBUTE, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(
+                name=settings.SWEEP_AT_ATTRIBUTE, type=dynamodb.AttributeType.NUMBER
+            ),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=[settings.SWEEPS_ATTRIBUTE],
+        )
         self.bucket = s3.Bucket(
             self,
             "Bucket",

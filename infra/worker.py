@@ -93,6 +93,7 @@ class Worker(Construct):
         table: dynamodb.ITable,
         bucket: s3.IBucket,
         queue: sqs.IQueue,
+        dead_letter_queue: sqs.IQueue,
         schedule_group_name: str,
         schedules_arn: str,
         scheduler_role: iam.IRole,
@@ -152,6 +153,7 @@ class Worker(Construct):
             settings.ENV_TABLE: table.table_name,
             settings.ENV_QUEUE_URL: queue.queue_url,
             settings.ENV_QUEUE_ARN: queue.queue_arn,
+            settings.ENV_DLQ_ARN: dead_letter_queue.queue_arn,
             settings.ENV_BUCKET: bucket.bucket_name,
             settings.ENV_SCHEDULE_GROUP: schedule_group_name,
             settings.ENV_SCHEDULER_ROLE_ARN: scheduler_role.role_arn,
@@ -255,10 +257,13 @@ class Worker(Construct):
     ) -> None:
         statements = [
             iam.PolicyStatement(actions=TABLE_ACTIONS, resources=[table.table_arn]),
-            # The listing indexes are read-only: Query is all the dashboard and CLI need.
+            # The listing indexes and the sweep index are read-only: Query is all that reads them.
             iam.PolicyStatement(
                 actions=["dynamodb:Query"],
-                resources=[f"{table.table_arn}/index/{name}" for name, _ in settings.LIST_INDEXES],
+                resources=[
+                    f"{table.table_arn}/index/{name}"
+                    for name in (*(n for n, _ in settings.LIST_INDEXES), settings.SWEEP_INDEX)
+                ],
             ),
             iam.PolicyStatement(actions=QUEUE_ACTIONS, resources=[queue.queue_arn]),
             iam.PolicyStatement(actions=SCHEDULE_ACTIONS, resources=[schedules_arn]),

@@ -135,24 +135,35 @@ def test_cancel_event_during_a_sleep_stops_the_run(durable):
     assert emitted["data"]["run_id"] == run.run_id
 
 
-def test_run_held_by_a_dead_invocation_resumes_after_its_lease_expires(durable):
+def test_run_held_by_a_dead_invocation_is_re_driven_by_the_sweeper_within_two_minutes(durable):
+    from inngest_lambda.executor import LEASE_SECONDS
+    from inngest_lambda.store import sweep_fields
+
     event_id = durable.send("e2e/sleep", {"seconds": 60})
     run = durable.run(event_id)
-    # An invocation takes the run at wake-up time and dies: its lease, a Lambda timeout plus
-    # grace as the executor sets it, outlives the timer.
+    # An invocation takes the run at wake-up time and dies: its lease is what the executor
+    # takes (LEASE_SECONDS, renewed by a heartbeat that died with it).
     store = get_runtime().store
-    lease_until = durable.clock.now() + 60 + 905
+    died = durable.clock.now() + 60
+    lease_until = died + LEASE_SECONDS
+    sweep = sweep_fields(run.run_id, lease_until)
     store.ddb.update_item(
         TableName=store.table,
         Key={"pk": {"S": f"R#{run.run_id}"}, "sk": {"S": "R"}},
-        UpdateExpression="SET lease_owner = :o, lease_until = :u",
-        ExpressionAttributeValues={":o": {"S": "dead-invocation"}, ":u": {"N": str(lease_until)}},
+        UpdateExpression="SET lease_owner = :o, lease_until = :u, sweep_shard = :s, sweep_at = :a",
+        ExpressionAttributeValues={
+            ":o": {"S": "dead-invocation"},
+            ":u": {"N": str(lease_until)},
+            ":s": {"S": sweep["sweep_shard"]},
+            ":a": {"N": str(sweep["sweep_at"])},
+        },
     )
-    durable.advance(2 * MINUTE)  # the timer fires, finds the lease and comes back at its end
+    durable.advance(61)  # the timer fires, finds the lease held and leaves it to its holder
     assert durable.run(event_id).step("nap").status == "Scheduled"
-    durable.advance(15 * MINUTE)
+    durable.advance(3 * MINUTE)
     finished = assert_completed(durable.run(event_id))
-    assert lease_until <= clock.parse_iso(finished.step("after").started_at) <= lease_until + 2
+    resumed = clock.parse_iso(finished.step("after").started_at)
+    assert lease_until < resumed <= died + 120  # re-driven within two minutes of the death
 
 
 def test_debounce_runs_once_with_the_last_event_after_a_quiet_period(durable):

@@ -308,8 +308,6 @@ def _step_view(step: Step) -> dict[str, Any]:
     return view
 
 
-
-
 async def _in_thread(fn: Any, *args: Any) -> Any:
     """boto3 is blocking; keep the event loop free for concurrent requests (local server)."""
     import asyncio

@@ -55,7 +55,7 @@ class Ingestor:
         """
         self.store.put_events(events)
         messages: list[dict[str, Any]] = []
-        woken, cancelled = self.waits.deliver(events)
+        woken, cancelled, matched_pauses = self.waits.deliver(events)
         messages.extend({"kind": "run", "run_id": rid} for rid in [*woken, *cancelled])
         run_ids: list[str] = []
         errors: list[str] = []
@@ -72,6 +72,10 @@ class Ingestor:
                 if run_id:
                     run_ids.append(run_id)
         queue.send_many(messages)
+        # Only now that the wake-ups are on the queue: a retry after a failed send must still
+        # find these pauses, or the runs would sleep until their waits time out.
+        for pause in matched_pauses:
+            self.waits.close(pause)
         return Ingested([ev["id"] for ev in events], run_ids, errors)
 
     def start_run(

@@ -66,17 +66,23 @@ LEASE_GRACE_SECONDS = 5.0
 ERROR_RETRY_SECONDS = 2.0
 # A run parked until at most this far ahead gets a second wake-up message (see `_park`).
 REWAKE_SECONDS = timers.PRECISE_WAIT_SECONDS + 0.5
+# A lease lasts LEASE_SECONDS and a heartbeat renews it every LEASE_RENEW_SECONDS while the drive
+# runs, so a driver that dies (crash, timeout, out of memory) holds its run for at most
+# LEASE_SECONDS; the sweeper then re-drives it.
+LEASE_SECONDS = 30.0
+LEASE_RENEW_SECONDS = 10.0
 
 UNREACHABLE = "SDKUnreachable"  # the app could not be reached at all (no HTTP answer)
 TIMED_OUT = "SDKTimeout"  # the app took longer than the request timeout
 
 
-
 @dataclasses.dataclass
 class Outcome:
-    """What to do with the message: done (delete it) or retry after `retry_in` seconds."""
+    """What to do with the message: done (delete it), retry after `retry_in` seconds, or (failed)
+    retry with the backoff its receive count calls for."""
 
     retry_in: float | None = None
+    failed: bool = False
 
 
 class Executor:
@@ -98,6 +104,11 @@ class Executor:
         kind = message.get("kind")
         if kind in flow_messages.KINDS:  # flow control: debounce, batch, timeout, cron
             return Outcome(retry_in=flow_messages.handle(self, message))
+        if kind == "sweep":
+            from inngest_lambda import sweeper
+
+            sweeper.sweep(self.store)
+            return Outcome()
         if kind != "run" or not isinstance(message.get("run_id"), str):
             self.log.error("dropping unknown message", extra={"status": str(message)[:200]})
             return Outcome()
@@ -113,7 +124,10 @@ class Executor:
     async def drive(self, run_id: str, deadline: float) -> Outcome:
         owner = ids.new_id()
         leased_at = clock.now()
-        run, refused = self.store.acquire_lease(run_id, owner, deadline + LEASE_GRACE_SECONDS)
+        lease_end = deadline + LEASE_GRACE_SECONDS
+        run, refused = self.store.acquire_lease(
+            run_id, owner, min(lease_end, leased_at + LEASE_SECONDS)
+        )
         if run is None:
             return self._refused(run_id, refused)
         fn = self.registry.get(run.function_id)
@@ -121,6 +135,7 @@ class Executor:
         driver = _Driver(self, run, fn, owner, sdk, deadline)
         if run.started_at is not None and run.started_at >= leased_at:
             driver.metrics.count("RunsStarted")  # this lease set started_at: the first drive
+        heartbeat = Heartbeat(self.store, run_id, owner, lease_end, self.log)
         try:
             try:
                 await driver.start()
@@ -132,11 +147,13 @@ class Executor:
             self.log.warning(str(err), extra={"run_id": run_id, "function_id": run.function_id})
         except Exception:
             # Whatever failed (throttling, a network blip), the state in DynamoDB is consistent:
-            # give the run back and let the message come again soon.
+            # give the run back and let the message come again (with backoff).
             self.log.exception("drive failed", extra={"run_id": run_id})
-            self.store.release(run_id, owner)
-            return Outcome(retry_in=ERROR_RETRY_SECONDS)
+            heartbeat.stop()
+            self.store.release(run_id, owner, retry_in=retries.MAX_ERROR_BACKOFF_SECONDS)
+            return Outcome(failed=True)
         finally:
+            heartbeat.stop()
             flow_gate.release(driver, quiet=True)  # slots are held only while a drive runs
             await sdk.aclose()
             driver.metrics.flush()
@@ -147,10 +164,47 @@ class Executor:
         if run is None or run.status in TERMINAL_STATES:
             return Outcome()  # unknown or finished run: a late duplicate
         if run.lease_owner and run.lease_until > now:
-            # Another invocation is driving it. Come back when its lease would have expired,
-            # in case it died; if it did not, the run will be parked and this is a no-op.
-            return Outcome(retry_in=run.lease_until - now + 1)
+            # Another invocation is driving it and renews its lease while it lives; if it dies,
+            # the lease runs out and the sweeper re-drives the run. Nothing to keep this for.
+            return Outcome()
         return Outcome()  # parked until later: this message is early or a duplicate
+
+
+class Heartbeat:
+    """Renews a drive's lease every LEASE_RENEW_SECONDS (wall time) until stopped.
+
+    A thread, not a task: a step of a sync function served in-process may hold the event loop
+    for as long as it runs, and the lease must outlive the step. Renewal costs one write per
+    LEASE_RENEW_SECONDS of drive time, never one per step.
+    """
+
+    def __init__(
+        self, store: Store, run_id: str, owner: str, lease_end: float, log: logging.Logger
+    ) -> None:
+        import threading
+
+        self.store, self.run_id, self.owner, self.lease_end, self.log = (
+            store,
+            run_id,
+            owner,
+            lease_end,
+            log,
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(LEASE_RENEW_SECONDS):
+            until = min(self.lease_end, clock.now() + LEASE_SECONDS)
+            try:
+                if not self.store.renew_lease(self.run_id, self.owner, until):
+                    return  # lost (parked, finished, or taken over): nothing left to renew
+            except Exception:
+                self.log.exception("lease renewal failed", extra={"run_id": self.run_id})
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def deterministic_id(run_id: str, step_id: str) -> str:
@@ -197,6 +251,7 @@ class _Driver:
     # --- top level --------------------------------------------------------------------------
     async def start(self) -> None:
         if self.run.finishing:
+            self.steps = self.store.load_steps(self.run.run_id)  # their TTLs start at the end
             await self._complete_finishing(self.store.load_finishing(self.run) or {})
             return
         if self.fn is None:
@@ -493,16 +548,50 @@ class _Driver:
         seq = self._seq(existing)
         if result.error is None:
             memo = {"data": result.output}
-            self._save(Step(step_id, name, "AIGateway", COMPLETED, seq, attempt, memo=memo,
-                            started_at=started, ended_at=now))
+            self._save(
+                Step(
+                    step_id,
+                    name,
+                    "AIGateway",
+                    COMPLETED,
+                    seq,
+                    attempt,
+                    memo=memo,
+                    started_at=started,
+                    ended_at=now,
+                )
+            )
         elif attempt + 1 < self.fn.max_attempts:
-            self._save(Step(step_id, name, "AIGateway", SCHEDULED, seq, attempt + 1,
-                            due_at=now + retries.backoff(attempt), error=result.error,
-                            started_at=started, info={"kind": "retry"}))
+            self._save(
+                Step(
+                    step_id,
+                    name,
+                    "AIGateway",
+                    SCHEDULED,
+                    seq,
+                    attempt + 1,
+                    due_at=now + retries.backoff(attempt),
+                    error=result.error,
+                    started_at=started,
+                    info={"kind": "retry"},
+                )
+            )
         else:
             memo = {"error": result.error}
-            self._save(Step(step_id, name, "AIGateway", FAILED, seq, attempt, memo=memo,
-                            error=result.error, started_at=started, ended_at=now))
+            self._save(
+                Step(
+                    step_id,
+                    name,
+                    "AIGateway",
+                    FAILED,
+                    seq,
+                    attempt,
+                    memo=memo,
+                    error=result.error,
+                    started_at=started,
+                    ended_at=now,
+                )
+            )
 
     async def _function_error(self, res: SdkResponse) -> bool:
         assert self.fn is not None
@@ -510,9 +599,7 @@ class _Driver:
         attempt = self.run.fn_attempt
         permanent = res.no_retry or res.status in (400, 401, 403, 404)
         if permanent or attempt + 1 >= self.fn.max_attempts:
-            await self.finish(
-                "Failed", error=error, reason=f"invalid status code: {res.status}"
-            )
+            await self.finish("Failed", error=error, reason=f"invalid status code: {res.status}")
             return False
         delay = res.retry_after
         delay = retries.clamp_retry_after(delay) if delay is not None else retries.backoff(attempt)
@@ -707,8 +794,17 @@ class _Driver:
             await self.finish("Failed", error=_error("InvalidExpression", str(err)))
             return False
         info = {"kind": "wait", "pause": dataclasses.asdict(pause), "since": self._wait_since()}
-        step = Step(step_id, name, "WaitForEvent", WAITING, self._seq(existing), 0, due_at=due,
-                    started_at=now, info=info)
+        step = Step(
+            step_id,
+            name,
+            "WaitForEvent",
+            WAITING,
+            self._seq(existing),
+            0,
+            due_at=due,
+            started_at=now,
+            info=info,
+        )
         self._save_new(step)
         current = self.steps[step_id]
         if current.status == WAITING:
@@ -833,9 +929,11 @@ class _Driver:
         ]
         if status in ("Failed", "Cancelled"):
             name = events.FUNCTION_FAILED if status == "Failed" else events.FUNCTION_CANCELLED
-            emitted.append({"name": name, "data": {**base, "error": event_error}, "id": failed_id,
-                            "ts": now})
+            emitted.append(
+                {"name": name, "data": {**base, "error": event_error}, "id": failed_id, "ts": now}
+            )
         self.ex.ingestor.ingest(emitted)
+        self.store.expire_steps(self.run.run_id, self.steps)
         self.store.finish(self.run, self.owner, status, output, error)
         if status in ("Completed", "Failed", "Cancelled"):
             self.metrics.count(f"Runs{status}")

@@ -4,6 +4,7 @@ executor. The local stack calls this same function."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from typing import Any
@@ -37,7 +38,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str, Any]:
     """Handle a batch; report only the records to retry (partial batch failure)."""
-    from inngest_lambda import clock, queue
+    from inngest_lambda import clock, queue, retries
 
     deadline = clock.now() + context.get_remaining_time_in_millis() / 1000
 
@@ -50,10 +51,17 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
         try:
             outcome = await rt.executor.handle(message, deadline)
         except Exception:
+            # Say when to come back (seconds, growing with each receive), not the queue's
+            # 16-minute visibility timeout; if even that call fails, the timeout it is.
             rt.log.exception("message failed", extra={"run_id": message.get("run_id")})
             from inngest_lambda import metrics
 
             metrics.count(metrics.DRIVE_FAILURES)
+            with contextlib.suppress(Exception):
+                queue.retry_in(record["receiptHandle"], retries.error_backoff(_receives(record)))
+            return record["messageId"]
+        if outcome.failed:
+            queue.retry_in(record["receiptHandle"], retries.error_backoff(_receives(record)))
             return record["messageId"]
         if outcome.retry_in is not None:
             queue.retry_in(record["receiptHandle"], outcome.retry_in)
@@ -82,3 +90,10 @@ def _queue_age(records: list[dict[str, Any]]) -> None:
         if sent:
             batch.add("QueueAge", max(0.0, now - max(sent, float(due))) * 1000)
     batch.flush()
+
+
+def _receives(record: dict[str, Any]) -> int:
+    try:
+        return max(1, int(record.get("attributes", {}).get("ApproximateReceiveCount", 1)))
+    except (TypeError, ValueError):
+        return 1

@@ -26,3 +26,17 @@ def scale() -> float:
     import os
 
     return float(os.environ.get("INNGEST_LAMBDA_RETRY_SCALE", "1"))
+
+
+# Redelivery of a message whose handling failed (a throttled write, an unreachable app): 2 s,
+# doubling with each receive, at most 5 minutes (plus up to 10% jitter, so a burst of failures
+# does not come back in lockstep).
+FIRST_ERROR_BACKOFF_SECONDS = 2.0
+MAX_ERROR_BACKOFF_SECONDS = 300.0
+
+
+def error_backoff(receive_count: int, rng: random.Random | None = None) -> float:
+    base = min(
+        MAX_ERROR_BACKOFF_SECONDS, FIRST_ERROR_BACKOFF_SECONDS * 2 ** max(receive_count - 1, 0)
+    )
+    return base * (1 + (rng or random).uniform(0, 0.1))

@@ -15,6 +15,7 @@ import os
 ENV_TABLE = "INNGEST_LAMBDA_TABLE"
 ENV_QUEUE_URL = "INNGEST_LAMBDA_QUEUE_URL"
 ENV_QUEUE_ARN = "INNGEST_LAMBDA_QUEUE_ARN"
+ENV_DLQ_ARN = "INNGEST_LAMBDA_DLQ_ARN"
 ENV_BUCKET = "INNGEST_LAMBDA_BUCKET"
 ENV_SCHEDULE_GROUP = "INNGEST_LAMBDA_SCHEDULE_GROUP"
 ENV_SCHEDULER_ROLE_ARN = "INNGEST_LAMBDA_SCHEDULER_ROLE_ARN"
@@ -67,13 +68,19 @@ API_TIMEOUT_SECONDS = 29
 # invocation was throttled is retried before the message becomes visible again. A crashed
 # drive is not left to this timeout: its lease expires and the sweeper re-drives the run.
 QUEUE_VISIBILITY_SECONDS = 6 * LAMBDA_TIMEOUT_SECONDS
-QUEUE_MAX_RECEIVE_COUNT = 10
+# A failing message comes back with exponential backoff (2 s doubling up to 5 min, from its
+# receive count): 40 receives are about 2.5 hours of a persistent error before the DLQ.
+QUEUE_MAX_RECEIVE_COUNT = 40
+# One-off timer schedules: Scheduler retries a failed delivery for up to a day, then puts the
+# message in the DLQ (alarmed), from where a redrive delivers it late but intact.
+SCHEDULE_RETRY_ATTEMPTS = 185
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 24 * 3600
 # SQS caps DelaySeconds at 15 minutes; longer timers go through EventBridge Scheduler.
 MAX_SQS_DELAY_SECONDS = 900
 
 # --- DynamoDB table layout ----------------------------------------------------------------------
-# One table, string partition and sort keys. Every access of the runtime is by key; the three
-# sparse global secondary indexes below exist only for listing (dashboard, CLI, GET /v1/runs).
+# One table, string partition and sort keys. Every access of the runtime is by key, except the
+# sweeper's query of its sparse index; the listing indexes exist for the dashboard, CLI, /v1/runs.
 TABLE_PK = "pk"
 TABLE_SK = "sk"
 
@@ -96,6 +103,20 @@ LIST_INDEXES = (
     (INDEX_EVENTS_BY_TIME, LIST_EVENTS),
 )
 TABLE_TTL_ATTRIBUTE = "expires_at"
+# The sweep index: a sparse GSI holding only runs that something must still happen to (queued,
+# leased, parked until a time); `sweep_at` is when the run counts as stuck if nothing happened.
+# Written with the run's state changes (create, lease, park, wake, finish), never per step.
+SWEEP_INDEX = "sweep"
+SWEEP_SHARD_ATTRIBUTE = "sweep_shard"  # "0".."SWEEP_SHARDS-1", spreads index writes
+SWEEP_AT_ATTRIBUTE = "sweep_at"  # epoch seconds (number)
+SWEEPS_ATTRIBUTE = "sweeps"  # how often the sweeper re-drove the run since it last parked
+SWEEP_SHARDS = 8
+# How long after it should have moved a run counts as stuck (normal delivery takes < 1 s).
+SWEEP_GRACE_SECONDS = 15
+# The sweeper: a Scheduler rate schedule sending {"kind": "sweep"} to the work queue.
+SWEEPER_SCHEDULE = "inngest-lambda-sweeper"
+SWEEPER_RATE_MINUTES = 1
+SWEEPER_MESSAGE = {"kind": "sweep"}
 # Items larger than this go to S3 with a pointer in the item (DynamoDB's item limit is 400 KB).
 INLINE_VALUE_LIMIT_BYTES = 300_000
 
@@ -131,6 +152,7 @@ class Settings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     sdk_inline_state_bytes: int = DEFAULT_SDK_INLINE_STATE_BYTES
     accept_previous_signing_key: bool = False
+    dlq_arn: str = ""  # where one-off timer schedules put what they could not deliver
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -161,6 +183,7 @@ class Settings:
             ),
             accept_previous_signing_key=e.get(ENV_ACCEPT_PREVIOUS_SIGNING_KEY, "").lower()
             in ("1", "true", "yes"),
+            dlq_arn=e.get(ENV_DLQ_ARN) or f"arn:aws:sqs:{region}:{account}:{DEFAULT_DLQ}",
         )
 
 

@@ -27,6 +27,10 @@ from typing import Any
 from inngest_lambda import aws, blobs, clock, listing
 from inngest_lambda.settings import (
     INLINE_VALUE_LIMIT_BYTES,
+    SWEEP_AT_ATTRIBUTE,
+    SWEEP_GRACE_SECONDS,
+    SWEEP_SHARD_ATTRIBUTE,
+    SWEEP_SHARDS,
     TABLE_PK,
     TABLE_SK,
     TABLE_TTL_ATTRIBUTE,
@@ -77,6 +81,31 @@ def encode_attr(value: object) -> dict[str, Any]:
     if isinstance(value, str):
         return {"S": value}
     raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def sweep_shard(run_id: str) -> str:
+    """The sweep-index partition of a run (a stable spread over SWEEP_SHARDS partitions)."""
+    return str(int.from_bytes(run_id[-4:].encode(), "big") % SWEEP_SHARDS)
+
+
+def sweep_fields(run_id: str, at: float) -> dict[str, object]:
+    """Put the run in the sweep index: if nothing has happened to it by `at` (plus the grace),
+    the sweeper re-drives it."""
+    return {
+        SWEEP_SHARD_ATTRIBUTE: sweep_shard(run_id),
+        SWEEP_AT_ATTRIBUTE: at + SWEEP_GRACE_SECONDS,
+    }
+
+
+_SWEEP_NAMES = {"#shard": SWEEP_SHARD_ATTRIBUTE, "#sweep": SWEEP_AT_ATTRIBUTE}
+
+
+def _sweep_values(run_id: str, at: float) -> dict[str, Any]:
+    fields = sweep_fields(run_id, at)
+    return {
+        ":shard": encode_attr(fields[SWEEP_SHARD_ATTRIBUTE]),
+        ":sweep": encode_attr(fields[SWEEP_AT_ATTRIBUTE]),
+    }
 
 
 def _item(**fields: object) -> dict[str, Any]:
@@ -344,7 +373,11 @@ class Store:
                 ended_at=run.ended_at,
                 replay_of=run.replay_of,
                 **listing.run_fields(run.run_id, run.function_id, run.status, run.created_at),
-                **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+                **(
+                    {TABLE_TTL_ATTRIBUTE: self._ttl()}
+                    if run.status in TERMINAL_STATES
+                    else sweep_fields(run.run_id, max(run.created_at, run.next_at))
+                ),
             ),
         }
         try:
@@ -469,7 +502,8 @@ class Store:
                 Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression=(
                     "SET lease_owner = :owner, lease_until = :until, #st = :running, "
-                    "started_at = if_not_exists(started_at, :now)"
+                    "started_at = if_not_exists(started_at, :now), "
+                    "#shard = :shard, #sweep = :sweep"
                 ),
                 ConditionExpression=(
                     "attribute_exists(#pk) AND #st IN (:queued, :running) "
@@ -477,7 +511,7 @@ class Store:
                     "AND (attribute_not_exists(next_at) OR next_at <= :soon "
                     "OR attribute_exists(finishing))"
                 ),
-                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
+                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status", **_SWEEP_NAMES},
                 ExpressionAttributeValues={
                     ":owner": encode_attr(owner),
                     ":until": encode_attr(until),
@@ -485,6 +519,7 @@ class Store:
                     ":queued": encode_attr("Queued"),
                     ":now": encode_attr(now),
                     ":soon": encode_attr(now + 0.5),
+                    **_sweep_values(run_id, until),
                 },
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -506,18 +541,27 @@ class Store:
         """Release the lease until `next_at`; refused if somebody resumed the run meanwhile.
 
         `deferred` step puts are written in the same transaction (a sleep's wake-up: the sleep
-        that ended and the next one are recorded with the park, one write)."""
+        that ended and the next one are recorded with the park, one write).
+
+        A run parked until a time stays in the sweep index (due then); one that waits for
+        something else (NEVER: an invoke, a concurrency slot) leaves it: whatever it waits for
+        wakes it, and the wake puts it back."""
+        timed = next_at < NEVER
         update = {
             "TableName": self.table,
             "Key": item_key(f"R#{run.run_id}", "R"),
             "UpdateExpression": (
-                "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di "
-                "REMOVE lease_owner, lease_until"
+                "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di"
+                + (", #shard = :shard, #sweep = :sweep" if timed else "")
+                + " REMOVE lease_owner, lease_until, sweeps"
+                + ("" if timed else ", #shard, #sweep")
             ),
             "ConditionExpression": (
                 "lease_owner = :owner AND (attribute_not_exists(wake_seq) OR wake_seq = :seq)"
             ),
+            "ExpressionAttributeNames": _SWEEP_NAMES,
             "ExpressionAttributeValues": {
+                **(_sweep_values(run.run_id, max(next_at, clock.now())) if timed else {}),
                 ":next": encode_attr(next_at),
                 ":fa": encode_attr(run.fn_attempt),
                 ":di": encode_attr(run.disable_immediate),
@@ -538,6 +582,27 @@ class Store:
                 return False
             raise
 
+    def renew_lease(self, run_id: str, owner: str, until: float) -> bool:
+        """Extend a lease this invocation holds (the drive's heartbeat); False if it was lost."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=item_key(f"R#{run_id}", "R"),
+                UpdateExpression="SET lease_until = :until, #shard = :shard, #sweep = :sweep",
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeNames=_SWEEP_NAMES,
+                ExpressionAttributeValues={
+                    ":owner": encode_attr(owner),
+                    ":until": encode_attr(until),
+                    **_sweep_values(run_id, until),
+                },
+            )
+            return True
+        except Exception as err:
+            if is_conflict(err):
+                return False
+            raise
+
     def request_cancel(self, run_id: str, reason: str) -> bool:
         """Flag a running run for cancellation and wake it; False if it has ended already.
 
@@ -550,11 +615,13 @@ class Store:
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression="SET cancel = if_not_exists(cancel, :why), "
-                "cancel_at = if_not_exists(cancel_at, :now), next_at = :zero ADD wake_seq :one",
+                "cancel_at = if_not_exists(cancel_at, :now), next_at = :zero, "
+                "#shard = :shard, #sweep = :sweep ADD wake_seq :one",
                 ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r) "
                 "AND attribute_not_exists(finishing)",
-                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
+                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status", **_SWEEP_NAMES},
                 ExpressionAttributeValues={
+                    **_sweep_values(run_id, clock.now()),
                     ":why": encode_attr(reason),
                     ":now": encode_attr(clock.now()),
                     ":zero": encode_attr(0),
@@ -569,15 +636,21 @@ class Store:
                 return False
             raise
 
-    def release(self, run_id: str, owner: str) -> None:
-        """Give the lease back after an error, so the retried message need not wait it out."""
+    def release(self, run_id: str, owner: str, retry_in: float = 0.0) -> None:
+        """Give the lease back after an error, so the retried message need not wait it out;
+        the sweeper steps in if that message does not come back `retry_in` from now."""
         try:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
-                UpdateExpression="REMOVE lease_owner, lease_until",
+                UpdateExpression="SET #shard = :shard, #sweep = :sweep "
+                "REMOVE lease_owner, lease_until",
                 ConditionExpression="lease_owner = :owner",
-                ExpressionAttributeValues={":owner": encode_attr(owner)},
+                ExpressionAttributeNames=_SWEEP_NAMES,
+                ExpressionAttributeValues={
+                    ":owner": encode_attr(owner),
+                    **_sweep_values(run_id, clock.now() + retry_in),
+                },
             )
         except Exception as err:
             if not is_conflict(err):
@@ -589,10 +662,12 @@ class Store:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
-                UpdateExpression="SET next_at = :zero ADD wake_seq :one",
+                UpdateExpression="SET next_at = :zero, #shard = :shard, #sweep = :sweep "
+                "ADD wake_seq :one",
                 ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r)",
-                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status"},
+                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status", **_SWEEP_NAMES},
                 ExpressionAttributeValues={
+                    **_sweep_values(run_id, clock.now()),
                     ":zero": encode_attr(0),
                     ":one": encode_attr(1),
                     ":q": encode_attr("Queued"),
@@ -639,9 +714,39 @@ class Store:
         else:
             stored = _dump_value(run.run_id, "output", "output", output)
             fields.update(stored)
+        fields[TABLE_TTL_ATTRIBUTE] = self._ttl()  # retention counts from the end of the run
         self._update_owned(
-            run.run_id, owner, fields, remove=("lease_owner", "lease_until", "next_at")
+            run.run_id,
+            owner,
+            fields,
+            remove=(
+                "lease_owner",
+                "lease_until",
+                "next_at",
+                "sweeps",
+                SWEEP_SHARD_ATTRIBUTE,
+                SWEEP_AT_ATTRIBUTE,
+            ),
         )
+
+    def expire_steps(self, run_id: str, step_ids: Iterable[str]) -> None:
+        """Start the retention clock of a finished run's steps (they carry no TTL while the
+        run may still need them); 100 steps per TransactWriteItems call."""
+        ttl = encode_attr(self._ttl())
+        updates = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": item_key(f"R#{run_id}", f"S#{step_id}"),
+                    "UpdateExpression": "SET #ttl = :ttl",
+                    "ExpressionAttributeNames": {"#ttl": TABLE_TTL_ATTRIBUTE},
+                    "ExpressionAttributeValues": {":ttl": ttl},
+                }
+            }
+            for step_id in sorted(set(step_ids))
+        ]
+        for i in range(0, len(updates), 100):
+            self.ddb.transact_write_items(TransactItems=updates[i : i + 100])
 
     def _update_owned(
         self,
@@ -745,7 +850,6 @@ class Store:
                 started_at=step.started_at,
                 ended_at=step.ended_at,
                 info=json.dumps(step.info) if step.info else None,
-                **{TABLE_TTL_ATTRIBUTE: self._ttl()},
             ),
         }
         if step.memo is not MISSING:

@@ -14,7 +14,12 @@ import hashlib
 import math
 
 from inngest_lambda import aws, clock, queue
-from inngest_lambda.settings import MAX_SQS_DELAY_SECONDS, get_settings
+from inngest_lambda.settings import (
+    MAX_SQS_DELAY_SECONDS,
+    SCHEDULE_MAX_EVENT_AGE_SECONDS,
+    SCHEDULE_RETRY_ATTEMPTS,
+    get_settings,
+)
 
 # How early a schedule fires before its timer is due, leaving the rest to SQS.
 SCHEDULER_LEAD_SECONDS = 300
@@ -55,6 +60,13 @@ def send_at(message: dict[str, object], due_at: float, name: str) -> None:
                 "Arn": settings.queue_arn,
                 "RoleArn": settings.scheduler_role_arn,
                 "Input": queue.encode({**message, "schedule": schedule}),
+                # A delivery Scheduler cannot make is retried for a day, then dead-lettered
+                # (alarmed; a redrive delivers it, late but intact) instead of dropped.
+                "RetryPolicy": {
+                    "MaximumRetryAttempts": SCHEDULE_RETRY_ATTEMPTS,
+                    "MaximumEventAgeInSeconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+                },
+                "DeadLetterConfig": {"Arn": settings.dlq_arn},
             },
         )
 

@@ -90,13 +90,16 @@ class Waits:
     def close(self, pause: Pause) -> None:
         self.index.delete(pause)
 
-    def deliver(self, events: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-        """Match stored events against pauses; returns (runs to wake, runs cancelled)."""
+    def deliver(self, events: list[dict[str, Any]]) -> tuple[list[str], list[str], list[Pause]]:
+        """Match stored events against pauses; returns (runs to wake, runs cancelled, the wait
+        pauses that matched). The caller closes those pauses once the wake-up messages are
+        sent, so a retry after a failed send finds them again and wakes the runs."""
         paths = self.index.paths_by_name(ev["name"] for ev in events)
         woken: list[str] = []
         cancelled: list[str] = []
         cache: dict[str, list[Pause]] = {}  # partition -> pauses: one query per name, not event
         consumed: set[tuple[str, str]] = set()  # pauses an earlier event of the batch used
+        matched: list[Pause] = []
         for event in events:
             for pause in self.index.candidates(event, paths.get(event["name"], []), cache):
                 if (pause.pk, pause.sk) in consumed or not pause_matches(pause, event):
@@ -108,14 +111,14 @@ class Waits:
                     # event in an earlier try that died before the wake): a spare wake is a no-op.
                     if self.store.wake(pause.run_id):
                         woken.append(pause.run_id)
-                    self.close(pause)
+                    matched.append(pause)
                 elif pause.kind == "cancel":
                     reason = f"cancelled by event {event['name']} ({event['id']})"
                     if self.store.request_cancel(pause.run_id, reason):
                         cancelled.append(pause.run_id)
                     else:
                         self.close(pause)  # the run has ended: the pause is stale
-        return woken, cancelled
+        return woken, cancelled, matched
 
     def open_cancels(
         self, cancels: list[dict[str, Any]], run_id: str, event: dict[str, Any], since: float
@@ -134,4 +137,3 @@ class Waits:
             if matched is not None:
                 return f"cancelled by event {matched['name']} ({matched['id']})"
         return None
-

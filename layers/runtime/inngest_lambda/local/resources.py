@@ -22,10 +22,12 @@ def create_resources(settings: s.Settings) -> s.Settings:
     """Create table, queues, bucket, schedule group; return settings with the real queue URL/ARN."""
     region = settings.region
     _create_table(client("dynamodb", region), settings.table)
-    queue_url, queue_arn = _create_queues(client("sqs", region), _queue_name(settings.queue_url))
+    queue_url, queue_arn, dlq_arn = _create_queues(
+        client("sqs", region), _queue_name(settings.queue_url)
+    )
     _create_bucket(client("s3", region), settings.bucket, region)
     _create_schedule_group(client("scheduler", region), settings.schedule_group)
-    return dataclasses.replace(settings, queue_url=queue_url, queue_arn=queue_arn)
+    return dataclasses.replace(settings, queue_url=queue_url, queue_arn=queue_arn, dlq_arn=dlq_arn)
 
 
 def dlq_name(queue_name: str) -> str:
@@ -51,24 +53,39 @@ def _create_table(ddb: Any, name: str) -> None:
                 {"AttributeName": s.TABLE_SK, "AttributeType": "S"},
                 {"AttributeName": s.LIST_AT, "AttributeType": "S"},
                 *({"AttributeName": attr, "AttributeType": "S"} for _, attr in s.LIST_INDEXES),
+                {"AttributeName": s.SWEEP_SHARD_ATTRIBUTE, "AttributeType": "S"},
+                {"AttributeName": s.SWEEP_AT_ATTRIBUTE, "AttributeType": "N"},
             ],
             KeySchema=[
                 {"AttributeName": s.TABLE_PK, "KeyType": "HASH"},
                 {"AttributeName": s.TABLE_SK, "KeyType": "RANGE"},
             ],
             GlobalSecondaryIndexes=[
+                *(
+                    {
+                        "IndexName": index_name,
+                        "KeySchema": [
+                            {"AttributeName": attr, "KeyType": "HASH"},
+                            {"AttributeName": s.LIST_AT, "KeyType": "RANGE"},
+                        ],
+                        "Projection": {
+                            "ProjectionType": "INCLUDE",
+                            "NonKeyAttributes": list(s.LIST_PROJECTION),
+                        },
+                    }
+                    for index_name, attr in s.LIST_INDEXES
+                ),
                 {
-                    "IndexName": index_name,
+                    "IndexName": s.SWEEP_INDEX,
                     "KeySchema": [
-                        {"AttributeName": attr, "KeyType": "HASH"},
-                        {"AttributeName": s.LIST_AT, "KeyType": "RANGE"},
+                        {"AttributeName": s.SWEEP_SHARD_ATTRIBUTE, "KeyType": "HASH"},
+                        {"AttributeName": s.SWEEP_AT_ATTRIBUTE, "KeyType": "RANGE"},
                     ],
                     "Projection": {
                         "ProjectionType": "INCLUDE",
-                        "NonKeyAttributes": list(s.LIST_PROJECTION),
+                        "NonKeyAttributes": [s.SWEEPS_ATTRIBUTE],
                     },
-                }
-                for index_name, attr in s.LIST_INDEXES
+                },
             ],
         )
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
@@ -92,10 +109,10 @@ def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str,
     return url, arn
 
 
-def _create_queues(sqs: Any, name: str) -> tuple[str, str]:
+def _create_queues(sqs: Any, name: str) -> tuple[str, str, str]:
     _, dlq_arn = _ensure_queue(sqs, dlq_name(name), {"MessageRetentionPeriod": str(14 * 24 * 3600)})
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": s.QUEUE_MAX_RECEIVE_COUNT}
-    return _ensure_queue(
+    url, arn = _ensure_queue(
         sqs,
         name,
         {
@@ -103,6 +120,7 @@ def _create_queues(sqs: Any, name: str) -> tuple[str, str]:
             "RedrivePolicy": json.dumps(redrive),
         },
     )
+    return url, arn, dlq_arn
 
 
 def _create_bucket(s3: Any, name: str, region: str) -> None:

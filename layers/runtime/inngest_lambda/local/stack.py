@@ -169,6 +169,7 @@ class LocalStack:
             (s.ENV_TABLE, settings.table),
             (s.ENV_QUEUE_URL, settings.queue_url),
             (s.ENV_QUEUE_ARN, settings.queue_arn),
+            (s.ENV_DLQ_ARN, settings.dlq_arn),
             (s.ENV_BUCKET, settings.bucket),
             (s.ENV_SCHEDULE_GROUP, settings.schedule_group),
             (s.ENV_SCHEDULER_ROLE_ARN, settings.scheduler_role_arn),
@@ -176,6 +177,8 @@ class LocalStack:
             self._setenv(name, value)
         _forget_cached_settings()
         _create_cron_schedules(settings)  # what the CDK stack creates at deploy
+        if self._background_pump:  # virtual time emulates the sweeper's schedule itself
+            _create_sweeper_schedule(settings)
 
         handler = self._handler or load_handler(os.environ.get(LOCAL_HANDLER_ENV) or s.HANDLER)
         self._server = LocalServer(
@@ -299,6 +302,22 @@ def _create_cron_schedules(settings: s.Settings) -> None:
         if exc.name and settings.functions_module.startswith(exc.name):
             return  # no functions module here: nothing to schedule
         raise
+
+
+def _create_sweeper_schedule(settings: s.Settings) -> None:
+    """The sweeper's rate schedule, as the CDK stack creates it (skipped without the runtime)."""
+    try:
+        from inngest_lambda import sweeper
+    except ImportError:
+        return
+    from inngest_lambda.local.aws_clients import client
+
+    sweeper.ensure_schedule(
+        client("scheduler", settings.region),
+        settings.schedule_group,
+        settings.queue_arn,
+        settings.scheduler_role_arn,
+    )
 
 
 def _forget_cached_settings() -> None:

@@ -11,9 +11,12 @@ due at that moment before moving on.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from inngest_lambda import clock
+from inngest_lambda.local.aws_clients import client
 from inngest_lambda.local.pump import Pump
+from inngest_lambda.settings import SWEEPER_RATE_MINUTES
 from inngest_lambda.testing import moto_time
 from inngest_lambda.testing.virtual_clock import VirtualClock
 
@@ -27,12 +30,19 @@ class NeverIdle(RuntimeError):
 
 @dataclasses.dataclass
 class VirtualDelivery:
+    """`table` (when given) turns on the sweeper: its once-a-minute rate schedule is emulated
+    here, firing only at the ticks where the sweep index holds an overdue run (a tick that
+    finds nothing would do nothing), so long advances do not stop every minute."""
+
     pump: Pump
     clock: VirtualClock
     queue_url: str
     region: str
     max_batches: int = MAX_BATCHES
     max_stops: int = MAX_STOPS
+    table: str | None = None
+    last_sweep: float = 0.0
+    sweeps: int = 0
 
     def run_until_idle(self) -> int:
         """Deliver every message receivable now and fire every schedule due now, until there is
@@ -44,6 +54,8 @@ class VirtualDelivery:
                 continue
             if self.pump.fire_due_schedules():
                 continue  # their messages are on the queue now
+            if self._sweep_if_due():
+                continue
             return batches
         raise NeverIdle(
             f"still delivering after {batches} batches at {clock.iso(self.clock.now())}"
@@ -54,8 +66,39 @@ class VirtualDelivery:
         now = self.clock.now()
         message = moto_time.next_visible(self.queue_url, self.region)
         schedule = self.pump.next_fire(until)
-        candidates = [t for t in (message, schedule) if t is not None and now < t <= until]
+        sweep = self._next_sweep()
+        candidates = [t for t in (message, schedule, sweep) if t is not None and now < t <= until]
         return min(candidates, default=None)
+
+    # --- the sweeper's rate schedule -------------------------------------------------------------
+    def _tick_after(self, t: float) -> float:
+        period = SWEEPER_RATE_MINUTES * 60
+        return (math.floor(t / period) + 1) * period
+
+    def _next_sweep(self) -> float | None:
+        """The first tick after the last sweep at which some run's `sweep_at` has passed."""
+        if self.table is None:
+            return None
+        from inngest_lambda import sweeper
+
+        earliest = sweeper.next_due(client("dynamodb", self.region), self.table)
+        if earliest is None:
+            return None
+        tick = self._tick_after(max(self.last_sweep, earliest - 1e-6))
+        return max(tick, self._tick_after(self.clock.now() - 1e-6))
+
+    def _sweep_if_due(self) -> bool:
+        due = self._next_sweep()
+        if due is None or due > self.clock.now():
+            return False
+        self.last_sweep = due
+        self.sweeps += 1
+        from inngest_lambda import queue, sweeper
+
+        client("sqs", self.region).send_message(
+            QueueUrl=self.queue_url, MessageBody=queue.encode(sweeper.MESSAGE)
+        )
+        return True
 
     def advance_to(self, target: float) -> None:
         """Move time to `target`, stopping at each due moment on the way to deliver its work."""

@@ -105,7 +105,11 @@ class Durable:
             runtime.get_runtime()  # the cold start: a broken functions module fails setup here
             settings = self._stack.settings
             self._delivery = VirtualDelivery(
-                self._stack.pump, self.clock, settings.queue_url, settings.region
+                self._stack.pump,
+                self.clock,
+                settings.queue_url,
+                settings.region,
+                table=settings.table,
             )
         except BaseException:
             self.stop()

@@ -1,0 +1,148 @@
+"""The sweeper: re-drives runs that nothing is moving any more.
+
+A run is moved by messages (a start, a timer, a wake-up), and each of them can be lost: the send
+fails after the run was written, a driver dies holding the lease, a message exhausts its
+receives and lands in the dead-letter queue, a Scheduler invocation is dropped. So every run
+that something must still happen to carries `sweep_at` in the sparse `sweep` index: when it
+should have moved by (its lease's end, its timer's due time, its creation or wake-up), plus a
+grace. The writes that change a run's state set it (create, lease, heartbeat, park, wake,
+cancel request, release after an error) and finishing removes it, so the index costs no write
+per step.
+
+Once a minute (a Scheduler rate schedule sending `{"kind": "sweep"}` to the work queue) the
+sweeper reads the index up to now and sends each overdue run a `{"kind": "run"}` message; the
+executor decides from DynamoDB what to do, so a run that was fine after all is a no-op. Each
+re-drive pushes the run's `sweep_at` forward (1 min, doubling to 1 h), so a run that keeps
+failing is retried at a falling rate instead of flooding the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from inngest_lambda import clock, queue
+from inngest_lambda.settings import (
+    SWEEP_AT_ATTRIBUTE,
+    SWEEP_INDEX,
+    SWEEP_SHARD_ATTRIBUTE,
+    SWEEP_SHARDS,
+    SWEEPER_MESSAGE,
+    SWEEPER_RATE_MINUTES,
+    SWEEPER_SCHEDULE,
+    SWEEPS_ATTRIBUTE,
+    TABLE_PK,
+)
+from inngest_lambda.store import Store, encode_attr, is_conflict, item_key
+
+log = logging.getLogger("inngest_lambda")
+
+MESSAGE = SWEEPER_MESSAGE
+RATE_EXPRESSION = f"rate({SWEEPER_RATE_MINUTES} minute{'s' if SWEEPER_RATE_MINUTES > 1 else ''})"
+FIRST_RETRY_SECONDS = 60.0
+MAX_RETRY_SECONDS = 3600.0
+MAX_PER_SWEEP = 1000  # per shard; the rest waits for the next sweep
+
+
+def overdue(store: Store, now: float) -> list[tuple[str, float, int]]:
+    """(run_id, sweep_at, sweeps) of every run whose `sweep_at` has passed."""
+    out: list[tuple[str, float, int]] = []
+    for shard in range(SWEEP_SHARDS):
+        kwargs: dict[str, Any] = {
+            "TableName": store.table,
+            "IndexName": SWEEP_INDEX,
+            "KeyConditionExpression": "#shard = :shard AND #at <= :now",
+            "ExpressionAttributeNames": {
+                "#shard": SWEEP_SHARD_ATTRIBUTE,
+                "#at": SWEEP_AT_ATTRIBUTE,
+            },
+            "ExpressionAttributeValues": {":shard": {"S": str(shard)}, ":now": encode_attr(now)},
+        }
+        found = 0
+        while found < MAX_PER_SWEEP:
+            page = store.ddb.query(**kwargs)
+            for item in page.get("Items", []):
+                out.append(
+                    (
+                        item[TABLE_PK]["S"][2:],
+                        float(item[SWEEP_AT_ATTRIBUTE]["N"]),
+                        int(item.get(SWEEPS_ATTRIBUTE, {}).get("N", "0")),
+                    )
+                )
+                found += 1
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return out
+
+
+def next_due(ddb: Any, table: str) -> float | None:
+    """The earliest `sweep_at` in the index (where the virtual-time harness's emulated rate
+    schedule has something to do; it reads with its own client)."""
+    earliest: float | None = None
+    for shard in range(SWEEP_SHARDS):
+        page = ddb.query(
+            TableName=table,
+            IndexName=SWEEP_INDEX,
+            KeyConditionExpression="#shard = :shard",
+            ExpressionAttributeNames={"#shard": SWEEP_SHARD_ATTRIBUTE},
+            ExpressionAttributeValues={":shard": {"S": str(shard)}},
+            Limit=1,
+        )
+        for item in page.get("Items", []):
+            at = float(item[SWEEP_AT_ATTRIBUTE]["N"])
+            earliest = at if earliest is None else min(earliest, at)
+    return earliest
+
+
+def sweep(store: Store) -> list[str]:
+    """Re-drive every overdue run; returns their ids."""
+    now = clock.now()
+    redriven: list[str] = []
+    for run_id, sweep_at, sweeps in overdue(store, now):
+        if _postpone(store, run_id, sweep_at, sweeps, now):
+            redriven.append(run_id)
+            log.warning(
+                "sweeper: re-driving a run nothing moved",
+                extra={"run_id": run_id, "attempt": sweeps + 1, "status": f"due {sweep_at}"},
+            )
+    queue.send_many([{"kind": "run", "run_id": rid} for rid in redriven])
+    return redriven
+
+
+def _postpone(store: Store, run_id: str, sweep_at: float, sweeps: int, now: float) -> bool:
+    """Move the run's `sweep_at` on, unless the run moved meanwhile (then it needs nothing)."""
+    delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2**sweeps)
+    try:
+        store.ddb.update_item(
+            TableName=store.table,
+            Key=item_key(f"R#{run_id}", "R"),
+            UpdateExpression="SET #at = :next ADD #n :one",
+            ConditionExpression="#at = :old",
+            ExpressionAttributeNames={"#at": SWEEP_AT_ATTRIBUTE, "#n": SWEEPS_ATTRIBUTE},
+            ExpressionAttributeValues={
+                ":next": encode_attr(now + delay),
+                ":old": encode_attr(sweep_at),
+                ":one": encode_attr(1),
+            },
+        )
+        return True
+    except Exception as err:
+        if is_conflict(err):
+            return False
+        raise
+
+
+def ensure_schedule(scheduler: Any, group: str, queue_arn: str, role_arn: str) -> None:
+    """Create the sweeper's rate schedule (the local stack; the CDK stack declares its own)."""
+    import contextlib
+    import json
+
+    with contextlib.suppress(scheduler.exceptions.ConflictException):
+        scheduler.create_schedule(
+            Name=SWEEPER_SCHEDULE,
+            GroupName=group,
+            ScheduleExpression=RATE_EXPRESSION,
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": queue_arn, "RoleArn": role_arn, "Input": json.dumps(MESSAGE)},
+        )

@@ -1,0 +1,106 @@
+"""Issue 12 items 2, 3 and 5: a message lost or failing persistently never strands a run."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from inngest_lambda.testing import assert_completed
+from tests.faults.injector import key_starts
+
+pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def _post(durable, name, data, event_id):
+    return durable.request("POST", "/e/test", {"name": name, "data": data, "id": event_id})
+
+
+def _queue_counts(durable, dlq=False):
+    from inngest_lambda.local.aws_clients import client
+    from inngest_lambda.local.resources import dlq_name
+
+    settings = durable.stack.settings
+    sqs = client("sqs", settings.region)
+    url = settings.queue_url
+    if dlq:
+        url = sqs.get_queue_url(QueueName=dlq_name(url.rsplit("/", 1)[-1]))["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return sum(
+        int(attrs[k])
+        for k in (
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        )
+    )
+
+
+def test_a_lost_start_message_is_recovered_by_the_sweeper(durable, faults):
+    faults.fail("sqs.SendMessageBatch")
+    status, _ = _post(durable, "f/steps", {"n": 1}, "start-lost-1")
+    assert status == 500
+    durable.run_until_idle()
+    assert durable.run("start-lost-1").status == "Queued"
+    durable.advance(2 * MINUTE)
+    assert_completed(durable.run("start-lost-1"), {"a": 2, "b": 4})
+
+
+def test_a_client_retry_with_the_same_event_id_finishes_the_start(durable, faults):
+    faults.fail("sqs.SendMessageBatch")
+    assert _post(durable, "f/steps", {"n": 1}, "start-lost-2")[0] == 500
+    assert _post(durable, "f/steps", {"n": 1}, "start-lost-2")[0] == 200
+    durable.run_until_idle()
+    assert_completed(durable.run("start-lost-2"), {"a": 2, "b": 4})
+
+
+@pytest.mark.parametrize("client_retries", [True, False], ids=["client-retries", "no-retry"])
+def test_a_lost_resume_message_does_not_delay_the_run_to_its_timeout(
+    durable, faults, client_retries
+):
+    event_id = durable.send("f/wait", {"order": "o-9"})
+    faults.fail("sqs.SendMessageBatch")
+    assert _post(durable, "f/paid", {"order": "o-9", "amount": 7}, "paid-1")[0] == 500
+    if client_retries:
+        assert _post(durable, "f/paid", {"order": "o-9", "amount": 7}, "paid-1")[0] == 200
+        durable.run_until_idle()
+    else:
+        durable.advance(2 * MINUTE)  # the wait's timeout is an hour away
+    assert_completed(durable.run(event_id), {"paid": 7})
+
+
+def test_a_persistent_error_backs_off_instead_of_dead_lettering_the_run(durable, faults):
+    # Writing the first step fails for a while (throttling, an outage): 15 receives at 2 s
+    # retries would have sent the run's only message to the DLQ within a minute.
+    faults.fail("dynamodb.PutItem", key_starts("R#"), times=15)
+    event_id = durable.send("f/steps", {"n": 5})
+    durable.advance(datetime.timedelta(hours=2))
+    assert_completed(durable.run(event_id), {"a": 6, "b": 12})
+    assert _queue_counts(durable, dlq=True) == 0
+    assert _queue_counts(durable) == 0
+
+
+def test_a_run_whose_message_was_dead_lettered_is_re_driven_by_the_sweeper(durable, faults):
+    from inngest_lambda import settings
+
+    # Failing longer than the queue's whole receive budget: the message lands in the DLQ.
+    faults.fail("dynamodb.PutItem", key_starts("R#"), times=settings.QUEUE_MAX_RECEIVE_COUNT + 5)
+    event_id = durable.send("f/steps", {"n": 5})
+    durable.advance(datetime.timedelta(hours=8))
+    assert_completed(durable.run(event_id), {"a": 6, "b": 12})
+
+
+def test_a_driver_that_dies_mid_run_is_replaced_within_two_minutes(durable, faults):
+    # The drive dies right after the first step is written: no park, no release, no message
+    # visibility change reaches AWS; its message would only come back after 16 minutes.
+    faults.fail("dynamodb.PutItem", key_starts("R#"), crash=True)
+    event_id = durable.send("f/steps", {"n": 1})
+    died = durable.clock.now()
+    assert durable.run(event_id).status == "Running"
+    durable.advance(2 * MINUTE)
+    run = assert_completed(durable.run(event_id), {"a": 2, "b": 4})
+    from inngest_lambda import clock
+
+    assert clock.parse_iso(run.step("a").ended_at) - died <= 120
