@@ -127,3 +127,11 @@ functions = [
     debounced,
     batched,
 ]
+
+
+@client.create_function(fn_id="big-output", trigger=inngest.TriggerEvent(event="f/big"))
+def big_output(ctx: inngest.ContextSync) -> str:
+    return "x" * ctx.event.data["size"]
+
+
+functions.append(big_output)

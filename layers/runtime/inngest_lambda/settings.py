@@ -119,6 +119,10 @@ SWEEPER_RATE_MINUTES = 1
 SWEEPER_MESSAGE = {"kind": "sweep"}
 # Items larger than this go to S3 with a pointer in the item (DynamoDB's item limit is 400 KB).
 INLINE_VALUE_LIMIT_BYTES = 300_000
+# The run item as a whole: its event(s) and its outcome (the pending `finishing` record, then the
+# output or error) share this many bytes inline; whatever does not fit goes to S3 by reference,
+# leaving room under DynamoDB's 400 KB for the item's other attributes.
+RUN_ITEM_INLINE_BUDGET_BYTES = 300_000
 
 # --- Sizes --------------------------------------------------------------------------------------
 # Inngest's largest documented per-event limit (paid plans); events over the item budget above

@@ -27,6 +27,7 @@ from typing import Any
 from inngest_lambda import aws, blobs, clock, listing
 from inngest_lambda.settings import (
     INLINE_VALUE_LIMIT_BYTES,
+    RUN_ITEM_INLINE_BUDGET_BYTES,
     SWEEP_AT_ATTRIBUTE,
     SWEEP_GRACE_SECONDS,
     SWEEP_SHARD_ATTRIBUTE,
@@ -163,6 +164,8 @@ class Run:
     cancel_at: float | None = None  # when it was requested: the run counts as ended from then
     cancels_opened: bool = False
     replay_of: str | None = None  # the run this one replays (a new run from the same event)
+    inline_bytes: int = 0  # bytes of the event(s) held inline: the rest of the item budget is
+    # what the run's outcome may use inline (RUN_ITEM_INLINE_BUDGET_BYTES)
 
     @property
     def visible_status(self) -> str:
@@ -187,7 +190,7 @@ class Run:
             started_at=p.get("started_at"),
             ended_at=p.get("ended_at"),
             output=_load_value(p, "output"),
-            error=json.loads(p["error"]) if "error" in p else None,
+            error=_load_value(p, "error"),  # type: ignore[arg-type]
             lease_owner=p.get("lease_owner"),
             lease_until=float(p.get("lease_until", 0)),
             fn_attempt=int(p.get("fn_attempt", 0)),
@@ -200,6 +203,7 @@ class Run:
             cancel_at=p.get("cancel_at"),
             cancels_opened=bool(p.get("cancels_opened", False)),
             replay_of=p.get("replay_of"),
+            inline_bytes=len(p["events"].encode()) if "events" in p else 0,
         )
 
 
@@ -254,17 +258,27 @@ def _refusal(run_id: str, owner: str, run_item: dict[str, Any] | None) -> Confli
     return Conflict(f"lease on run {run_id} lost")
 
 
-def _dump_value(run_id: str, name: str, attr: str, value: object) -> dict[str, Any]:
-    """JSON-encode a value; one too big for a DynamoDB item goes to S3, leaving a pointer."""
-    return _dump_text(run_id, name, attr, json.dumps(value, separators=(",", ":")))
+def _dump_value(
+    run_id: str, name: str, attr: str, value: object, limit: int = INLINE_VALUE_LIMIT_BYTES
+) -> dict[str, Any]:
+    """JSON-encode a value; one over `limit` bytes goes to S3, leaving a pointer."""
+    return _dump_text(run_id, name, attr, json.dumps(value, separators=(",", ":")), limit)
 
 
-def _dump_text(run_id: str, name: str, attr: str, text: str) -> dict[str, Any]:
-    if len(text.encode()) <= INLINE_VALUE_LIMIT_BYTES:
+def _dump_text(
+    run_id: str, name: str, attr: str, text: str, limit: int = INLINE_VALUE_LIMIT_BYTES
+) -> dict[str, Any]:
+    if len(text.encode()) <= limit:
         return {attr: text}
     key = f"{run_id}/{name}.json" if "/" in run_id else f"runs/{run_id}/{name}.json"
     blobs.put(key, text.encode())
     return {f"{attr}_ref": key}
+
+
+def _outcome_budget(run: Run) -> int:
+    """What the run item has left for its outcome once its event(s) are counted, halved: the
+    final write lands the output while the pending record still holds it."""
+    return max(0, RUN_ITEM_INLINE_BUDGET_BYTES - run.inline_bytes) // 2
 
 
 def _load_value(p: dict[str, Any], attr: str) -> object:
@@ -359,13 +373,15 @@ class Store:
         at all; when one of their conditions fails, Conflict is raised and nothing was written.
         """
         now = clock.now()
+        events_value = _dump_value(run.run_id, "events", "events", run.events)
+        run.inline_bytes = len(events_value.get("events", "").encode())
         run_item = {
             **item_key(f"R#{run.run_id}", "R"),
             **_item(
                 function_id=run.function_id,
                 status=run.status,
                 event_id=run.event_id,
-                **_dump_value(run.run_id, "events", "events", run.events),
+                **events_value,
                 created_at=run.created_at,
                 next_at=run.next_at,
                 parent=json.dumps(run.parent) if run.parent else None,
@@ -684,7 +700,7 @@ class Store:
         """Record the outcome before emitting its events, so a crash in between can resume.
 
         Any outcome but Cancelled is refused once a cancel was requested (CancelRequested)."""
-        values = _dump_value(run.run_id, "finishing", "finishing", finishing)
+        values = _dump_value(run.run_id, "finishing", "finishing", finishing, _outcome_budget(run))
         if "finishing_ref" in values:  # large outputs live in S3; keep the pointer inline
             values = {"finishing": json.dumps({"ref": values["finishing_ref"]})}
         self._update_owned(
@@ -709,11 +725,11 @@ class Store:
             "ended_at": clock.now(),
             **listing.status_fields(run.function_id, status),
         }
+        # The pending record goes as the outcome lands: the item never holds the output twice.
         if error is not None:
-            fields["error"] = json.dumps(error)
+            fields.update(_dump_value(run.run_id, "error", "error", error, _outcome_budget(run)))
         else:
-            stored = _dump_value(run.run_id, "output", "output", output)
-            fields.update(stored)
+            fields.update(_dump_value(run.run_id, "output", "output", output, _outcome_budget(run)))
         fields[TABLE_TTL_ATTRIBUTE] = self._ttl()  # retention counts from the end of the run
         self._update_owned(
             run.run_id,
@@ -724,6 +740,7 @@ class Store:
                 "lease_until",
                 "next_at",
                 "sweeps",
+                "finishing",
                 SWEEP_SHARD_ATTRIBUTE,
                 SWEEP_AT_ATTRIBUTE,
             ),
