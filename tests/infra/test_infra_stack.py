@@ -379,9 +379,7 @@ def test_alarms_cover_lost_delayed_and_refused_work_and_reach_a_topic(synth):
     # Durations alarm before the timeout kills an invocation.
     executor, api = _functions(synth)
     durations = sorted(a["Threshold"] for a in alarms if a.get("MetricName") == "Duration")
-    assert durations == sorted(
-        [api["Timeout"] * 1000 * 0.8, executor["Timeout"] * 1000 * 0.8]
-    )
+    assert durations == sorted([api["Timeout"] * 1000 * 0.8, executor["Timeout"] * 1000 * 0.8])
     drive = next(a for a in alarms if a.get("MetricName") == "DriveFailures")
     assert drive["Dimensions"] == [
         {"Name": "FunctionName", "Value": {"Ref": synth.logical_id(synth.stack.executor_function)}}

@@ -57,15 +57,23 @@ def test_creates_everything_and_is_idempotent(aws):
     assert {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]} == {
         (s.TABLE_PK, "S"),
         (s.TABLE_SK, "S"),
+        (s.SWEEP_SHARD_ATTRIBUTE, "S"),
+        (s.SWEEP_AT_ATTRIBUTE, "N"),
     } | {(key, "S") for key in index_keys}
-    # The listing indexes exist, keyed as the runtime queries them.
+    # The listing indexes and the sweep index exist, keyed as the runtime queries them.
     indexes = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
     assert indexes == {
-        name: [
-            {"AttributeName": key, "KeyType": "HASH"},
-            {"AttributeName": s.LIST_AT, "KeyType": "RANGE"},
-        ]
-        for name, key in s.LIST_INDEXES
+        **{
+            name: [
+                {"AttributeName": key, "KeyType": "HASH"},
+                {"AttributeName": s.LIST_AT, "KeyType": "RANGE"},
+            ]
+            for name, key in s.LIST_INDEXES
+        },
+        s.SWEEP_INDEX: [
+            {"AttributeName": s.SWEEP_SHARD_ATTRIBUTE, "KeyType": "HASH"},
+            {"AttributeName": s.SWEEP_AT_ATTRIBUTE, "KeyType": "RANGE"},
+        ],
     }
     ttl = ddb.describe_time_to_live(TableName=first.table)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": s.TABLE_TTL_ATTRIBUTE}

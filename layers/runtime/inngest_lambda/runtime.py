@@ -23,6 +23,9 @@ class Runtime:
         module = importlib.import_module(settings.functions_module)
         self.client = module.client
         self.functions = list(module.functions)
+        from inngest_lambda import send_ids
+
+        send_ids.install(self.client)  # a re-run step sends the same event ids
         from inngest_lambda.flow import validation
 
         # Fail the cold start, naming function and option, rather than fail every event later.
