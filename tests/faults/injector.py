@@ -11,9 +11,10 @@ dies at that point looks like from outside (nothing after it reaches AWS).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -33,6 +34,7 @@ class Invocation:
 _current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar(
     "fault_invocation", default=None
 )
+_observing: contextvars.ContextVar[bool] = contextvars.ContextVar("fault_observing", default=False)
 
 
 @dataclasses.dataclass
@@ -58,6 +60,16 @@ class Injector:
             aws.client(service).meta.events.register("before-parameter-build", self.hook)
         stack.pump.handler = self._wrap(stack.pump.handler, "sqs")
         stack.server.handler = self._wrap(stack.server.handler, "http")
+
+    @contextlib.contextmanager
+    def observing(self) -> Iterator[None]:
+        """The test's own reads (run listings): their AWS calls are neither counted nor failed,
+        since they are the test looking, not the system working."""
+        token = _observing.set(True)
+        try:
+            yield
+        finally:
+            _observing.reset(token)
 
     def _wrap(self, handler: Callable[..., Any], kind: str) -> Callable[..., Any]:
         def invocation(event: dict[str, Any], context: Any) -> Any:
@@ -109,6 +121,8 @@ class Injector:
     # --- the hook ------------------------------------------------------------------------------
     def hook(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         name = f"{model.service_model.service_name}.{model.name}"
+        if _observing.get():
+            return
         inv = _current.get()
         if inv is not None:
             inv.calls += 1

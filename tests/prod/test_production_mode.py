@@ -46,6 +46,12 @@ def test_run_api_needs_the_signing_key(prod):
     assert prod.get("/v1/runs/01JAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
 
 
+def test_redrive_needs_the_signing_key(prod):
+    path = "/v1/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/redrive"
+    assert httpx.post(str(prod.base_url).rstrip("/") + path).status_code == 401
+    assert prod.post(path).status_code == 404
+
+
 def test_unsigned_execution_request_is_refused_by_the_sdk(prod):
     res = prod.post("/api/inngest?fnId=prod-greet&stepId=step", json={"event": {}})
     assert res.status_code == 401

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from inngest_lambda import auth, cancellation, clock, event_input, events, response_budget
 from inngest_lambda.settings import SERVE_PATH
-from inngest_lambda.store import MISSING, Run, Step
+from inngest_lambda.store import MISSING, TERMINAL_STATES, Run, Step
 
 if TYPE_CHECKING:
     from inngest_lambda.runtime import Runtime
@@ -160,6 +160,21 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         if not accepted:
             return problem(409, f"run {run_id} has already ended ({run.status})")
         # Cancelled from now on; a request in flight finishes and its response is discarded.
+        return JSONResponse({"data": run_view(run)}, status_code=202)
+
+    @app.post("/v1/runs/{run_id}/redrive")
+    async def redrive_run(run_id: str, request: fastapi.Request) -> JSONResponse:
+        """Send the run a drive message (what a DLQ redrive or the sweeper does for one run);
+        always safe: a run being driven or parked until later ignores it."""
+        from inngest_lambda import sweeper
+
+        if not authorised(request):
+            return problem(401, "a valid signing key is required")
+        run = await _in_thread(sweeper.redrive, rt.store, run_id)
+        if run is None:
+            return problem(404, f"run {run_id} not found")
+        if run.status in TERMINAL_STATES:
+            return problem(409, f"run {run_id} has already ended ({run.status})")
         return JSONResponse({"data": run_view(run)}, status_code=202)
 
     @app.get("/v1/events/{event_id}/runs")

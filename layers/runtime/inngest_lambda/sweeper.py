@@ -33,7 +33,7 @@ from inngest_lambda.settings import (
     SWEEPS_ATTRIBUTE,
     TABLE_PK,
 )
-from inngest_lambda.store import Store, encode_attr, is_conflict, item_key
+from inngest_lambda.store import TERMINAL_STATES, Run, Store, encode_attr, is_conflict, item_key
 
 log = logging.getLogger("inngest_lambda")
 
@@ -76,25 +76,6 @@ def overdue(store: Store, now: float) -> list[tuple[str, float, int]]:
     return out
 
 
-def next_due(ddb: Any, table: str) -> float | None:
-    """The earliest `sweep_at` in the index (where the virtual-time harness's emulated rate
-    schedule has something to do; it reads with its own client)."""
-    earliest: float | None = None
-    for shard in range(SWEEP_SHARDS):
-        page = ddb.query(
-            TableName=table,
-            IndexName=SWEEP_INDEX,
-            KeyConditionExpression="#shard = :shard",
-            ExpressionAttributeNames={"#shard": SWEEP_SHARD_ATTRIBUTE},
-            ExpressionAttributeValues={":shard": {"S": str(shard)}},
-            Limit=1,
-        )
-        for item in page.get("Items", []):
-            at = float(item[SWEEP_AT_ATTRIBUTE]["N"])
-            earliest = at if earliest is None else min(earliest, at)
-    return earliest
-
-
 def sweep(store: Store) -> list[str]:
     """Re-drive every overdue run; returns their ids."""
     now = clock.now()
@@ -108,6 +89,16 @@ def sweep(store: Store) -> list[str]:
             )
     queue.send_many([{"kind": "run", "run_id": rid} for rid in redriven])
     return redriven
+
+
+def redrive(store: Store, run_id: str) -> Run | None:
+    """Send one run a drive message unless it has ended; returns the run as it was (None if
+    there is no such run). The API's `POST /v1/runs/{id}/redrive`."""
+    run = store.get_run(run_id)
+    if run is not None and run.status not in TERMINAL_STATES:
+        queue.send({"kind": "run", "run_id": run_id})
+        log.info("re-driven on request", extra={"run_id": run_id, "function_id": run.function_id})
+    return run
 
 
 def _postpone(store: Store, run_id: str, sweep_at: float, sweeps: int, now: float) -> bool:

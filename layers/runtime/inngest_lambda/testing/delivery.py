@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 from inngest_lambda import clock
 from inngest_lambda.local.aws_clients import client
@@ -79,13 +80,33 @@ class VirtualDelivery:
         """The first tick after the last sweep at which some run's `sweep_at` has passed."""
         if self.table is None:
             return None
-        from inngest_lambda import sweeper
-
-        earliest = sweeper.next_due(client("dynamodb", self.region), self.table)
+        earliest = self._earliest_sweep_at()
         if earliest is None:
             return None
         tick = self._tick_after(max(self.last_sweep, earliest - 1e-6))
         return max(tick, self._tick_after(self.clock.now() - 1e-6))
+
+    def _earliest_sweep_at(self) -> float | None:
+        """One scan of the sparse index (moto sorts a whole table per Query, so one scan is far
+        cheaper than a query per shard at every stop)."""
+        from inngest_lambda.settings import SWEEP_AT_ATTRIBUTE, SWEEP_INDEX
+
+        ddb = client("dynamodb", self.region)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": SWEEP_INDEX,
+            "ProjectionExpression": "#at",
+            "ExpressionAttributeNames": {"#at": SWEEP_AT_ATTRIBUTE},
+        }
+        earliest: float | None = None
+        while True:
+            page = ddb.scan(**kwargs)
+            for item in page.get("Items", []):
+                at = float(item[SWEEP_AT_ATTRIBUTE]["N"])
+                earliest = at if earliest is None else min(earliest, at)
+            if "LastEvaluatedKey" not in page:
+                return earliest
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _sweep_if_due(self) -> bool:
         due = self._next_sweep()

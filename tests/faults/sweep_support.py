@@ -1,0 +1,148 @@
+"""Running one fault-sweep case and checking what a finished sweep must leave behind."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any
+
+from inngest_lambda import clock
+from inngest_lambda.testing import assert_completed
+from tests.faults.fault_functions import EXECUTIONS
+from tests.faults.scenarios import Scenario
+
+# A fault may cost a crashed driver's lease (30 s), the sweep grace (15 s) and the wait for the
+# sweeper's next minute tick: recovery must stay within two minutes.
+RECOVERY_BOUND = 120.0
+POLL = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    scenario: Scenario
+    tag: str
+    position: int | None  # None: no fault
+    crash: bool
+
+
+def _send(durable):
+    def send(name: str, data: dict[str, Any], event_id: str) -> None:
+        body = {"name": name, "data": data, "id": event_id}
+        status, reply = durable.request("POST", "/e/test", body)
+        if status == 500:  # a fault during ingestion: the SDK retries with the same id
+            status, reply = durable.request("POST", "/e/test", body)
+        assert status == 200, reply
+        durable.run_until_idle()
+
+    return send
+
+
+def _find(durable, ref: Any) -> Any:
+    if isinstance(ref, tuple):  # (function, tag): a run started by an event a run sent
+        function, tag = ref
+        runs = [r for r in durable.runs_of(function) if r.output == tag]
+        assert len(runs) <= 1, f"{len(runs)} {function} runs for {tag}: a duplicate start"
+        return runs[0] if runs else None
+    runs = durable.runs(ref)
+    return runs[0] if runs else None
+
+
+def _all_ended(durable, expected: list[tuple[Any, Any]]) -> bool:
+    for ref, _ in expected:
+        run = _find(durable, ref)
+        if run is None or run.status not in ("Completed", "Failed", "Cancelled"):
+            return False
+    return True
+
+
+def calibrate(durable, faults, scenario: Scenario) -> int:
+    """Run the scenario without faults; returns how many AWS calls it made."""
+    before = len(faults.calls)
+    run_case(durable, faults, Case(scenario, f"{scenario.kind}-calibration", None, False))
+    return len(faults.calls) - before
+
+
+def run_case(durable, faults, case: Case) -> float:
+    """Run one case to the end; returns how much later than a clean run it finished (s)."""
+    faults.clear()
+    rule = None
+    if case.position is not None:
+        rule = faults.fail_at(case.position, crash=case.crash)
+    started = durable.clock.now()
+    expected = case.scenario.start(durable, _send(durable), case.tag)
+    durable.advance(case.scenario.duration)
+    bound = durable.clock.now() + RECOVERY_BOUND + 15
+    while durable.clock.now() < bound:
+        with faults.observing():
+            if _all_ended(durable, expected):
+                break
+        durable.advance(POLL)
+    late = durable.clock.now() - started - case.scenario.duration
+    faults.clear()
+    with faults.observing():
+        _check(durable, case, expected, late)
+    if rule is not None:
+        assert rule.fired <= 1
+    return late
+
+
+def _check(durable, case: Case, expected: list[tuple[Any, Any]], late: float) -> None:
+    where = f"case {case.tag} (fault at call {case.position}, crash={case.crash})"
+    for ref, output in expected:
+        run = _find(durable, ref)
+        assert run is not None, f"{where}: no run for {ref}\n{durable.describe()}"
+        assert_completed(run, output)
+        names = [s.name for s in run.steps]
+        assert len(names) == len(set(names)), f"{where}: a step recorded twice: {names}"
+        assert all(s.status == "Completed" for s in run.steps), f"{where}: {run.table()}"
+        for step in run.steps:
+            if step.op == "StepRun" and f"{run.run_id}:{step.name}" in EXECUTIONS:
+                # at least once, and again only if its first result was never recorded
+                assert EXECUTIONS[f"{run.run_id}:{step.name}"] <= 2, f"{where}: {step.name}"
+    assert late <= RECOVERY_BOUND + POLL, f"{where}: recovered after {late:.0f} s"
+
+
+def _table_items(durable) -> list[dict[str, Any]]:
+    from inngest_lambda.local.aws_clients import client
+
+    settings = durable.stack.settings
+    ddb = client("dynamodb", settings.region)
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": settings.table}
+    while True:
+        page = ddb.scan(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def check_nothing_left(durable) -> None:
+    """After the sweep: every message handled (crashed invocations' messages included, after
+    their visibility timeout), every run ended without lease or sweep entry, no schedule, no
+    concurrency holder or waiter."""
+    from inngest_lambda import settings as s
+    from inngest_lambda.local.aws_clients import client
+    from inngest_lambda.local.resources import dlq_name
+
+    durable.advance(datetime.timedelta(seconds=s.QUEUE_VISIBILITY_SECONDS + 60))
+    cfg = durable.stack.settings
+    sqs = client("sqs", cfg.region)
+    dlq_url = sqs.get_queue_url(QueueName=dlq_name(cfg.queue_url.rsplit("/", 1)[-1]))["QueueUrl"]
+    for url in (cfg.queue_url, dlq_url):
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        left = {k: attrs[k] for k in attrs if k.startswith("ApproximateNumberOf")}
+        assert set(left.values()) == {"0"}, f"{url}: {left}"
+    scheduler = client("scheduler", cfg.region)
+    listed = scheduler.list_schedules(GroupName=cfg.schedule_group)["Schedules"]
+    assert [x["Name"] for x in listed if x["Name"].startswith("t-")] == []
+    for item in _table_items(durable):
+        pk, sk = item["pk"]["S"], item["sk"]["S"]
+        if pk.startswith("R#") and sk == "R":
+            assert item["status"]["S"] in ("Completed", "Failed", "Cancelled", "Skipped"), pk
+            for attr in ("lease_owner", s.SWEEP_AT_ATTRIBUTE, "finishing"):
+                assert attr not in item, f"{pk} keeps {attr}"
+        if pk.startswith("F#") and sk == "C":
+            assert item.get("holders", {}).get("M", {}) == {}, f"{pk} has holders: {item}"
+        assert not (pk.startswith("F#") and pk.endswith("#W")), f"a waiter is left: {pk} {sk}"
+    assert clock.now() > 0
