@@ -32,8 +32,7 @@ def run(stack_url: str, sizes: tuple[int, ...] = (1000, 5000), repeats: int = 3)
         walls = []
         for rep in range(repeats):
             events = [
-                {"name": f"bench/ingest-{i % 2}", "data": {"i": i, "rep": rep}}
-                for i in range(size)
+                {"name": f"bench/ingest-{i % 2}", "data": {"i": i, "rep": rep}} for i in range(size)
             ]
             if rep == repeats - 1:
                 counter.reset()  # the counts printed are those of the last request
