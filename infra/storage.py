@@ -69,12 +69,18 @@ class Storage(Construct):
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[
+                # Values of runs are tagged `ended` (re-tagged by a copy in place, which restarts
+                # the clock) when their run ends; values of runs still going never expire. They
+                # outlive the DynamoDB items that point to them by a day.
                 s3.LifecycleRule(
-                    id="expire-run-data",
-                    # Objects outlive the DynamoDB items that point to them by a day.
+                    id="expire-ended-run-data",
+                    tag_filters={"inngest-lambda": "ended"},
                     expiration=Duration.days(retention_days + 1),
+                ),
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads",
                     abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
+                ),
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )

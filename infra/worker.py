@@ -56,7 +56,8 @@ SCHEDULE_ACTIONS = [
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
 ]
-BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject"]
+# PutObjectTagging: values are written tagged `live` and re-tagged `ended` when their run ends.
+BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"]
 SNAP_START_MIN_PYTHON = (3, 12)
 LIVE_ALIAS = "live"
 # SDK environment variables: where `step.send_event` and API calls go (the deployment's API).

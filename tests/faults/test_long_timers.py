@@ -80,3 +80,36 @@ def test_a_sleep_longer_than_the_retention_survives_and_retention_starts_at_the_
     ended = durable.clock.now()
     for sk in ("R", *(f"S#{s.id}" for s in run.steps)):
         assert ended - 120 <= _ttl(durable, f"R#{run_id}", sk) - retention <= ended + 1
+
+
+def _tags(durable, key):
+    from inngest_lambda.local.aws_clients import client
+
+    settings = durable.stack.settings
+    tags = client("s3", settings.region).get_object_tagging(Bucket=settings.bucket, Key=key)
+    return {t["Key"]: t["Value"] for t in tags["TagSet"]}
+
+
+def _keys(durable, prefix):
+    from inngest_lambda.local.aws_clients import client
+
+    settings = durable.stack.settings
+    listed = client("s3", settings.region).list_objects_v2(Bucket=settings.bucket, Prefix=prefix)
+    return sorted(o["Key"] for o in listed.get("Contents", []))
+
+
+def test_large_values_of_a_sleeping_run_never_expire_and_are_tagged_ended_at_its_end(durable):
+    # A 250 KB event and output: both go to S3 (the run item's budget is shared).
+    event_id = durable.send("f/big", {"size": 250_000, "pad": "p" * 250_000})
+    run = assert_completed(durable.run(event_id), "x" * 250_000)
+    keys = _keys(durable, f"runs/{run.run_id}/")
+    assert keys, "nothing went to S3"
+    assert {k: _tags(durable, k) for k in keys} == {k: {"inngest-lambda": "ended"} for k in keys}
+
+    event_id = durable.send("f/long-sleep", {"days": 60, "pad": "p" * 350_000})
+    sleeping = durable.run(event_id)
+    (events_key,) = _keys(durable, f"runs/{sleeping.run_id}/")
+    assert _tags(durable, events_key) == {"inngest-lambda": "live"}  # the lifecycle skips it
+    durable.advance(60 * DAY + datetime.timedelta(minutes=1))
+    assert_completed(durable.run(event_id), "after 60d")
+    assert _tags(durable, events_key) == {"inngest-lambda": "ended"}

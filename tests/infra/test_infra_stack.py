@@ -338,14 +338,18 @@ def test_bucket_is_private_encrypted_and_expires_objects(template):
                     "RestrictPublicBuckets": True,
                 },
                 "LifecycleConfiguration": {
-                    "Rules": [
-                        Match.object_like(
-                            {
-                                "ExpirationInDays": settings.DEFAULT_RETENTION_DAYS + 1,
-                                "Status": "Enabled",
-                            }
-                        )
-                    ]
+                    "Rules": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "ExpirationInDays": settings.DEFAULT_RETENTION_DAYS + 1,
+                                    # only values of ended runs: a sleeping run's never expire
+                                    "TagFilters": [{"Key": "inngest-lambda", "Value": "ended"}],
+                                    "Status": "Enabled",
+                                }
+                            )
+                        ]
+                    )
                 },
             },
             "DeletionPolicy": "Retain",
@@ -493,7 +497,11 @@ def test_worker_permissions_are_the_ones_the_runtime_uses(synth):
     assert f":schedule/{group}/*" in resource
     objects = [s for s in statements if "s3:GetObject" in _as_list(s["Action"])]
     assert objects[0]["Resource"] == {"Fn::Join": ["", [_getatt(ids["bucket"], "Arn"), "/*"]]}
-    assert set(_as_list(objects[0]["Action"])) == {"s3:GetObject", "s3:PutObject"}
+    assert set(_as_list(objects[0]["Action"])) == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+    }
 
 
 # --- Configurable knobs --------------------------------------------------------------------------

@@ -934,6 +934,7 @@ class _Driver:
             )
         self.ex.ingestor.ingest(emitted)
         self.store.expire_steps(self.run.run_id, self.steps)
+        self.store.end_blobs(self.run)
         self.store.finish(self.run, self.owner, status, output, error)
         if status in ("Completed", "Failed", "Cancelled"):
             self.metrics.count(f"Runs{status}")

@@ -123,6 +123,8 @@ def decode_attr(attr: dict[str, Any]) -> object:
         return attr["BOOL"]
     if "NULL" in attr:
         return None
+    if "SS" in attr:
+        return sorted(attr["SS"])
     raise TypeError(f"unexpected attribute {attr}")
 
 
@@ -164,6 +166,7 @@ class Run:
     cancel_at: float | None = None  # when it was requested: the run counts as ended from then
     cancels_opened: bool = False
     replay_of: str | None = None  # the run this one replays (a new run from the same event)
+    blobs: list[str] = dataclasses.field(default_factory=list)  # its values' S3 keys
     inline_bytes: int = 0  # bytes of the event(s) held inline: the rest of the item budget is
     # what the run's outcome may use inline (RUN_ITEM_INLINE_BUDGET_BYTES)
 
@@ -204,6 +207,7 @@ class Run:
             cancels_opened=bool(p.get("cancels_opened", False)),
             replay_of=p.get("replay_of"),
             inline_bytes=len(p["events"].encode()) if "events" in p else 0,
+            blobs=list(p.get("blobs", [])),
         )
 
 
@@ -259,19 +263,34 @@ def _refusal(run_id: str, owner: str, run_item: dict[str, Any] | None) -> Confli
 
 
 def _dump_value(
-    run_id: str, name: str, attr: str, value: object, limit: int = INLINE_VALUE_LIMIT_BYTES
+    run_id: str,
+    name: str,
+    attr: str,
+    value: object,
+    limit: int = INLINE_VALUE_LIMIT_BYTES,
+    *,
+    ended: bool = False,
 ) -> dict[str, Any]:
-    """JSON-encode a value; one over `limit` bytes goes to S3, leaving a pointer."""
-    return _dump_text(run_id, name, attr, json.dumps(value, separators=(",", ":")), limit)
+    """JSON-encode a value; one over `limit` bytes goes to S3, leaving a pointer. Values of a
+    run are written `live` (never expired) unless `ended`; events are ended from the start."""
+    return _dump_text(
+        run_id, name, attr, json.dumps(value, separators=(",", ":")), limit, ended=ended
+    )
 
 
 def _dump_text(
-    run_id: str, name: str, attr: str, text: str, limit: int = INLINE_VALUE_LIMIT_BYTES
+    run_id: str,
+    name: str,
+    attr: str,
+    text: str,
+    limit: int = INLINE_VALUE_LIMIT_BYTES,
+    *,
+    ended: bool = False,
 ) -> dict[str, Any]:
     if len(text.encode()) <= limit:
         return {attr: text}
     key = f"{run_id}/{name}.json" if "/" in run_id else f"runs/{run_id}/{name}.json"
-    blobs.put(key, text.encode())
+    blobs.put(key, text.encode(), ended=ended or "/" in run_id)
     return {f"{attr}_ref": key}
 
 
@@ -298,6 +317,34 @@ class Store:
     def __init__(self) -> None:
         self.table = get_settings().table
         self.ddb = aws.client("dynamodb")
+        self._written: dict[str, set[str]] = {}  # run -> S3 keys written by this process
+
+    def _track_blob(self, run_id: str, value: dict[str, Any]) -> None:
+        """Record on the run item the S3 key a value of the run went to, so the run's end can
+        start its retention clock (blobs.mark_ended)."""
+        key = next((v for k, v in value.items() if k.endswith("_ref")), None)
+        if key is None:
+            return
+        self._written.setdefault(run_id, set()).add(key)
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=item_key(f"R#{run_id}", "R"),
+                UpdateExpression="ADD blobs :k",
+                ConditionExpression="attribute_exists(#pk)",
+                ExpressionAttributeNames={"#pk": TABLE_PK},
+                ExpressionAttributeValues={":k": {"SS": [key]}},
+            )
+        except Exception as err:
+            if not is_conflict(err):
+                raise
+
+    def end_blobs(self, run: Run) -> None:
+        """Re-tag the run's S3 values as ended (before its final write: a crash in between
+        re-tags them on the retry, a copy in place being harmless)."""
+        keys = sorted(set(run.blobs) | self._written.pop(run.run_id, set()))
+        if keys:
+            blobs.mark_ended(keys)
 
     def _ttl(self, seconds: float | None = None) -> int:
         days = get_settings().retention_days
@@ -373,7 +420,9 @@ class Store:
         at all; when one of their conditions fails, Conflict is raised and nothing was written.
         """
         now = clock.now()
-        events_value = _dump_value(run.run_id, "events", "events", run.events)
+        events_value = _dump_value(
+            run.run_id, "events", "events", run.events, ended=run.status in TERMINAL_STATES
+        )
         run.inline_bytes = len(events_value.get("events", "").encode())
         run_item = {
             **item_key(f"R#{run.run_id}", "R"),
@@ -396,6 +445,8 @@ class Store:
                 ),
             ),
         }
+        if "events_ref" in events_value and run.status not in TERMINAL_STATES:
+            run_item["blobs"] = {"SS": [events_value["events_ref"]]}
         try:
             self.ddb.transact_write_items(
                 TransactItems=[
@@ -701,6 +752,7 @@ class Store:
 
         Any outcome but Cancelled is refused once a cancel was requested (CancelRequested)."""
         values = _dump_value(run.run_id, "finishing", "finishing", finishing, _outcome_budget(run))
+        self._track_blob(run.run_id, values)
         if "finishing_ref" in values:  # large outputs live in S3; keep the pointer inline
             values = {"finishing": json.dumps({"ref": values["finishing_ref"]})}
         self._update_owned(
@@ -727,9 +779,15 @@ class Store:
         }
         # The pending record goes as the outcome lands: the item never holds the output twice.
         if error is not None:
-            fields.update(_dump_value(run.run_id, "error", "error", error, _outcome_budget(run)))
+            fields.update(
+                _dump_value(run.run_id, "error", "error", error, _outcome_budget(run), ended=True)
+            )
         else:
-            fields.update(_dump_value(run.run_id, "output", "output", output, _outcome_budget(run)))
+            fields.update(
+                _dump_value(
+                    run.run_id, "output", "output", output, _outcome_budget(run), ended=True
+                )
+            )
         fields[TABLE_TTL_ATTRIBUTE] = self._ttl()  # retention counts from the end of the run
         self._update_owned(
             run.run_id,
@@ -872,7 +930,9 @@ class Store:
         if step.memo is not MISSING:
             if step.memo_text is None:  # serialized once, here; requests reuse the text
                 step.memo_text = json.dumps(step.memo, separators=(",", ":"))
-            for k, v in _dump_text(run_id, step.step_id, "memo", step.memo_text).items():
+            memo = _dump_text(run_id, step.step_id, "memo", step.memo_text)
+            self._track_blob(run_id, memo)
+            for k, v in memo.items():
                 item[k] = encode_attr(v)
         kwargs: dict[str, Any] = {"TableName": self.table, "Item": item}
         if only_if_absent:
@@ -911,7 +971,9 @@ class Store:
     ) -> bool:
         """Finish a step that waits on something outside the run; only the first resolver wins."""
         fields: dict[str, Any] = {"status": status, "ended_at": clock.now()}
-        fields.update(_dump_value(run_id, step_id, "memo", memo))
+        stored = _dump_value(run_id, step_id, "memo", memo)
+        self._track_blob(run_id, stored)
+        fields.update(stored)
         if error is not None:
             fields["error"] = json.dumps(error)
         names = {f"#f{i}": k for i, k in enumerate(fields)}
