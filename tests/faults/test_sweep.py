@@ -24,8 +24,8 @@ from tests.faults.sweep_support import Case, calibrate, check_nothing_left, run_
 
 pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
 
-DENSE_POSITIONS = 12
-STRIDE = 1 if os.environ.get("FAULT_SWEEP_FULL") else 3
+DENSE_POSITIONS = 6
+STRIDE = 1 if os.environ.get("FAULT_SWEEP_FULL") else 5
 RESULTS: list[tuple[str, str, int, float]] = []  # (kind, mode, cases, worst recovery s)
 
 
