@@ -50,9 +50,11 @@ def test_the_sweep_index_is_sparse_and_projects_only_what_the_sweeper_reads(synt
 
 def test_one_off_timer_schedules_can_dead_letter_and_the_dlq_is_alarmed(synth):
     dlq = _logical(synth, "Work", "DeadLetterQueue")
-    function = synth.one("AWS::Lambda::Function")
+    functions = [f["Properties"] for f in synth.resources("AWS::Lambda::Function").values()]
     # The runtime names the DLQ as the dead-letter target of every one-off schedule it makes...
-    assert function["Environment"]["Variables"][settings.ENV_DLQ_ARN] == _getatt(dlq)
+    assert functions
+    for function in functions:
+        assert function["Environment"]["Variables"][settings.ENV_DLQ_ARN] == _getatt(dlq)
     # ...Scheduler's role may deliver there...
     role = _logical(synth, "Scheduling", "Role")
     statements = [
