@@ -62,13 +62,17 @@ def main() -> None:
             _empty_table(durable)
             if i in (10, runs) or i % 100 == 0:
                 marks[i] = _rss_mb()
-                print(f"  after {i:5} runs: RSS {marks[i][0]:7.1f} MB, peak {marks[i][1]:7.1f} MB",
-                      flush=True)
+                print(
+                    f"  after {i:5} runs: RSS {marks[i][0]:7.1f} MB, peak {marks[i][1]:7.1f} MB",
+                    flush=True,
+                )
     first, last = marks[10][1], marks[runs][1]
     growth = (last - first) / first
-    print(f"memory: peak RSS {first:.1f} MB after 10 runs of 100 steps, {last:.1f} MB after "
-          f"{runs} ({growth:+.1%}; goal within 10%: {'met' if abs(growth) <= 0.10 else 'NOT met'})"
-          f"; {time.perf_counter() - started:.0f} s")
+    print(
+        f"memory: peak RSS {first:.1f} MB after 10 runs of 100 steps, {last:.1f} MB after "
+        f"{runs} ({growth:+.1%}; goal within 10%: {'met' if abs(growth) <= 0.10 else 'NOT met'})"
+        f"; {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

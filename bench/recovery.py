@@ -20,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inngest_lambda.testing import Durable  # noqa: E402
-from tests.faults.injector import Injector, key_starts  # noqa: E402
+from tests.faults.injector import Injector, step_write  # noqa: E402
 
 REPEATS = int(__import__("os").environ.get("BENCH_REPEATS", "5"))
 
@@ -60,7 +60,7 @@ SCENARIOS: list[tuple[str, str, dict[str, Any], float, Callable[[Injector], Call
         "f/steps",
         {"n": 1},
         0,
-        lambda f: lambda: f.fail("dynamodb.PutItem", key_starts("R#"), crash=True),
+        lambda f: lambda: f.fail(None, step_write, crash=True),
     ),
     (
         "error taking the lease",

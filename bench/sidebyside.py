@@ -158,8 +158,7 @@ def main() -> None:
     fixture = fixture_100(repeats)
 
     header = (
-        f"{'workflow':24} {'ours min':>8} {'median':>8} {'AWS min':>8} {'median':>8} "
-        f"{'ratio':>6}"
+        f"{'workflow':24} {'ours min':>8} {'median':>8} {'AWS min':>8} {'median':>8} {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -175,15 +174,19 @@ def main() -> None:
     per_step_1000 = min(ours["1000"]) / 1000
     growth = per_step_1000 / per_step_100
     print()
-    print(f"per step: {per_step_100 * 1000:.2f} ms at 100 steps, {per_step_1000 * 1000:.2f} ms at "
-          f"1000 (x{growth:.2f}); AWS {min(aws_times['100']) * 10:.2f} ms and "
-          f"{min(aws_times['1000']):.2f} ms")
+    print(
+        f"per step: {per_step_100 * 1000:.2f} ms at 100 steps, {per_step_1000 * 1000:.2f} ms at "
+        f"1000 (x{growth:.2f}); AWS {min(aws_times['100']) * 10:.2f} ms and "
+        f"{min(aws_times['1000']):.2f} ms"
+    )
     for key in ("100", "1000"):
         share = sdk_share[key]
         own = min(ours[key]) * (1 - share)
-        print(f"{labels[key]}: {share:.0%} of our time is inside SDK requests (the SDK's replay);"
-              f" the rest is {own / int(key) * 1000:.2f} ms per step; "
-              f"{sdk_share[key + '_bytes'] / 1e6:.1f} MB sent to the SDK per run")
+        print(
+            f"{labels[key]}: {share:.0%} of our time is inside SDK requests (the SDK's replay);"
+            f" the rest is {own / int(key) * 1000:.2f} ms per step; "
+            f"{sdk_share[key + '_bytes'] / 1e6:.1f} MB sent to the SDK per run"
+        )
     print()
     checks = [
         ("100 steps <= 3x AWS", ratio["100"], GOALS["100"]),

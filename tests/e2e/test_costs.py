@@ -21,9 +21,7 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWri
 class DynamoCalls:
     def __init__(self) -> None:
         self.calls: collections.Counter[str] = collections.Counter()
-        aws.client("dynamodb").meta.events.register(
-            "before-parameter-build.dynamodb", self._seen
-        )
+        aws.client("dynamodb").meta.events.register("before-parameter-build.dynamodb", self._seen)
 
     def _seen(self, model: Any, **_: Any) -> None:
         self.calls[model.name] += 1

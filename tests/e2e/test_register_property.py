@@ -65,9 +65,7 @@ def _registration(appname: str) -> dict:
         "id": f"{appname}-fn",
         "name": "prop",
         "triggers": [{"event": f"prop-register/{appname}"}],
-        "steps": {
-            "step": {"id": "step", "name": "step", "runtime": {"type": "http", "url": URL}}
-        },
+        "steps": {"step": {"id": "step", "name": "step", "runtime": {"type": "http", "url": URL}}},
     }
     return {"appname": appname, "url": URL, "functions": [fn]}
 
@@ -107,9 +105,7 @@ def _forget(stack, appname: str) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(changes=mutations)
-def test_any_mutated_registration_gets_a_non_5xx_answer_and_storage_matches(
-    api, stack, changes
-):
+def test_any_mutated_registration_gets_a_non_5xx_answer_and_storage_matches(api, stack, changes):
     appname = f"prop-app-{next(_apps)}"
     body = _registration(appname)
     for path, value in changes:

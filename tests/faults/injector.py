@@ -154,3 +154,10 @@ def key_starts(prefix: str, attr: str = "pk") -> Callable[[dict[str, Any]], bool
         return str(item.get(attr, {}).get("S", "")).startswith(prefix)
 
     return where
+
+
+def step_write(params: dict[str, Any]) -> bool:
+    """`where` for a call that records a step (a PutItem, or a step Put in a transaction)."""
+    items = [params.get("Item")]
+    items += [t.get("Put", {}).get("Item") for t in params.get("TransactItems", [])]
+    return any(i and str(i.get("sk", {}).get("S", "")).startswith("S#") for i in items)

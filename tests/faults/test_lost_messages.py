@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from inngest_lambda.testing import assert_completed
-from tests.faults.injector import key_starts
+from tests.faults.injector import step_write
 
 pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
 
@@ -74,10 +74,11 @@ def test_a_lost_resume_message_does_not_delay_the_run_to_its_timeout(
 def test_a_persistent_error_backs_off_instead_of_dead_lettering_the_run(durable, faults):
     # Writing the first step fails for a while (throttling, an outage): 15 receives at 2 s
     # retries would have sent the run's only message to the DLQ within a minute.
-    faults.fail("dynamodb.PutItem", key_starts("R#"), times=15)
+    rule = faults.fail(None, step_write, times=15)
     event_id = durable.send("f/steps", {"n": 5})
     durable.advance(datetime.timedelta(hours=2))
     assert_completed(durable.run(event_id), {"a": 6, "b": 12})
+    assert rule.fired == 15
     assert _queue_counts(durable, dlq=True) == 0
     assert _queue_counts(durable) == 0
 
@@ -86,18 +87,20 @@ def test_a_run_whose_message_was_dead_lettered_is_re_driven_by_the_sweeper(durab
     from inngest_lambda import settings
 
     # Failing longer than the queue's whole receive budget: the message lands in the DLQ.
-    faults.fail("dynamodb.PutItem", key_starts("R#"), times=settings.QUEUE_MAX_RECEIVE_COUNT + 5)
+    rule = faults.fail(None, step_write, times=settings.QUEUE_MAX_RECEIVE_COUNT + 5)
     event_id = durable.send("f/steps", {"n": 5})
     durable.advance(datetime.timedelta(hours=8))
     assert_completed(durable.run(event_id), {"a": 6, "b": 12})
+    assert rule.fired == settings.QUEUE_MAX_RECEIVE_COUNT + 5
 
 
 def test_a_driver_that_dies_mid_run_is_replaced_within_two_minutes(durable, faults):
     # The drive dies right after the first step is written: no park, no release, no message
     # visibility change reaches AWS; its message would only come back after 16 minutes.
-    faults.fail("dynamodb.PutItem", key_starts("R#"), crash=True)
+    rule = faults.fail(None, step_write, crash=True)
     event_id = durable.send("f/steps", {"n": 1})
     died = durable.clock.now()
+    assert rule.fired == 1
     assert durable.run(event_id).status == "Running"
     durable.advance(2 * MINUTE)
     run = assert_completed(durable.run(event_id), {"a": 2, "b": 4})

@@ -109,9 +109,7 @@ def local_policy(synth, settings, drop: str | None = None) -> dict[str, Any]:
             continue
         granted.update(actions)
         resources = sorted({resolver.resource(actions, r) for r in _as_list(statement["Resource"])})
-        statements.append(
-            {"Effect": statement["Effect"], "Action": actions, "Resource": resources}
-        )
+        statements.append({"Effect": statement["Effect"], "Action": actions, "Resource": resources})
     aliases = [alias for alias, needs in IMPLIED.items() if needs <= granted]
     if aliases:
         statements.append({"Effect": "Allow", "Action": aliases, "Resource": "*"})
@@ -183,7 +181,7 @@ def as_role(iam_stack, synth, monkeypatch):
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
-            ]
+            ],
         }
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
             "Arn"
@@ -318,9 +316,7 @@ def _register(api: _Api, triggers: list[dict[str, Any]]) -> httpx.Response:
         "triggers": triggers,
         "steps": {"step": {"id": "step", "name": "s", "runtime": {"type": "http", "url": url}}},
     }
-    return api.http.post(
-        "/fn/register", json={"appname": "iam-app", "url": url, "functions": [fn]}
-    )
+    return api.http.post("/fn/register", json={"appname": "iam-app", "url": url, "functions": [fn]})
 
 
 @pytest.mark.parametrize(
