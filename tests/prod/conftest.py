@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 
 import httpx
@@ -16,7 +17,10 @@ SIGNING_KEY = "signkey-prod-" + "5e" * 32
 EVENT_KEY = "prod-event-key"
 
 
+@functools.cache
 def _free_port() -> int:
+    """One port for every production-mode module: the prod functions' SDK client keeps the event
+    API URL it was built with (in the first module), so later stacks must listen there."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -39,7 +43,6 @@ def prod():
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
-    dashboard_auth.reset_cache()
     dashboard_auth.reset_cache()
     with LocalStack(port=port, env=env) as stack:
         auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
