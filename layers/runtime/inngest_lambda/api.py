@@ -12,9 +12,10 @@ import fastapi
 import inngest.fast_api
 from fastapi.responses import JSONResponse
 
-from inngest_lambda import auth, cancellation, clock, event_input, events, response_budget
+from inngest_lambda import auth, cancellation, event_input, events, response_budget
+from inngest_lambda.run_views import run_view, step_view
 from inngest_lambda.settings import SERVE_PATH
-from inngest_lambda.store import MISSING, TERMINAL_STATES, Run, Step
+from inngest_lambda.store import TERMINAL_STATES
 
 if TYPE_CHECKING:
     from inngest_lambda.runtime import Runtime
@@ -106,7 +107,7 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         step = (await _in_thread(rt.store.load_steps, run_id)).get(step_id)
         if step is None:
             return problem(404, f"step {step_id} of run {run_id} not found")
-        return JSONResponse(response_budget.chunk(_step_view(step).get("output"), offset))
+        return JSONResponse(response_budget.chunk(step_view(step).get("output"), offset))
 
     @app.get("/v1/events")
     async def list_events(
@@ -147,7 +148,6 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
 
     @app.delete("/v1/runs/{run_id}")
     async def cancel_run(run_id: str, request: fastapi.Request) -> JSONResponse:
-        from inngest_lambda import cancellation
 
         if not authorised(request):
             return problem(401, "a valid signing key is required")
@@ -265,31 +265,6 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
     return app
 
 
-def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
-    """A run in the shape of Inngest's REST API, plus our own `steps` list when asked for."""
-    status = run.visible_status
-    error = run.error
-    ended_at = run.ended_at
-    if status == "Cancelled" and run.cancel_at is not None:
-        # Cancelled from the moment it was requested, even while a late response is pending.
-        ended_at = run.cancel_at
-        error = error or cancellation.cancelled_error(run.cancel or "")
-    out: dict[str, Any] = {
-        "run_id": run.run_id,
-        "function_id": run.function_id,
-        "status": status,
-        "event_id": run.event_id,
-        "output": error if error is not None else run.output,
-        "run_started_at": clock.iso(run.started_at or run.created_at),
-        "ended_at": clock.iso(ended_at),
-    }
-    if run.replay_of:
-        out["replay_of"] = run.replay_of
-    if steps is not None:
-        out["steps"] = [_step_view(s) for s in sorted(steps, key=lambda s: s.seq)]
-    return out
-
-
 def _output_slots(view: dict[str, Any]) -> list[response_budget.Slot]:
     """Where a run view's large values sit, with the URL that serves each in pages."""
     base = f"/v1/runs/{view['run_id']}"
@@ -299,28 +274,6 @@ def _output_slots(view: dict[str, Any]) -> list[response_budget.Slot]:
         if "output" in step:
             slots.append(response_budget.Slot(step, "output", lambda url=url: {"url": url}))
     return slots
-
-
-def _step_view(step: Step) -> dict[str, Any]:
-    attempts = step.attempt + 1 if step.done else step.attempt
-    view: dict[str, Any] = {
-        "id": step.step_id,
-        "name": step.name,
-        "op": step.op,
-        "status": step.status,
-        "attempts": attempts,
-        "started_at": clock.iso(step.started_at),
-        "ended_at": clock.iso(step.ended_at),
-    }
-    if step.due_at is not None and not step.done:
-        view["scheduled_for"] = clock.iso(step.due_at)
-    if step.op == "WaitForEvent" and step.done:
-        view["output"] = step.memo  # the event that matched, or None on timeout
-    elif isinstance(step.memo, dict) and "data" in step.memo and step.memo is not MISSING:
-        view["output"] = step.memo["data"]
-    if step.error:
-        view["error"] = step.error
-    return view
 
 
 async def _in_thread(fn: Any, *args: Any) -> Any:

@@ -13,6 +13,7 @@ Our own endpoints beside Inngest's `/v1` shapes, behind the same signing key:
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Awaitable, Callable
@@ -112,7 +113,6 @@ def register(
     authorised: Callable[[fastapi.Request], bool],
     problem: Callable[[int, str], JSONResponse],
 ) -> None:
-    from inngest_lambda.api import _in_thread
 
     route = plain_routes(app)
 
@@ -128,7 +128,7 @@ def register(
             fn = q.get("function_id") or None
             if fn is not None and rt.registry.get(fn) is None:
                 return problem(404, f"function {fn} not found")
-            page = await _in_thread(
+            page = await asyncio.to_thread(
                 lambda: listing.list_runs(
                     rt.store,
                     [fn] if fn else [f.id for f in rt.registry.all()],
@@ -159,7 +159,7 @@ def register(
             fn = body.get("function_id")
             if not isinstance(fn, str) or not fn:
                 raise BadQuery("'function_id' is required")
-            replayed = await _in_thread(
+            replayed = await asyncio.to_thread(
                 lambda: operations.bulk_replay(
                     rt,
                     fn,
@@ -179,12 +179,12 @@ def register(
     async def replay(request: fastapi.Request) -> JSONResponse:
         run_id = request.path_params["run_id"]
         from inngest_lambda import operations
-        from inngest_lambda.api import run_view
+        from inngest_lambda.run_views import run_view
 
         if denied := guard(request):
             return denied
         try:
-            new = await _in_thread(operations.replay, rt, run_id)
+            new = await asyncio.to_thread(operations.replay, rt, run_id)
         except operations.NotFound as err:
             return problem(404, str(err))
         return JSONResponse({"data": {**run_view(new), "replay_of": run_id}}, status_code=201)
@@ -195,7 +195,7 @@ def register(
 
         if denied := guard(request):
             return denied
-        found = await _in_thread(
+        found = await asyncio.to_thread(
             lambda: [overview.describe(f, rt.store) for f in rt.registry.all()]
         )
         data = []
@@ -218,7 +218,7 @@ def register(
             data = body.get("data", {})
             if not isinstance(data, dict):
                 raise BadQuery("'data' must be a JSON object")
-            event_id, run_id = await _in_thread(operations.invoke, rt, function_id, data)
+            event_id, run_id = await asyncio.to_thread(operations.invoke, rt, function_id, data)
         except BadQuery as err:
             return problem(400, str(err))
         except operations.NotFound as err:

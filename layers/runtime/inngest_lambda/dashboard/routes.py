@@ -6,6 +6,7 @@ everything they need are imported inside the handlers, on the first dashboard re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.parse
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,6 @@ SECURITY_HEADERS = {
 
 
 def register(app: fastapi.FastAPI, rt: Runtime) -> None:
-    from inngest_lambda.api import _in_thread
     from inngest_lambda.ops_api import plain_routes
 
     route = plain_routes(app)
@@ -73,7 +73,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         g = gate()
         if g.open:
             return None
-        key = await _in_thread(g.key)
+        key = await asyncio.to_thread(g.key)
         if key is None:
             return html("<h1>Dashboard disabled</h1><p>No dashboard key is configured.</p>", 503)
         if g.session_ok(cookie(request)):
@@ -125,7 +125,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
             return RedirectResponse("/", status_code=303)
         raw = (await request.body()).decode("utf-8", "replace")
         offered = (urllib.parse.parse_qs(raw).get("key") or [""])[-1]
-        ok = await _in_thread(gate().check_key, offered)
+        ok = await asyncio.to_thread(gate().check_key, offered)
         if not ok:
             return html(pages.login_page("That is not the dashboard key."), 401)
         res = RedirectResponse("/", status_code=303, headers=SECURITY_HEADERS)
@@ -162,8 +162,8 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         query = {k: v for k, v in request.query_params.items() if v and k != "fragment"}
         try:
             if "fragment" in request.query_params:
-                return html(await _in_thread(pages.runs_rows, rt, query))
-            body = await _in_thread(pages.runs_page, rt, query)
+                return html(await asyncio.to_thread(pages.runs_rows, rt, query))
+            body = await asyncio.to_thread(pages.runs_page, rt, query)
         except (BadQuery, ValueError) as err:
             return page("Runs", f'<div class="note error">{pages.e(err)}</div>', "runs", request)
         return page("Runs", body, "runs", request)
@@ -176,9 +176,9 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if stop := await signed_in(request):
             return stop
         if "fragment" in request.query_params:
-            body = await _in_thread(pages.run_detail, rt, run_id, token(request))
+            body = await asyncio.to_thread(pages.run_detail, rt, run_id, token(request))
         else:
-            body = await _in_thread(pages.run_page, rt, run_id, token(request))
+            body = await asyncio.to_thread(pages.run_page, rt, run_id, token(request))
         if body is None:
             return not_found(f"run {run_id} not found", request)
         if "fragment" in request.query_params:
@@ -191,7 +191,9 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
 
         if stop := await signed_in(request):
             return stop
-        return page("Functions", await _in_thread(pages.functions_page, rt), "functions", request)
+        return page(
+            "Functions", await asyncio.to_thread(pages.functions_page, rt), "functions", request
+        )
 
     @route("GET", "/functions/{function_id}")
     async def function(request: fastapi.Request) -> Response:
@@ -200,7 +202,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
 
         if stop := await signed_in(request):
             return stop
-        body = await _in_thread(pages.function_page, rt, function_id, token(request))
+        body = await asyncio.to_thread(pages.function_page, rt, function_id, token(request))
         if body is None:
             return not_found(f"function {function_id} not found", request)
         return page(function_id, body, "functions", request)
@@ -212,7 +214,9 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if stop := await signed_in(request):
             return stop
         query = {k: v for k, v in request.query_params.items() if v}
-        return page("Events", await _in_thread(pages.events_page, rt, query), "events", request)
+        return page(
+            "Events", await asyncio.to_thread(pages.events_page, rt, query), "events", request
+        )
 
     @route("GET", "/events/{event_id}")
     async def event(request: fastapi.Request) -> Response:
@@ -221,7 +225,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
 
         if stop := await signed_in(request):
             return stop
-        body = await _in_thread(pages.event_page, rt, event_id)
+        body = await asyncio.to_thread(pages.event_page, rt, event_id)
         if body is None:
             return not_found(f"event {event_id} not found", request)
         return page(f"Event {event_id}", body, "events", request)
@@ -248,7 +252,9 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         fields = await guarded(request)
         if isinstance(fields, Response):
             return fields
-        await _in_thread(cancellation.cancel_run, rt.store, run_id, "cancelled from the dashboard")
+        await asyncio.to_thread(
+            cancellation.cancel_run, rt.store, run_id, "cancelled from the dashboard"
+        )
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
     @route("POST", "/runs/{run_id}/replay")
@@ -260,7 +266,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if isinstance(fields, Response):
             return fields
         try:
-            new = await _in_thread(operations.replay, rt, run_id)
+            new = await asyncio.to_thread(operations.replay, rt, run_id)
         except operations.NotFound as err:
             return not_found(str(err), request)
         return RedirectResponse(f"/runs/{new.run_id}", status_code=303)
@@ -276,7 +282,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if isinstance(fields, Response):
             return fields
         try:
-            pairs = await _in_thread(
+            pairs = await asyncio.to_thread(
                 lambda: operations.bulk_replay(
                     rt,
                     function_id,
@@ -304,7 +310,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if error:
             return page("Invoke", f'<div class="note error">{pages.e(error)}</div>', "", request)
         try:
-            event_id, run_id = await _in_thread(operations.invoke, rt, function_id, data)
+            event_id, run_id = await asyncio.to_thread(operations.invoke, rt, function_id, data)
         except operations.NotFound as err:
             return not_found(str(err), request)
         target = f"/runs/{run_id}" if run_id else f"/events/{event_id}"
@@ -332,7 +338,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
             res = page("Send event", body, "send", request)
             res.status_code = 400
             return res
-        result = await _in_thread(rt.ingestor.ingest, events.normalise(checked.valid))
+        result = await asyncio.to_thread(rt.ingestor.ingest, events.normalise(checked.valid))
         return RedirectResponse(f"/events/{result.ids[0]}", status_code=303)
 
 
