@@ -9,6 +9,7 @@ import json
 import types
 
 from inngest_lambda import handler, metrics
+from inngest_lambda.executor import Outcome
 
 
 def test_emf_line_declares_the_metric(monkeypatch):
@@ -31,7 +32,7 @@ class _Executor:
     async def handle(self, message, deadline):
         if message["run_id"] == "boom":
             raise RuntimeError("DynamoDB said no")
-        return types.SimpleNamespace(retry_in=None)
+        return Outcome()
 
 
 def test_a_failed_drive_is_counted_and_reported_for_retry(capsys):
