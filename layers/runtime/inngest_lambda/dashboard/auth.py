@@ -71,17 +71,20 @@ class Gate:
         return bool(key) and hmac.compare_digest(offered.strip().encode(), key.encode())
 
     def new_session(self) -> str:
-        expiry = str(int(clock.now()) + SESSION_SECONDS)
-        return f"{expiry}.{self._sign('session', expiry)}"
+        # A random id makes every sign-in its own session (and CSRF token), even two in the
+        # same second.
+        payload = f"{int(clock.now()) + SESSION_SECONDS}-{secrets.token_hex(16)}"
+        return f"{payload}.{self._sign('session', payload)}"
 
     def session_ok(self, cookie: str | None) -> bool:
         if self.open:
             return True
         if not cookie or "." not in cookie or self.key() is None:
             return False
-        expiry, mac = cookie.split(".", 1)
-        if not hmac.compare_digest(mac, self._sign("session", expiry)):
+        payload, mac = cookie.split(".", 1)
+        if not hmac.compare_digest(mac, self._sign("session", payload)):
             return False
+        expiry = payload.split("-", 1)[0]
         return expiry.isdigit() and int(expiry) > clock.now()
 
     def csrf_token(self, cookie: str | None) -> str:
