@@ -331,6 +331,51 @@ def test_streamed_answers_are_unwrapped(api, streaming_app):
     assert failed["output"]["message"] == "no thanks"  # its no-retry header was honoured
 
 
+@pytest.fixture()
+def http10_proxy(streaming_app):
+    """A Python `http.server` proxy in front of the streaming app, as the SDK's own suite uses: it
+    answers in HTTP/1.0 and forwards the app's `Transfer-Encoding: chunked` header with the body
+    already de-chunked (Inngest's Go server reads such an answer until the connection closes)."""
+    import httpx
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+            res = httpx.request(
+                self.command, streaming_app + self.path, content=body, headers=headers, timeout=30
+            )
+            self.send_response(res.status_code)
+            for key, value in res.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(res.content)
+
+        do_GET = do_POST = do_PUT = _forward
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_streamed_answers_through_an_http10_proxy_are_read_as_inngest_reads_them(api, http10_proxy):
+    import httpx
+
+    sync = httpx.put(f"{http10_proxy}/api/inngest", timeout=10)
+    assert sync.status_code == 200, sync.text
+    run = api.wait_run(api.send("parity/stream", {"word": "proxied"}))
+    assert run["status"] == "Completed", run
+    assert run["output"] == "PROXIED!"
+    assert step(run, "upper")["output"] == "PROXIED"
+
+
 def test_a_timer_due_while_its_drive_is_still_parking_still_fires(api, monkeypatch):
     """A short timer's message can arrive before the drive that set it has let go of the run
     (a slow DynamoDB write under load, here 1.5 s): the run must still wake on time, not when

@@ -121,8 +121,10 @@ class SdkClient:
     def _remote(self) -> httpx.AsyncClient:
         """Made on the first call to a remote app only (most drives call the in-process SDK)."""
         if self._remote_client is None:
+            from inngest_lambda.sdk_transport import SdkTransport
+
             self._remote_client = httpx.AsyncClient(
-                timeout=SDK_TIMEOUT_SECONDS, verify=_tls_context()
+                timeout=SDK_TIMEOUT_SECONDS, transport=SdkTransport(_tls_context())
             )
         return self._remote_client
 
