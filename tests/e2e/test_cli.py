@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -58,6 +59,21 @@ def test_bulk_replay_asks_first_and_shows_progress(api, cli, monkeypatch):
     pairs = json.loads(out)
     assert status == 0 and failed in [p["run_id"] for p in pairs]
     assert all(api.run(p["replay_run_id"])["replay_of"] == p["run_id"] for p in pairs)
+
+
+def test_redrive_resumes_nothing_early_and_refuses_an_ended_run(api, cli):
+    sent = time.time()
+    event_id = api.send("e2e/sleep", {"seconds": 2})
+    sleeping = api.wait_step(event_id, "nap", "Scheduled")
+    status, out, _ = cli("runs", "redrive", sleeping["run_id"])
+    assert status == 0 and f"re-driving {sleeping['run_id']}" in out
+    run = api.wait_run(event_id)
+    assert run["status"] == "Completed"
+    assert time.time() - sent >= 2  # slept its time: the redrive did not wake it early
+    status, _, err = cli("runs", "redrive", run["run_id"])
+    assert status == 1 and "has already ended (Completed)" in err
+    status, _, err = cli("--json", "runs", "redrive", "01JUNKNOWNRUN0000000000000")
+    assert status == 3 and "not found" in err
 
 
 def test_events_send_and_list(api, cli):

@@ -138,6 +138,20 @@ def runs_cancel(obj: Context, run_id: str) -> None:
     out.print(f"cancelling {run_id}: it stops at its next step boundary")
 
 
+@runs.command("redrive")
+@click.argument("run_id")
+@click.pass_obj
+def runs_redrive(obj: Context, run_id: str) -> None:
+    """Send an unfinished run a new drive message (after a DLQ or a lost message).
+
+    Always safe: a run that is being driven, or parked until a sleep or wait ends, ignores it.
+    """
+    body = obj.api.request("POST", f"/v1/runs/{run_id}/redrive")
+    if obj.as_json:
+        return obj.emit(body)
+    out.print(f"re-driving {run_id} ({body['data']['status']})")
+
+
 @runs.command("replay")
 @click.argument("run_id", required=False)
 @click.option("--function", "function_id", help="Bulk: replay runs of this function...")
