@@ -41,6 +41,16 @@ def long_sleep(ctx: inngest.ContextSync) -> str:
     return str(ctx.step.run("after", lambda: _once(ctx.run_id, "after", f"after {days}d")))
 
 
+@client.create_function(
+    fn_id="long-sleep-cancellable",
+    trigger=inngest.TriggerEvent(event="f/long-sleep-cancellable"),
+    cancel=[inngest.Cancel(event="f/stop", if_exp="event.data.order == async.data.order")],
+)
+def long_sleep_cancellable(ctx: inngest.ContextSync) -> str:
+    ctx.step.sleep("nap", datetime.timedelta(days=ctx.event.data["days"]))
+    return "woke"
+
+
 @client.create_function(fn_id="parallel", trigger=inngest.TriggerEvent(event="f/parallel"))
 def parallel(ctx: inngest.ContextSync) -> list:
     results = ctx.group.parallel(
@@ -117,6 +127,7 @@ functions = [
     steps,
     short_sleep,
     long_sleep,
+    long_sleep_cancellable,
     parallel,
     wait,
     child,

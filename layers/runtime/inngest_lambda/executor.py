@@ -58,7 +58,7 @@ from inngest_lambda.store import (
     Step,
     Store,
 )
-from inngest_lambda.waits import WaitError, build_pause
+from inngest_lambda.waits import WaitError, build_pause, cancel_pause_keys
 
 # Hand over to a fresh invocation when less than this much time is left.
 HANDOVER_SECONDS = 30.0
@@ -284,6 +284,14 @@ class _Driver:
         self._load_steps()
         await self.loop()
 
+    def _cancel_pause_keys(self) -> list[tuple[str, str]]:
+        """The `cancel=` pauses of this run under the function's current config (the keys
+        recorded when they were opened are used as well: the config may have changed)."""
+        cancels = self.fn.config.get("cancel") if self.fn is not None else None
+        if not cancels:
+            return []
+        return cancel_pause_keys(cancels, self.run.run_id, self.run.event)
+
     async def _open_cancels(self) -> bool:
         """Pauses for the function's `cancel=` options, once per run (on its first drive)."""
         assert self.fn is not None
@@ -294,7 +302,7 @@ class _Driver:
         except WaitError as err:
             await self.finish("Failed", error=_error("InvalidExpression", str(err)))
             return False
-        self.store.mark_cancels_opened(self.run, self.owner)
+        self.store.mark_cancels_opened(self.run, self.owner, self._cancel_pause_keys())
         if reason:
             await self.finish("Cancelled", error=cancellation.cancelled_error(reason))
             return False
@@ -933,7 +941,8 @@ class _Driver:
                 {"name": name, "data": {**base, "error": event_error}, "id": failed_id, "ts": now}
             )
         self.ex.ingestor.ingest(emitted)
-        self.store.expire_steps(self.run.run_id, self.steps)
+        pauses = {*self.run.cancel_pauses, *self._cancel_pause_keys()}
+        self.store.end_items(self.run, self.steps, pauses)
         self.store.end_blobs(self.run)
         self.store.finish(self.run, self.owner, status, output, error)
         if status in ("Completed", "Failed", "Cancelled"):

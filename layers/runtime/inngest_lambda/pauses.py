@@ -45,7 +45,9 @@ class Pause:
     expression: str | None  # interpolated; None matches every event of that name
     path: str | None  # the keyed attribute path, when the expression is `async.<path> == v`
     value_key: str | None
-    expires_at: float
+    # None: until the run ends (a `cancel=` without timeout), when the end deletes it
+    # (`Store.end_items`); a dated pause also expires by TTL an hour after its date.
+    expires_at: float | None
 
     @property
     def pk(self) -> str:
@@ -104,10 +106,10 @@ class PauseIndex:
             if cache is None or pk not in cache:
                 pauses = [Pause(**json.loads(it["pause"]["S"])) for it in self.store.query(pk)]
                 if cache is None:
-                    found.extend(p for p in pauses if p.expires_at >= now)
+                    found.extend(p for p in pauses if _open_at(p, now))
                     continue
                 cache[pk] = pauses
-            found.extend(p for p in cache[pk] if p.expires_at >= now)
+            found.extend(p for p in cache[pk] if _open_at(p, now))
         return found
 
     def paths_by_name(self, names: Iterable[str]) -> dict[str, list[str]]:
@@ -145,12 +147,18 @@ class PauseIndex:
             kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
 
 
+def _open_at(pause: Pause, now: float) -> bool:
+    return pause.expires_at is None or pause.expires_at >= now
+
+
 def pause_item(pause: Pause) -> dict[str, Any]:
-    return {
+    item = {
         **item_key(pause.pk, pause.sk),
         "pause": encode_attr(json.dumps(dataclasses.asdict(pause))),
-        TABLE_TTL_ATTRIBUTE: encode_attr(int(pause.expires_at) + 3600),
     }
+    if pause.expires_at is not None:
+        item[TABLE_TTL_ATTRIBUTE] = encode_attr(int(pause.expires_at) + 3600)
+    return item
 
 
 def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, Any]:

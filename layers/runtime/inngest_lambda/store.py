@@ -2,7 +2,8 @@
 
 Layout (all strings; `pk`/`sk` from settings):
     E#<event_id> / E            the event as received
-    E#<event_id> / R#<run_id>   which runs the event started (for GET /v1/events/{id}/runs)
+    E#<event_id> / R#<run_id>   which runs the event started (for GET /v1/events/{id}/runs);
+                                no TTL until the run ends (`end_items`)
     I#<fn_id>#<event_id> / I    "this event already started this function" (24 h TTL)
     R#<run_id> / R              the run: status, lease, output, timers
     R#<run_id> / S#<step_id>    one step: status, attempt, memo (or an S3 pointer)
@@ -165,6 +166,7 @@ class Run:
     cancel: str | None = None  # why cancellation was requested, once it was
     cancel_at: float | None = None  # when it was requested: the run counts as ended from then
     cancels_opened: bool = False
+    cancel_pauses: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     replay_of: str | None = None  # the run this one replays (a new run from the same event)
     blobs: list[str] = dataclasses.field(default_factory=list)  # its values' S3 keys
     inline_bytes: int = 0  # bytes of the event(s) held inline: the rest of the item budget is
@@ -205,6 +207,7 @@ class Run:
             cancel=p.get("cancel"),
             cancel_at=p.get("cancel_at"),
             cancels_opened=bool(p.get("cancels_opened", False)),
+            cancel_pauses=[tuple(k) for k in json.loads(p.get("cancel_pauses", "[]"))],
             replay_of=p.get("replay_of"),
             inline_bytes=len(p["events"].encode()) if "events" in p else 0,
             blobs=list(p.get("blobs", [])),
@@ -476,7 +479,12 @@ class Store:
                                 **item_key(f"E#{run.event_id}", f"R#{run.run_id}"),
                                 **_item(
                                     function_id=run.function_id,
-                                    **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+                                    # No TTL while the run lives: its end starts the clock.
+                                    **(
+                                        {TABLE_TTL_ATTRIBUTE: self._ttl()}
+                                        if run.status in TERMINAL_STATES
+                                        else {}
+                                    ),
                                 ),
                             },
                         }
@@ -762,9 +770,12 @@ class Store:
             unless_cancelled=finishing.get("status") != "Cancelled",
         )
 
-    def mark_cancels_opened(self, run: Run, owner: str) -> None:
-        self._update_owned(run.run_id, owner, {"cancels_opened": True})
+    def mark_cancels_opened(self, run: Run, owner: str, keys: list[tuple[str, str]]) -> None:
+        """`keys`: the pauses written, for the run's end to delete (they carry no TTL)."""
+        pauses = json.dumps(keys)
+        self._update_owned(run.run_id, owner, {"cancels_opened": True, "cancel_pauses": pauses})
         run.cancels_opened = True
+        run.cancel_pauses = [tuple(k) for k in keys]
 
     def load_finishing(self, run: Run) -> dict[str, Any] | None:
         if run.finishing and set(run.finishing) == {"ref"}:
@@ -804,24 +815,47 @@ class Store:
             ),
         )
 
-    def expire_steps(self, run_id: str, step_ids: Iterable[str]) -> None:
-        """Start the retention clock of a finished run's steps (they carry no TTL while the
-        run may still need them); 100 steps per TransactWriteItems call."""
+    def end_items(
+        self, run: Run, step_ids: Iterable[str], pause_keys: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        """Start the retention clock of everything an ended run owns, which carries no TTL
+        while the run may still need it: its steps and the links from its events (TTL from
+        now), its `cancel=` pauses (deleted). Before the run's final write, so a crash in
+        between repeats this on the retry; 100 items per TransactWriteItems call."""
         ttl = encode_attr(self._ttl())
-        updates = [
+        names = {"#ttl": TABLE_TTL_ATTRIBUTE}
+        writes: list[dict[str, Any]] = [
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": item_key(f"R#{run_id}", f"S#{step_id}"),
+                    "Key": item_key(f"R#{run.run_id}", f"S#{step_id}"),
                     "UpdateExpression": "SET #ttl = :ttl",
-                    "ExpressionAttributeNames": {"#ttl": TABLE_TTL_ATTRIBUTE},
+                    "ExpressionAttributeNames": names,
                     "ExpressionAttributeValues": {":ttl": ttl},
                 }
             }
             for step_id in sorted(set(step_ids))
         ]
-        for i in range(0, len(updates), 100):
-            self.ddb.transact_write_items(TransactItems=updates[i : i + 100])
+        event_ids = {run.event_id, *(ev.get("id") for ev in run.events)} - {None, ""}
+        writes += [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        **item_key(f"E#{event_id}", f"R#{run.run_id}"),
+                        "function_id": encode_attr(run.function_id),
+                        TABLE_TTL_ATTRIBUTE: ttl,
+                    },
+                }
+            }
+            for event_id in sorted(event_ids)  # type: ignore[type-var]
+        ]
+        writes += [
+            {"Delete": {"TableName": self.table, "Key": item_key(pk, sk)}}
+            for pk, sk in sorted(set(pause_keys))
+        ]
+        for i in range(0, len(writes), 100):
+            self.ddb.transact_write_items(TransactItems=writes[i : i + 100])
 
     def _update_owned(
         self,

@@ -20,6 +20,23 @@ class WaitError(Exception):
     """A wait or cancel expression that cannot be used; the message names it."""
 
 
+def cancel_pause_keys(
+    cancels: list[dict[str, Any]], run_id: str, event: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The keys of the pauses `open_cancels` wrote for a run (rebuilt: they are deterministic),
+    for its end to delete them in the same transaction that starts its other items' TTLs."""
+    keys = []
+    for i, cancel in enumerate(cancels):
+        try:
+            pause = build_pause(
+                "cancel", cancel["event"], cancel.get("if"), event, run_id, f"cancel-{i}", None
+            )
+        except WaitError:
+            continue  # never opened: the run failed on this very expression
+        keys.append((pause.pk, pause.sk))
+    return keys
+
+
 def build_pause(
     kind: str,
     event_name: str,
@@ -27,7 +44,7 @@ def build_pause(
     trigger_event: dict[str, Any],
     run_id: str,
     step_id: str,
-    expires_at: float,
+    expires_at: float | None,
 ) -> Pause:
     """Interpolate `event.*` now, so matching later only evaluates `async.*`."""
     expression = None
@@ -124,12 +141,11 @@ class Waits:
         self, cancels: list[dict[str, Any]], run_id: str, event: dict[str, Any], since: float
     ) -> str | None:
         """Pauses for a new run's `cancel=` options; a reason if an event already cancels it."""
-        from inngest_lambda.settings import get_settings
-
         for i, cancel in enumerate(cancels):
             timeout = cancel.get("timeout")
-            lifetime = get_settings().retention_days * 86400.0
-            expires = clock.now() + (clock.duration_seconds(timeout) if timeout else lifetime)
+            # Without a timeout the pause lasts as long as the run, however long it sleeps:
+            # no TTL, deleted by the run's end (`cancel_pause_keys`).
+            expires = clock.now() + clock.duration_seconds(timeout) if timeout else None
             pause = build_pause(
                 "cancel", cancel["event"], cancel.get("if"), event, run_id, f"cancel-{i}", expires
             )

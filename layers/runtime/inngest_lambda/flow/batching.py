@@ -226,15 +226,14 @@ def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
 
 
 def _link(store: Any, fn_id: str, run_id: str, events: list[dict[str, Any]]) -> None:
-    """`GET /v1/events/{id}/runs` of every event in the batch lists the run."""
-    ttl = store._ttl()
+    """`GET /v1/events/{id}/runs` of every event in the batch lists the run (no TTL while
+    the run lives: its end starts the clock, `Store.end_items`)."""
     requests = [
         {
             "PutRequest": {
                 "Item": {
                     **state.key(f"E#{ev['id']}", f"R#{run_id}"),
                     "function_id": state.enc(fn_id),
-                    TABLE_TTL_ATTRIBUTE: state.enc(ttl),
                 }
             }
         }

@@ -1,0 +1,86 @@
+"""Issue 12 item 4, every item a run owns: nothing of an unfinished run expires, whatever its
+age; retention counts from the run's end. DynamoDB's TTL sweep is emulated (`_expire`): on
+the virtual clock nothing else would ever delete an item."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from inngest_lambda.testing import assert_completed
+
+pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+
+DAY = datetime.timedelta(days=1)
+
+
+def _ddb(durable):
+    from inngest_lambda.local.aws_clients import client
+
+    return client("dynamodb", durable.stack.settings.region)
+
+
+def _expire(durable) -> int:
+    """What DynamoDB's TTL would have deleted by now: every item whose `expires_at` passed."""
+    from inngest_lambda import clock
+    from inngest_lambda.settings import TABLE_TTL_ATTRIBUTE
+
+    ddb, table = _ddb(durable), durable.stack.settings.table
+    now, deleted = clock.now(), 0
+    for page in ddb.get_paginator("scan").paginate(TableName=table):
+        for item in page["Items"]:
+            if TABLE_TTL_ATTRIBUTE in item and float(item[TABLE_TTL_ATTRIBUTE]["N"]) < now:
+                ddb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+                deleted += 1
+    return deleted
+
+
+def _items(durable, prefix: str) -> dict[tuple[str, str], int | None]:
+    """(pk, sk) -> TTL of every item whose partition key starts with `prefix`."""
+    ddb, table = _ddb(durable), durable.stack.settings.table
+    out = {}
+    for page in ddb.get_paginator("scan").paginate(TableName=table):
+        for item in page["Items"]:
+            if item["pk"]["S"].startswith(prefix):
+                ttl = item.get("expires_at")
+                out[(item["pk"]["S"], item["sk"]["S"])] = int(ttl["N"]) if ttl else None
+    return out
+
+
+def _retention() -> float:
+    from inngest_lambda.settings import get_settings
+
+    return get_settings().retention_days * 86400.0
+
+
+def test_a_60_day_sleep_is_still_cancellable_by_its_event_on_day_59(durable):
+    event_id = durable.send("f/long-sleep-cancellable", {"days": 60, "order": "o-1"})
+    run_id = durable.run(event_id).run_id
+    link = (f"E#{event_id}", f"R#{run_id}")
+    assert _items(durable, "E#")[link] is None  # the link lives as long as the run
+    assert set(_items(durable, "P#f/stop").values()) == {None}  # so does the cancel pause
+    durable.advance(59 * DAY)
+    assert _expire(durable) > 0  # the TTL sweep ran over something (the trigger event)
+    assert durable.run(event_id).status == "Running"  # the event still lists its run
+    durable.send("f/stop", {"order": "o-1"})
+    assert durable.run(event_id).status == "Cancelled"
+    ended = durable.clock.now()
+    # From the end: the link expires after the retention, the cancel pause is gone.
+    assert ended - 120 <= _items(durable, "E#")[link] - _retention() <= ended + 1
+    assert _items(durable, "P#f/stop") == {}
+
+
+def test_a_60_day_sleep_with_cancel_that_completes_keeps_its_link_and_drops_its_pause(durable):
+    event_id = durable.send("f/long-sleep-cancellable", {"days": 60, "order": "o-2"})
+    run_id = durable.run(event_id).run_id
+    durable.advance(60 * DAY + datetime.timedelta(minutes=1))
+    _expire(durable)
+    assert_completed(durable.run(event_id), "woke")
+    ended = durable.clock.now()
+    ttl = _items(durable, "E#")[(f"E#{event_id}", f"R#{run_id}")]
+    assert ended - 120 <= ttl - _retention() <= ended + 1
+    assert _items(durable, "P#f/stop") == {}
+    # A cancel event after the end cancels nothing and leaves nothing behind.
+    durable.send("f/stop", {"order": "o-2"})
+    assert durable.run(event_id).status == "Completed"
