@@ -107,3 +107,19 @@ def test_a_driver_that_dies_mid_run_is_replaced_within_two_minutes(durable, faul
     from inngest_lambda import clock
 
     assert clock.parse_iso(run.step("a").ended_at) - died <= 120
+
+
+def test_a_debounce_burst_whose_handler_died_fires_within_two_minutes(durable, faults):
+    """The invocation handling the burst's message dies at its first call (the message comes
+    back only after SQS's visibility timeout, 90 min): the sweeper fires the burst."""
+    from tests.faults.injector import key_starts
+
+    assert _post(durable, "f/debounce", {"n": 1}, "burst-1")[0] == 200
+    durable.advance(1)
+    assert _post(durable, "f/debounce", {"n": 2}, "burst-2")[0] == 200
+    durable.run_until_idle()
+    rule = faults.fail("dynamodb.GetItem", key_starts("F#"), times=1, crash=True)
+    durable.advance(5 + 2 * 60)
+    assert rule.fired == 1
+    assert_completed(durable.run("burst-2"), 2)
+    assert durable.runs("burst-1") == []

@@ -14,6 +14,11 @@ sweeper reads the index up to now and sends each overdue run a `{"kind": "run"}`
 executor decides from DynamoDB what to do, so a run that was fine after all is a no-op. Each
 re-drive pushes the run's `sweep_at` forward (1 min, doubling to 1 h), so a run that keeps
 failing is retried at a falling rate instead of flooding the queue.
+
+A debounce burst is moved by one message too (`flow/debounce.py`): its state item carries
+`sweep_at` (the burst's due time plus the grace) in the same index, and an overdue burst is
+sent its `debounce` message again, which fires it. Without this, an invocation that died while
+handling that message would leave the burst to SQS's redelivery, 6 Lambda timeouts later.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from inngest_lambda.settings import (
     SWEEPER_SCHEDULE,
     SWEEPS_ATTRIBUTE,
     TABLE_PK,
+    TABLE_SK,
 )
 from inngest_lambda.store import TERMINAL_STATES, Run, Store, encode_attr, is_conflict, item_key
 
@@ -44,9 +50,10 @@ MAX_RETRY_SECONDS = 3600.0
 MAX_PER_SWEEP = 1000  # per shard; the rest waits for the next sweep
 
 
-def overdue(store: Store, now: float) -> list[tuple[str, float, int]]:
-    """(run_id, sweep_at, sweeps) of every run whose `sweep_at` has passed."""
-    out: list[tuple[str, float, int]] = []
+def overdue(store: Store, now: float) -> list[tuple[str, str, float, int]]:
+    """(pk, sk, sweep_at, sweeps) of every item (a run, a debounce burst) whose `sweep_at`
+    has passed."""
+    out: list[tuple[str, str, float, int]] = []
     for shard in range(SWEEP_SHARDS):
         kwargs: dict[str, Any] = {
             "TableName": store.table,
@@ -64,7 +71,8 @@ def overdue(store: Store, now: float) -> list[tuple[str, float, int]]:
             for item in page.get("Items", []):
                 out.append(
                     (
-                        item[TABLE_PK]["S"][2:],
+                        item[TABLE_PK]["S"],
+                        item[TABLE_SK]["S"],
                         float(item[SWEEP_AT_ATTRIBUTE]["N"]),
                         int(item.get(SWEEPS_ATTRIBUTE, {}).get("N", "0")),
                     )
@@ -77,17 +85,37 @@ def overdue(store: Store, now: float) -> list[tuple[str, float, int]]:
 
 
 def sweep(store: Store) -> list[str]:
-    """Re-drive every overdue run; returns their ids."""
+    """Re-drive every overdue run and burst; returns their keys (run ids, burst state keys)."""
     now = clock.now()
     redriven: list[str] = []
-    for run_id, sweep_at, sweeps in overdue(store, now):
-        if _postpone(store, run_id, sweep_at, sweeps, now):
-            redriven.append(run_id)
+    messages: list[dict[str, Any]] = []
+    for pk, sk, sweep_at, sweeps in overdue(store, now):
+        item = _postpone(store, pk, sk, sweep_at, sweeps, now)
+        if item is None:
+            continue
+        if pk.startswith("R#"):
+            run_id = pk[2:]
+            messages.append({"kind": "run", "run_id": run_id})
             log.warning(
                 "sweeper: re-driving a run nothing moved",
                 extra={"run_id": run_id, "attempt": sweeps + 1, "status": f"due {sweep_at}"},
             )
-    queue.send_many([{"kind": "run", "run_id": rid} for rid in redriven])
+        elif "function_id" in item and "run_id" in item:  # a debounce burst
+            from inngest_lambda.flow.debounce import fire_message
+
+            messages.append(fire_message(item["function_id"]["S"], pk, item["run_id"]["S"]))
+            log.warning(
+                "sweeper: firing a debounce burst nothing fired",
+                extra={
+                    "run_id": item["run_id"]["S"],
+                    "function_id": item["function_id"]["S"],
+                    "attempt": sweeps + 1,
+                },
+            )
+        else:
+            continue
+        redriven.append(pk[2:] if pk.startswith("R#") else pk)
+    queue.send_many(messages)
     return redriven
 
 
@@ -101,13 +129,16 @@ def redrive(store: Store, run_id: str) -> Run | None:
     return run
 
 
-def _postpone(store: Store, run_id: str, sweep_at: float, sweeps: int, now: float) -> bool:
-    """Move the run's `sweep_at` on, unless the run moved meanwhile (then it needs nothing)."""
+def _postpone(
+    store: Store, pk: str, sk: str, sweep_at: float, sweeps: int, now: float
+) -> dict[str, Any] | None:
+    """Move the item's `sweep_at` on, unless it moved meanwhile (then it needs nothing);
+    returns the item as now stored, or None."""
     delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2**sweeps)
     try:
-        store.ddb.update_item(
+        res = store.ddb.update_item(
             TableName=store.table,
-            Key=item_key(f"R#{run_id}", "R"),
+            Key=item_key(pk, sk),
             UpdateExpression="SET #at = :next ADD #n :one",
             ConditionExpression="#at = :old",
             ExpressionAttributeNames={"#at": SWEEP_AT_ATTRIBUTE, "#n": SWEEPS_ATTRIBUTE},
@@ -116,11 +147,12 @@ def _postpone(store: Store, run_id: str, sweep_at: float, sweeps: int, now: floa
                 ":old": encode_attr(sweep_at),
                 ":one": encode_attr(1),
             },
+            ReturnValues="ALL_NEW",
         )
-        return True
+        return dict(res.get("Attributes", {}))
     except Exception as err:
         if is_conflict(err):
-            return False
+            return None
         raise
 
 

@@ -11,6 +11,10 @@ re-arms itself for `due_at`, so extending a burst costs no message. A message at
 transaction, so an event racing with the fire either made it into the run or opens a new burst,
 never neither. Duplicate and late messages find the state gone and do nothing.
 
+The state is in the sweep index at `due_at` plus the grace (same write, no extra cost): if the
+invocation handling the message dies, the sweeper sends the message again within about a
+minute instead of SQS returning it 6 Lambda timeouts later (`sweeper.py`).
+
 DynamoDB per event: 1 GetItem + 1 Put/Update (+1 SQS message when a burst opens). Per run
 start: 1 GetItem of the state + 1 GetItem of the last event + the creation transaction.
 """
@@ -22,7 +26,13 @@ from typing import Any
 from inngest_lambda import clock, ids, timers
 from inngest_lambda.flow import admission, state
 from inngest_lambda.flow.config import Debounce
-from inngest_lambda.store import Conflict
+from inngest_lambda.settings import (
+    SWEEP_AT_ATTRIBUTE,
+    SWEEP_GRACE_SECONDS,
+    SWEEP_SHARD_ATTRIBUTE,
+    SWEEPS_ATTRIBUTE,
+)
+from inngest_lambda.store import Conflict, sweep_shard
 
 KIND = "debounce"
 SK = "D"
@@ -44,16 +54,17 @@ def add(store: Any, fn: Any, cfg: Debounce, event: dict[str, Any]) -> None:
             due = min(due, first_at + cfg.timeout)
         if item is None:
             run_id = ids.new_id()
-            timers.send_at(_message(fn.id, pk, run_id), due, f"{pk}:{run_id}")
+            timers.send_at(fire_message(fn.id, pk, run_id), due, f"{pk}:{run_id}")
         else:
             run_id = item["run_id"]
-        if _write(store, pk, item, run_id, event["id"], first_at, due, now):
+        if _write(store, fn.id, pk, item, run_id, event["id"], first_at, due, now):
             return
     raise Conflict(f"debounce state {pk} kept changing")
 
 
 def _write(
     store: Any,
+    fn_id: str,
     pk: str,
     item: dict[str, Any] | None,
     run_id: str,
@@ -68,6 +79,15 @@ def _write(
         ":first": state.enc(first_at),
         ":due": state.enc(due),
         ":ttl": state.enc(int(due + 7 * 86400)),
+        ":fn": state.enc(fn_id),
+        ":shard": state.enc(sweep_shard(run_id)),
+        ":sweep": state.enc(due + SWEEP_GRACE_SECONDS),
+    }
+    names = {
+        "#ttl": state.TABLE_TTL_ATTRIBUTE,
+        "#shard": SWEEP_SHARD_ATTRIBUTE,
+        "#sweep": SWEEP_AT_ATTRIBUTE,
+        "#sweeps": SWEEPS_ATTRIBUTE,
     }
     if item is None:
         condition = "attribute_not_exists(#pk)"
@@ -82,12 +102,11 @@ def _write(
             Key=state.key(pk, SK),
             UpdateExpression=(
                 "SET run_id = :run, event_id = :ev, first_at = :first, due_at = :due, "
-                "ver = :ver, #ttl = :ttl"
+                "ver = :ver, #ttl = :ttl, function_id = :fn, #shard = :shard, #sweep = :sweep "
+                "REMOVE #sweeps"
             ),
             ConditionExpression=condition,
-            ExpressionAttributeNames={"#pk": state.TABLE_PK, "#ttl": state.TABLE_TTL_ATTRIBUTE}
-            if item is None
-            else {"#ttl": state.TABLE_TTL_ATTRIBUTE},
+            ExpressionAttributeNames={**names, "#pk": state.TABLE_PK} if item is None else names,
             ExpressionAttributeValues=values,
         )
         return True
@@ -97,7 +116,8 @@ def _write(
         raise
 
 
-def _message(fn_id: str, pk: str, run_id: str) -> dict[str, Any]:
+def fire_message(fn_id: str, pk: str, run_id: str) -> dict[str, Any]:
+    """The message that fires a burst (also sent by the sweeper for an overdue one)."""
     return {"kind": KIND, "function_id": fn_id, "pk": pk, "run_id": run_id}
 
 
@@ -119,7 +139,9 @@ def handle(executor: Any, message: dict[str, Any]) -> float | None:
             return None
         due = float(item["due_at"])
         if due > clock.now() + EARLY_SECONDS:
-            timers.send_at(_message(fn.id, pk, item["run_id"]), due, f"{pk}:{item['run_id']}:{due}")
+            timers.send_at(
+                fire_message(fn.id, pk, item["run_id"]), due, f"{pk}:{item['run_id']}:{due}"
+            )
             return None
         if _fire(executor, fn, pk, item):
             return None
