@@ -32,8 +32,8 @@ class NeverIdle(RuntimeError):
 @dataclasses.dataclass
 class VirtualDelivery:
     """`table` (when given) turns on the sweeper: its once-a-minute rate schedule is emulated
-    here, firing only at the ticks where the sweep index holds an overdue run (a tick that
-    finds nothing would do nothing), so long advances do not stop every minute."""
+    here, firing only at the ticks where the sweep index holds an overdue run or debounce burst
+    (a tick that finds nothing would do nothing), so long advances do not stop every minute."""
 
     pump: Pump
     clock: VirtualClock
