@@ -181,6 +181,68 @@ def test_cancel_of_a_stepless_function_in_flight_discards_its_return_value(api, 
     assert api.http.delete(f"/v1/runs/{run_id}").status_code == 409
 
 
+def test_a_cancel_in_flight_is_cancelled_for_every_reader_at_once(api, stack, monkeypatch, capsys):
+    """The run's own views, the listings (REST, dashboard, CLI, counts) and GraphQL all say
+    Cancelled, with the same end time, while the request it was cancelled in is still running;
+    recording the end later changes none of it."""
+    import json
+    import re
+
+    from inngest_lambda.cli.main import main as cli
+
+    event_id = api.send("e2e/stepless", {"slow": 8})
+    run_id = _wait_running(api, event_id)
+    function_id = api.run(run_id)["function_id"]
+    assert api.http.delete(f"/v1/runs/{run_id}").status_code == 202
+    store = get_runtime().store
+
+    def listed(**params: str) -> dict | None:
+        res = api.http.get("/v1/runs", params={"function_id": function_id, **params})
+        return next((r for r in res.json()["data"] if r["run_id"] == run_id), None)
+
+    def dashboard_badges(path: str) -> list[str]:
+        html = api.http.get(path).text
+        row = re.search(rf'data-run="{run_id}".*?</tr>', html, re.S)
+        part = row.group(0) if row else html
+        return re.findall(r'class="badge (\w+)"', part)
+
+    def readers() -> dict:
+        monkeypatch.setenv("INNGEST_LAMBDA_URL", stack.url)
+        monkeypatch.delenv("INNGEST_SIGNING_KEY", raising=False)
+        assert cli(["--json", "runs", "list", "--function", function_id]) == 0
+        cli_row = next(
+            r for r in json.loads(capsys.readouterr().out)["data"] if r["run_id"] == run_id
+        )
+        gql = api.http.post("/v0/gql", json={"query": f'{{ run(runID: "{run_id}") {{ status }} }}'})
+        return {
+            "run": (api.run(run_id)["status"], api.run(run_id)["ended_at"]),
+            "listed": (listed()["status"], listed()["ended_at"]),
+            "cli": (cli_row["status"], cli_row["ended_at"]),
+            "listed as Cancelled": listed(status="Cancelled") is not None,
+            "listed as Running": listed(status="Running") is not None,
+            "dashboard run page": dashboard_badges(f"/runs/{run_id}"),
+            "dashboard list": dashboard_badges(f"/runs?function={function_id}"),
+            "graphql": gql.json()["data"]["run"]["status"],
+        }
+
+    during = readers()
+    assert store.get_run(run_id).status == "Running"  # the request is still in flight
+    ended_at = during["run"][1]
+    assert ended_at is not None
+    assert during == {
+        "run": ("Cancelled", ended_at),
+        "listed": ("Cancelled", ended_at),
+        "cli": ("Cancelled", ended_at),
+        "listed as Cancelled": True,
+        "listed as Running": False,
+        "dashboard run page": ["Cancelled"],
+        "dashboard list": ["Cancelled"],
+        "graphql": "CANCELLED",
+    }
+    _wait_recorded(run_id)
+    assert readers() == during  # the recorded end changes nothing anyone saw
+
+
 def test_cancel_through_the_api(api):
     event_id = api.send("e2e/cancellable", {"id": "c-4", "nap": 30})
     run = api.wait_step(event_id, "nap", "Scheduled")

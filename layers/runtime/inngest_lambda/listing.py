@@ -10,6 +10,9 @@ so a 100-step run costs the indexes what a 1-step run does. Concretely:
 * `runs-by-status` (`lst_fs` = "<function>#active" while Queued or Running, then
   "<function>#<ended status>"): Queued and Running share a key so that the first lease, which
   does not know the function, need not move the entry; the projected `status` tells them apart.
+  A cancel moves the entry to Cancelled and sets `ended_at` when it is recorded, before the
+  invocation driving the run writes the status (a request may still be in flight): an active
+  status with an `ended_at` reads as Cancelled.
 * `events-by-time` (`lst_ev` = "EV#<shard>"): one entry per event, written once; events are
   spread over a few partitions so a burst of events does not heat one index partition.
 
@@ -259,10 +262,15 @@ def _run_summary(item: dict[str, Any]) -> RunSummary:
 
     p = {k: decode_attr(v) for k, v in item.items()}
     at = str(p[LIST_AT])
+    status = str(p["status"])
+    if status in ACTIVE_STATES and p.get("ended_at") is not None:
+        # Only a recorded cancel ends a run before its status is written (request_cancel): it
+        # is Cancelled from then on, as for readers of the run itself (Run.visible_status).
+        status = "Cancelled"
     return RunSummary(
         run_id=str(p[TABLE_PK])[2:],
         function_id=str(p["function_id"]),
-        status=str(p["status"]),
+        status=status,
         event_id=str(p.get("event_id", "")),
         created_at=int(at.split("#", 1)[0]) / 1000,
         started_at=p.get("started_at"),  # type: ignore[arg-type]

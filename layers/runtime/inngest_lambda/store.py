@@ -28,6 +28,7 @@ from typing import Any
 from inngest_lambda import aws, blobs, clock, listing
 from inngest_lambda.settings import (
     INLINE_VALUE_LIMIT_BYTES,
+    LIST_FUNCTION_STATUS,
     RUN_ITEM_INLINE_BUDGET_BYTES,
     SWEEP_AT_ATTRIBUTE,
     SWEEP_GRACE_SECONDS,
@@ -681,28 +682,48 @@ class Store:
     def request_cancel(self, run_id: str, reason: str) -> bool:
         """Flag a running run for cancellation and wake it; False if it has ended already.
 
-        From this write on the run is Cancelled for its readers (`visible_status`), and no write
-        of the invocation driving it can succeed (`put_step(owner=...)`, `set_finishing`), so a
-        response that arrives later is discarded. A run already recording its end (`finishing`)
-        has ended."""
+        From this write on the run is Cancelled for every reader: `visible_status` for those
+        that load the run, and for the listings (dashboard, CLI, `GET /v1/runs`, counts) the
+        same write moves its status-index entry to Cancelled and sets `ended_at`, which the
+        index projects (see listing). No write of the invocation driving it can succeed
+        (`put_step(owner=...)`, `set_finishing`), so a response that arrives later is
+        discarded. A run already recording its end (`finishing`) has ended."""
+        found = self.ddb.get_item(
+            TableName=self.table,
+            Key=item_key(f"R#{run_id}", "R"),
+            ProjectionExpression="function_id",
+            ConsistentRead=True,
+        ).get("Item")
+        if not found:
+            return False
+        function_id = str(decode_attr(found["function_id"]))
+        now = clock.now()
         try:
             self.ddb.update_item(
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression="SET cancel = if_not_exists(cancel, :why), "
-                "cancel_at = if_not_exists(cancel_at, :now), next_at = :zero, "
+                "cancel_at = if_not_exists(cancel_at, :now), "
+                "ended_at = if_not_exists(ended_at, :now), #lst = :lst, next_at = :zero, "
                 "#shard = :shard, #sweep = :sweep ADD wake_seq :one",
                 ConditionExpression="attribute_exists(#pk) AND #st IN (:q, :r) "
-                "AND attribute_not_exists(finishing)",
-                ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status", **_SWEEP_NAMES},
+                "AND attribute_not_exists(finishing) AND function_id = :fn",
+                ExpressionAttributeNames={
+                    "#pk": TABLE_PK,
+                    "#st": "status",
+                    "#lst": LIST_FUNCTION_STATUS,
+                    **_SWEEP_NAMES,
+                },
                 ExpressionAttributeValues={
-                    **_sweep_values(run_id, clock.now()),
+                    **_sweep_values(run_id, now),
                     ":why": encode_attr(reason),
-                    ":now": encode_attr(clock.now()),
+                    ":now": encode_attr(now),
                     ":zero": encode_attr(0),
                     ":one": encode_attr(1),
                     ":q": encode_attr("Queued"),
                     ":r": encode_attr("Running"),
+                    ":fn": encode_attr(function_id),
+                    ":lst": encode_attr(listing.status_key(function_id, "Cancelled")),
                 },
             )
             return True
@@ -788,6 +809,8 @@ class Store:
             "ended_at": clock.now(),
             **listing.status_fields(run.function_id, status),
         }
+        # A cancelled run ended when the cancel was recorded (request_cancel set `ended_at`).
+        keep = ("ended_at",) if status == "Cancelled" else ()
         # The pending record goes as the outcome lands: the item never holds the output twice.
         if error is not None:
             fields.update(
@@ -813,6 +836,7 @@ class Store:
                 SWEEP_SHARD_ATTRIBUTE,
                 SWEEP_AT_ATTRIBUTE,
             ),
+            keep=keep,
         )
 
     def end_items(
@@ -865,10 +889,16 @@ class Store:
         remove: tuple[str, ...] = (),
         *,
         unless_cancelled: bool = False,
+        keep: tuple[str, ...] = (),
     ) -> None:
+        """`fields` set on the run item by its lease holder; those named in `keep` only where
+        the item has none yet."""
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         values = {f":v{i}": encode_attr(v) for i, v in enumerate(fields.values())}
-        expr = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        expr = "SET " + ", ".join(
+            f"#f{i} = if_not_exists(#f{i}, :v{i})" if k in keep else f"#f{i} = :v{i}"
+            for i, k in enumerate(fields)
+        )
         if remove:
             expr += " REMOVE " + ", ".join(remove)
         condition = "lease_owner = :owner"

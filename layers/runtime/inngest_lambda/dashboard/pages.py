@@ -143,9 +143,13 @@ def run_detail(rt: Runtime, run_id: str, token: str) -> str | None:
         return None
     steps = sorted(rt.store.load_steps(run_id).values(), key=lambda s: s.seq)
     replays = rt.store.replays_of(run_id)
-    ended = run.status in TERMINAL_STATES
+    # Cancelled from the moment the cancel is recorded, as the API shows it; the page keeps
+    # refreshing until the driving invocation has written the end (`data-final`).
+    status = run.visible_status
+    ended = status in TERMINAL_STATES
+    recorded = run.status in TERMINAL_STATES
     facts = [
-        ("Status", badge(run.status) + (" <span data-final></span>" if ended else "")),
+        ("Status", badge(status) + (" <span data-final></span>" if recorded else "")),
         ("Function", f'<a href="/functions/{e(run.function_id)}">{e(run.function_id)}</a>'),
         ("Event", f'<a href="/events/{e(run.event_id)}">{e(run.event_id)}</a>'),
         ("Created", when(run.created_at)),
@@ -159,8 +163,8 @@ def run_detail(rt: Runtime, run_id: str, token: str) -> str | None:
         facts.append(("Replayed as", ", ".join(run_link(r) for r in replays)))
     if run.parent:
         facts.append(("Invoked by", run_link(str(run.parent.get("run_id", "")))))
-    if run.cancel and not ended:
-        facts.append(("Cancelling", e(run.cancel)))
+    if run.cancel and not recorded:
+        facts.append(("Cancelled because", e(run.cancel)))
     actions = [action(f"/runs/{run.run_id}/replay", "Replay", token, "quiet")]
     if not ended:
         actions.insert(0, action(f"/runs/{run.run_id}/cancel", "Cancel", token, "danger"))
