@@ -15,6 +15,8 @@ from tests.faults.scenarios import Scenario
 # sweeper's next minute tick: recovery must stay within two minutes.
 RECOVERY_BOUND = 120.0
 POLL = 5.0
+# (kind, mode, calls, cases tested, worst recovery s) of each swept pair, for the summary
+SWEEP_RESULTS: list[tuple[str, str, int, int, float]] = []
 
 
 @dataclasses.dataclass(frozen=True)
