@@ -78,6 +78,11 @@ def _batch(durable, send, tag):
     return [(f"{tag}-e1", [1, 2])]
 
 
+def _batch_timeout(durable, send, tag):
+    send("f/batch", {"n": 3}, f"{tag}-e")  # alone: the batch closes at its 5 s timeout
+    return [(f"{tag}-e", [3])]
+
+
 SCENARIOS = {
     s.kind: s
     for s in (
@@ -91,5 +96,6 @@ SCENARIOS = {
         Scenario("concurrency-1", 0, _concurrency),
         Scenario("debounce", 6, _debounce),
         Scenario("batch", 0, _batch),
+        Scenario("batch-timeout", 5, _batch_timeout),
     )
 }

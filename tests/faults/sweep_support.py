@@ -147,4 +147,5 @@ def check_nothing_left(durable) -> None:
         if pk.startswith("F#") and sk == "C":
             assert item.get("holders", {}).get("M", {}) == {}, f"{pk} has holders: {item}"
         assert not (pk.startswith("F#") and pk.endswith("#W")), f"a waiter is left: {pk} {sk}"
+        assert not (pk.startswith("FB#") and sk == "O"), f"a batch without its run: {pk}"
     assert clock.now() > 0

@@ -123,3 +123,17 @@ def test_a_debounce_burst_whose_handler_died_fires_within_two_minutes(durable, f
     assert rule.fired == 1
     assert_completed(durable.run("burst-2"), 2)
     assert durable.runs("burst-1") == []
+
+
+def test_a_batch_whose_timeout_handler_died_closes_within_two_minutes(durable, faults):
+    """One event, so the batch closes at its 5 s timeout; the invocation handling the timeout
+    message dies at its first call (SQS would bring the message back after 90 min): the
+    sweeper sends it again and the batch's run starts."""
+    from tests.faults.injector import key_starts
+
+    assert _post(durable, "f/batch", {"n": 1}, "lone-1")[0] == 200
+    durable.run_until_idle()
+    rule = faults.fail("dynamodb.GetItem", key_starts("R#"), times=1, crash=True)
+    durable.advance(5 + 2 * 60)
+    assert rule.fired == 1
+    assert_completed(durable.run("lone-1"), [1])

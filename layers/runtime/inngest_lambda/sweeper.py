@@ -19,6 +19,8 @@ A debounce burst is moved by one message too (`flow/debounce.py`): its state ite
 `sweep_at` (the burst's due time plus the grace) in the same index, and an overdue burst is
 sent its `debounce` message again, which fires it. Without this, an invocation that died while
 handling that message would leave the burst to SQS's redelivery, 6 Lambda timeouts later.
+A batch is in the index the same way until its run exists (`flow/batching.py`); an overdue
+batch is sent its timeout message again, which closes it.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def sweep(store: Store) -> list[str]:
                 "sweeper: re-driving a run nothing moved",
                 extra={"run_id": run_id, "attempt": sweeps + 1, "status": f"due {sweep_at}"},
             )
-        elif "function_id" in item and "run_id" in item:  # a debounce burst
+        elif pk.startswith("F#") and "function_id" in item and "run_id" in item:  # debounce
             from inngest_lambda.flow.debounce import fire_message
 
             messages.append(fire_message(item["function_id"]["S"], pk, item["run_id"]["S"]))
@@ -111,6 +113,17 @@ def sweep(store: Store) -> list[str]:
                     "function_id": item["function_id"]["S"],
                     "attempt": sweeps + 1,
                 },
+            )
+        elif pk.startswith("FB#") and "function_id" in item and "batch_pk" in item:
+            from inngest_lambda.flow.batching import timeout_message
+
+            batch_id = pk[3:]
+            messages.append(
+                timeout_message(item["function_id"]["S"], item["batch_pk"]["S"], batch_id)
+            )
+            log.warning(
+                "sweeper: closing a batch nothing closed",
+                extra={"run_id": batch_id, "function_id": item["function_id"]["S"]},
             )
         else:
             continue

@@ -4,6 +4,8 @@ Layout:
 
     F#<fn>#batch#<key digest> / B       the open batch: batch_id, count, opened_at
     FB#<batch_id> / E#<event id>        one event of that batch (inline, or a pointer to E#)
+    FB#<batch_id> / O                   the batch has no run yet: in the sweep index at its
+                                        timeout plus the grace, deleted once the run exists
 
 An event joins the open batch in one transaction: the pointer's `count` goes up (condition:
 same batch, not full) and the event's entry is written. The batch closes when it is full (the
@@ -14,12 +16,18 @@ reads the entries: every event whose transaction committed is in the run. The ru
 batch id and its idempotency key `<fn>#batch#<batch id>`, so a full-batch start racing the
 timeout, or a duplicate timeout message, creates one run.
 
+If the invocation handling the timeout message dies, SQS would return the message only after
+its visibility timeout (6 Lambda timeouts); the `O` marker, written with the pointer in one
+transaction when the batch opens, puts the batch in the sweep index, so the sweeper sends the
+timeout message again within about a minute. Closing deletes the marker last, so a crash
+anywhere in between leaves it for the sweeper.
+
 Events that fail `if_exp` are not batched: each starts a run of its own at once, as in Inngest.
 
-DynamoDB per event: 2 GetItems + 1 two-item transaction (+1 Update and 1 SQS message per
-batch).
+DynamoDB per event: 2 GetItems + 1 two-item transaction (+1 two-item transaction and 1 SQS
+message per batch).
 Per run start: 1 GetItem (run exists?) + 1 Delete + 1 Query + the creation transaction + 1
-BatchWriteItem linking the other events to the run.
+BatchWriteItem linking the other events to the run + 1 Delete of the marker.
 """
 
 from __future__ import annotations
@@ -30,14 +38,20 @@ from typing import Any
 from inngest_lambda import clock, expressions, ids, timers
 from inngest_lambda.flow import admission, state
 from inngest_lambda.flow.config import Batch
-from inngest_lambda.settings import TABLE_TTL_ATTRIBUTE
-from inngest_lambda.store import Conflict
+from inngest_lambda.settings import (
+    SWEEP_AT_ATTRIBUTE,
+    SWEEP_GRACE_SECONDS,
+    SWEEP_SHARD_ATTRIBUTE,
+    TABLE_TTL_ATTRIBUTE,
+)
+from inngest_lambda.store import Conflict, sweep_shard
 
 KIND = "batch"
 SK = "B"
 MAX_TRIES = 20
 INLINE_EVENT_BYTES = 100_000
 ENTRY_TTL_SECONDS = 86400
+MARKER_SK = "O"  # FB#<batch_id> / O: the batch is open or closing (in the sweep index)
 
 
 def add(
@@ -87,7 +101,7 @@ def _open(
 ) -> dict[str, Any] | None:
     batch_id = ids.new_id()
     timers.send_at(
-        {"kind": KIND, "function_id": fn_id, "pk": pk, "batch_id": batch_id},
+        timeout_message(fn_id, pk, batch_id),
         now + cfg.timeout,
         f"{pk}:{batch_id}",
     )
@@ -104,14 +118,31 @@ def _open(
     else:
         condition = "batch_id = :old"
         values[":old"] = state.enc(old["batch_id"])
+    marker = {
+        **state.key(f"FB#{batch_id}", MARKER_SK),
+        "function_id": state.enc(fn_id),
+        "batch_pk": state.enc(pk),
+        SWEEP_SHARD_ATTRIBUTE: state.enc(sweep_shard(batch_id)),
+        SWEEP_AT_ATTRIBUTE: state.enc(now + cfg.timeout + SWEEP_GRACE_SECONDS),
+        TABLE_TTL_ATTRIBUTE: state.enc(int(now + ENTRY_TTL_SECONDS)),
+    }
     try:
-        store.ddb.update_item(
-            TableName=store.table,
-            Key=state.key(pk, SK),
-            UpdateExpression="SET batch_id = :b, #c = :zero, opened_at = :now, #ttl = :ttl",
-            ConditionExpression=condition,
-            ExpressionAttributeNames={**names, "#c": "count"},
-            ExpressionAttributeValues=values,
+        store.ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": store.table,
+                        "Key": state.key(pk, SK),
+                        "UpdateExpression": (
+                            "SET batch_id = :b, #c = :zero, opened_at = :now, #ttl = :ttl"
+                        ),
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": {**names, "#c": "count"},
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+                {"Put": {"TableName": store.table, "Item": marker}},
+            ]
         )
     except Exception as err:
         if state.is_conflict(err):
@@ -181,10 +212,12 @@ def close(
     if store.get_run(batch_id) is not None:
         # Closed already; queue the run in case whoever closed it died before doing so.
         admission.resume(ingestor, batch_id, messages)
+        _forget(store, batch_id)
         return None
     state.delete_if(store, pk, SK, "batch_id", batch_id)
     events = _events(store, batch_id)
     if not events:
+        _forget(store, batch_id)
         return None
     run_id = admission.create(
         ingestor,
@@ -196,7 +229,19 @@ def close(
     )
     if run_id == batch_id:
         _link(store, fn.id, run_id, events[1:])
+    _forget(store, batch_id)
     return run_id
+
+
+def _forget(store: Any, batch_id: str) -> None:
+    """Take the batch out of the sweep index: it has its run (or nothing to run)."""
+    store.ddb.delete_item(TableName=store.table, Key=state.key(f"FB#{batch_id}", MARKER_SK))
+
+
+def timeout_message(fn_id: str, pk: str, batch_id: str) -> dict[str, Any]:
+    """The message that closes a batch at its timeout (also sent by the sweeper when the
+    batch is overdue)."""
+    return {"kind": KIND, "function_id": fn_id, "pk": pk, "batch_id": batch_id}
 
 
 def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
@@ -212,6 +257,8 @@ def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
         res = store.ddb.query(**kwargs)
         for item in res.get("Items", []):
             plain = state.plain(item)
+            if plain[state.TABLE_SK] == MARKER_SK:
+                continue
             if "event" in plain:
                 event = json.loads(plain["event"])
             else:
