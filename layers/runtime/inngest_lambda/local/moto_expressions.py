@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 _PATCHED = "_inngest_lambda_cached"
-_MAX_ENTRIES = 2048
+_MAX_ENTRIES = 512
 # The modules that imported moto's factory by name (each holds its own reference to it).
 _USERS = ("moto.dynamodb.comparisons", "moto.dynamodb.responses", "moto.dynamodb.models")
 

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from inngest_lambda import settings as s
-from inngest_lambda.local import moto_expressions, moto_transactions
+from inngest_lambda.local import moto_expressions, moto_tracking, moto_transactions
 from inngest_lambda.local.invoke import Handler
 from inngest_lambda.local.moto_guard import MotoGuard
 from inngest_lambda.local.pump import Pump
@@ -164,6 +164,7 @@ class LocalStack:
         self._guard = MotoGuard().install()
         moto_transactions.install()
         moto_expressions.install()
+        moto_tracking.install()
         settings = create_resources(s.Settings.from_env())
         self._settings = settings
         for name, value in (
@@ -211,6 +212,7 @@ class LocalStack:
             self._guard.uninstall()
             moto_transactions.uninstall()
             moto_expressions.uninstall()
+            moto_tracking.uninstall()
         if self._mock is not None:
             self._mock.stop()
         self._pump = self._server = self._guard = self._mock = None
