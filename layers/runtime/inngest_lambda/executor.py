@@ -39,7 +39,8 @@ from inngest_lambda import (
 )
 from inngest_lambda.flow import gate as flow_gate
 from inngest_lambda.flow import messages as flow_messages
-from inngest_lambda.pauses import RECENT_EVENTS_SECONDS, Pause
+from inngest_lambda.index_keys import RECENT_EVENTS_SECONDS
+from inngest_lambda.pauses import Pause
 from inngest_lambda.registry import FunctionEntry, Registry
 from inngest_lambda.sdk import SdkClient, SdkResponse
 from inngest_lambda.sdk_body import RequestBody

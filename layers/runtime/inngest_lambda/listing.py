@@ -17,18 +17,20 @@ so a 100-step run costs the indexes what a 1-step run does. Concretely:
   spread over a few partitions so a burst of events does not heat one index partition.
 
 All three sort on `lst_at` = "<13-digit epoch ms>#<id>": unique, so it doubles as the cursor.
-Index reads are eventually consistent (GSIs offer nothing else): a run that just changed status
-can show its old status for a fraction of a second.
+Writers take these attributes from `index_keys.py`. Index reads are eventually consistent (GSIs
+offer nothing else): a run that just changed status can show its old status for a fraction of a
+second.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import heapq
-import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from inngest_lambda.attributes import decode_attr, encode_attr
+from inngest_lambda.index_keys import ACTIVE_STATES, ALL_STATES, status_key, time_bound
 from inngest_lambda.settings import (
     EVENT_INDEX_SHARDS,
     INDEX_EVENTS_BY_TIME,
@@ -44,47 +46,7 @@ from inngest_lambda.settings import (
 if TYPE_CHECKING:
     from inngest_lambda.store import Store
 
-ACTIVE_STATES = ("Queued", "Running")
-ENDED_STATES = ("Completed", "Failed", "Cancelled", "Skipped")
-ALL_STATES = (*ACTIVE_STATES, *ENDED_STATES)
 MAX_LIMIT = 500
-
-
-# --- what writers put on items ---------------------------------------------------------------
-def sort_key(at: float, item_id: str) -> str:
-    return f"{int(at * 1000):013d}#{item_id}"
-
-
-def time_bound(at: float) -> str:
-    """A sort-key prefix that compares as the instant `at` (ids come after the '#')."""
-    return f"{int(at * 1000):013d}"
-
-
-def status_key(function_id: str, status: str) -> str:
-    return f"{function_id}#{'active' if status in ACTIVE_STATES else status}"
-
-
-def run_fields(run_id: str, function_id: str, status: str, created_at: float) -> dict[str, str]:
-    """Index attributes of a new run item."""
-    return {
-        LIST_FUNCTION: function_id,
-        LIST_FUNCTION_STATUS: status_key(function_id, status),
-        LIST_AT: sort_key(created_at, run_id),
-    }
-
-
-def status_fields(function_id: str, status: str) -> dict[str, str]:
-    """Index attributes that change when a run ends (written with the status)."""
-    return {LIST_FUNCTION_STATUS: status_key(function_id, status)}
-
-
-def event_fields(event: dict[str, Any], received_at: float) -> dict[str, str]:
-    shard = zlib.crc32(str(event["id"]).encode()) % EVENT_INDEX_SHARDS
-    return {
-        LIST_EVENTS: f"EV#{shard}",
-        LIST_AT: sort_key(received_at, str(event["id"])),
-        "ev_name": str(event.get("name", "")),
-    }
 
 
 # --- what readers get --------------------------------------------------------------------------
@@ -194,8 +156,6 @@ def _query_desc(
     name: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Items of one index partition, newest first, lazily paged (at most `limit` per request)."""
-    from inngest_lambda.store import encode_attr
-
     names = {"#p": attr}
     values: dict[str, Any] = {":p": {"S": value}}
     cond = "#p = :p"
@@ -258,8 +218,6 @@ def _merge(streams: list[Iterator[dict[str, Any]]], limit: int) -> list[dict[str
 
 
 def _run_summary(item: dict[str, Any]) -> RunSummary:
-    from inngest_lambda.store import decode_attr
-
     p = {k: decode_attr(v) for k, v in item.items()}
     at = str(p[LIST_AT])
     status = str(p["status"])

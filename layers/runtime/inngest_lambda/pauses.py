@@ -8,6 +8,7 @@ A pause is written when a run reaches `step.wait_for_event` (kind "wait") or sta
     P#<event name>#<path>#<value> / <pause>   pauses whose expression is `async.<path> == <value>`
     P#<event name>#* / <pause>                every other pause on this name (evaluated one by one)
     EN#<event name> / <received ms>#<event id>  recent events by name (1 h), for the race below
+                                              (written by store.put_events: index_keys.py)
 
 An incoming event therefore costs one read for the path list, one query per distinct path and
 one for the unkeyed pauses, however many runs wait: 100,000 runs waiting on different order ids
@@ -28,11 +29,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from inngest_lambda import clock
+from inngest_lambda.attributes import encode_attr, item_key
+from inngest_lambda.index_keys import recent_event_bound, recent_event_pk
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
-from inngest_lambda.store import Store, encode_attr, item_key
+from inngest_lambda.store import Store
 
 UNKEYED = "*"
-RECENT_EVENTS_SECONDS = 3600
 MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit
 
 
@@ -133,8 +135,8 @@ class PauseIndex:
             "KeyConditionExpression": "#pk = :pk AND #sk >= :since",
             "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK},
             "ExpressionAttributeValues": {
-                ":pk": {"S": f"EN#{name}"},
-                ":since": {"S": f"{int(since * 1000):015d}"},
+                ":pk": {"S": recent_event_pk(name)},
+                ":since": {"S": recent_event_bound(since)},
             },
             "ConsistentRead": True,
         }
@@ -160,10 +162,3 @@ def pause_item(pause: Pause) -> dict[str, Any]:
         item[TABLE_TTL_ATTRIBUTE] = encode_attr(int(pause.expires_at) + 3600)
     return item
 
-
-def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, Any]:
-    """The `EN#` entry ingestion writes beside each event (its id only: events can be large)."""
-    return {
-        **item_key(f"EN#{event['name']}", f"{int(received_at * 1000):015d}#{event['id']}"),
-        TABLE_TTL_ATTRIBUTE: encode_attr(int(received_at + RECENT_EVENTS_SECONDS)),
-    }

@@ -10,8 +10,9 @@ Layout (all strings; `pk`/`sk` from settings):
     R#<run_id> / X#<run_id>     a replay of this run (the new run has `replay_of`)
     APPS / A#<app_id>           an app registered from a URL through /fn/register
 
-Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`),
-written when the item is created and when a run's status changes, never per step.
+Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`
+reads them, `index_keys.py` shapes them), written when the item is created and when a run's
+status changes, never per step; each event also gets an `EN#` entry for the pause index.
 
 Every state change is a conditional write, so two Lambda invocations racing on one run (a
 duplicate SQS delivery, a timer and an event at once, a lease that expired mid-step) cannot
@@ -25,7 +26,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from inngest_lambda import aws, blobs, clock, listing
+from inngest_lambda import aws, blobs, clock, index_keys
+from inngest_lambda.attributes import decode_attr, encode_attr, item_key
 from inngest_lambda.settings import (
     INLINE_VALUE_LIMIT_BYTES,
     LIST_FUNCTION_STATUS,
@@ -76,16 +78,6 @@ class CancelRequested(Conflict):
         self.reason = reason
 
 
-def encode_attr(value: object) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int | float):
-        return {"N": repr(value) if isinstance(value, float) else str(value)}
-    if isinstance(value, str):
-        return {"S": value}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
 def sweep_shard(run_id: str) -> str:
     """The sweep-index partition of a run (a stable spread over SWEEP_SHARDS partitions)."""
     return str(int.from_bytes(run_id[-4:].encode(), "big") % SWEEP_SHARDS)
@@ -115,27 +107,8 @@ def _item(**fields: object) -> dict[str, Any]:
     return {k: encode_attr(v) for k, v in fields.items() if v is not None}
 
 
-def decode_attr(attr: dict[str, Any]) -> object:
-    if "S" in attr:
-        return attr["S"]
-    if "N" in attr:
-        text = attr["N"]
-        return float(text) if any(c in text for c in ".eE") else int(text)
-    if "BOOL" in attr:
-        return attr["BOOL"]
-    if "NULL" in attr:
-        return None
-    if "SS" in attr:
-        return sorted(attr["SS"])
-    raise TypeError(f"unexpected attribute {attr}")
-
-
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return {k: decode_attr(v) for k, v in item.items()}
-
-
-def item_key(pk: str, sk: str) -> dict[str, Any]:
-    return {TABLE_PK: {"S": pk}, TABLE_SK: {"S": sk}}
 
 
 def is_conflict(err: Exception) -> bool:
@@ -357,8 +330,6 @@ class Store:
     # --- events ---------------------------------------------------------------------------
     def put_events(self, events: list[dict[str, Any]]) -> None:
         """Store accepted events; rewriting one with the same id is harmless (same content)."""
-        from inngest_lambda.pauses import recent_event_item
-
         now = clock.now()
         requests = []
         for ev in events:
@@ -368,12 +339,12 @@ class Store:
                 **_item(
                     received_at=now,
                     **value,
-                    **listing.event_fields(ev, now),
+                    **index_keys.event_fields(ev, now),
                     **{TABLE_TTL_ATTRIBUTE: self._ttl()},
                 ),
             }
             requests.append({"PutRequest": {"Item": item}})
-            requests.append({"PutRequest": {"Item": recent_event_item(ev, now)}})
+            requests.append({"PutRequest": {"Item": index_keys.recent_event_item(ev, now)}})
         chunks = [requests[i : i + 25] for i in range(0, len(requests), 25)]
         if len(chunks) <= 2:
             for chunk in chunks:
@@ -441,7 +412,7 @@ class Store:
                 output=json.dumps(run.output) if run.output is not None else None,
                 ended_at=run.ended_at,
                 replay_of=run.replay_of,
-                **listing.run_fields(run.run_id, run.function_id, run.status, run.created_at),
+                **index_keys.run_fields(run.run_id, run.function_id, run.status, run.created_at),
                 **(
                     {TABLE_TTL_ATTRIBUTE: self._ttl()}
                     if run.status in TERMINAL_STATES
@@ -723,7 +694,7 @@ class Store:
                     ":q": encode_attr("Queued"),
                     ":r": encode_attr("Running"),
                     ":fn": encode_attr(function_id),
-                    ":lst": encode_attr(listing.status_key(function_id, "Cancelled")),
+                    ":lst": encode_attr(index_keys.status_key(function_id, "Cancelled")),
                 },
             )
             return True
@@ -807,7 +778,7 @@ class Store:
         fields: dict[str, Any] = {
             "status": status,
             "ended_at": clock.now(),
-            **listing.status_fields(run.function_id, status),
+            **index_keys.status_fields(run.function_id, status),
         }
         # A cancelled run ended when the cancel was recorded (request_cancel set `ended_at`).
         keep = ("ended_at",) if status == "Cancelled" else ()

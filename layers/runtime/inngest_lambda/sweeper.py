@@ -29,6 +29,7 @@ import logging
 from typing import Any
 
 from inngest_lambda import clock, queue
+from inngest_lambda.attributes import encode_attr, item_key
 from inngest_lambda.settings import (
     SWEEP_AT_ATTRIBUTE,
     SWEEP_INDEX,
@@ -41,7 +42,7 @@ from inngest_lambda.settings import (
     TABLE_PK,
     TABLE_SK,
 )
-from inngest_lambda.store import TERMINAL_STATES, Run, Store, encode_attr, is_conflict, item_key
+from inngest_lambda.store import TERMINAL_STATES, Run, Store, is_conflict
 
 log = logging.getLogger("inngest_lambda")
 

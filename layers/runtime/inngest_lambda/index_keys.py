@@ -1,0 +1,87 @@
+"""What writers put on or beside items so that readers can find them later.
+
+* the `lst_*` attributes of the three listing indexes (their layout and cost: `listing.py`,
+  which reads them);
+* the `EN#<event name>` entry written beside each event, which `pauses.py` reads to close the
+  race between an event and a pause being written.
+
+Store writes these and the reading modules import store, so the shapes live here, below all
+three.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from inngest_lambda.attributes import encode_attr, item_key
+from inngest_lambda.settings import (
+    EVENT_INDEX_SHARDS,
+    LIST_AT,
+    LIST_EVENTS,
+    LIST_FUNCTION,
+    LIST_FUNCTION_STATUS,
+    TABLE_TTL_ATTRIBUTE,
+)
+
+ACTIVE_STATES = ("Queued", "Running")
+ENDED_STATES = ("Completed", "Failed", "Cancelled", "Skipped")
+ALL_STATES = (*ACTIVE_STATES, *ENDED_STATES)
+RECENT_EVENTS_SECONDS = 3600
+
+
+# --- listing indexes -------------------------------------------------------------------------
+def sort_key(at: float, item_id: str) -> str:
+    return f"{int(at * 1000):013d}#{item_id}"
+
+
+def time_bound(at: float) -> str:
+    """A sort-key prefix that compares as the instant `at` (ids come after the '#')."""
+    return f"{int(at * 1000):013d}"
+
+
+def status_key(function_id: str, status: str) -> str:
+    return f"{function_id}#{'active' if status in ACTIVE_STATES else status}"
+
+
+def run_fields(run_id: str, function_id: str, status: str, created_at: float) -> dict[str, str]:
+    """Index attributes of a new run item."""
+    return {
+        LIST_FUNCTION: function_id,
+        LIST_FUNCTION_STATUS: status_key(function_id, status),
+        LIST_AT: sort_key(created_at, run_id),
+    }
+
+
+def status_fields(function_id: str, status: str) -> dict[str, str]:
+    """Index attributes that change when a run ends (written with the status)."""
+    return {LIST_FUNCTION_STATUS: status_key(function_id, status)}
+
+
+def event_fields(event: dict[str, Any], received_at: float) -> dict[str, str]:
+    shard = zlib.crc32(str(event["id"]).encode()) % EVENT_INDEX_SHARDS
+    return {
+        LIST_EVENTS: f"EV#{shard}",
+        LIST_AT: sort_key(received_at, str(event["id"])),
+        "ev_name": str(event.get("name", "")),
+    }
+
+
+# --- recent events by name -------------------------------------------------------------------
+def recent_event_pk(name: str) -> str:
+    return f"EN#{name}"
+
+
+def recent_event_bound(since: float) -> str:
+    """The sort key from which entries were received at or after `since`."""
+    return f"{int(since * 1000):015d}"
+
+
+def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, Any]:
+    """The `EN#` entry ingestion writes beside each event (its id only: events can be large)."""
+    return {
+        **item_key(
+            recent_event_pk(event["name"]), f"{recent_event_bound(received_at)}#{event['id']}"
+        ),
+        TABLE_TTL_ATTRIBUTE: encode_attr(int(received_at + RECENT_EVENTS_SECONDS)),
+    }
