@@ -13,7 +13,7 @@ import datetime
 import pytest
 
 from inngest_lambda import clock
-from inngest_lambda.executor import deterministic_id
+from inngest_lambda.ids import deterministic_id
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.testing import assert_completed, assert_failed
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from inngest_lambda import clock
-from inngest_lambda.executor import deterministic_id
+from inngest_lambda.ids import deterministic_id
 from inngest_lambda.pauses import PauseIndex
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.store import COMPLETED, WAITING, Step

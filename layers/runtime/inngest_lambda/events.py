@@ -11,12 +11,8 @@ from typing import Any
 
 from inngest_lambda import clock, ids, queue
 from inngest_lambda.registry import FunctionEntry, Registry
+from inngest_lambda.run_events import FUNCTION_FINISHED
 from inngest_lambda.store import Run, Store
-
-FUNCTION_FINISHED = "inngest/function.finished"
-FUNCTION_FAILED = "inngest/function.failed"
-FUNCTION_INVOKED = "inngest/function.invoked"
-FUNCTION_CANCELLED = "inngest/function.cancelled"
 
 
 def normalise(events: list[dict[str, Any]], seed: str | None = None) -> list[dict[str, Any]]:
@@ -86,10 +82,10 @@ class Ingestor:
         parent: dict[str, Any] | None = None,
         messages: list[dict[str, Any]] | None = None,
     ) -> str | None:
-        from inngest_lambda.flow import admission
+        from inngest_lambda.flow import intake
 
-        if admission.applies(fn):  # throttle, rate limit, debounce, batching, singleton, ...
-            return admission.start(self, fn, event, parent=parent, messages=messages)
+        if intake.applies(fn):  # throttle, rate limit, debounce, batching, singleton, ...
+            return intake.start(self, fn, event, parent=parent, messages=messages)
         run = Run(
             run_id=ids.new_id(),
             function_id=fn.id,

@@ -16,14 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import os
 from collections.abc import Callable
 from typing import Any
-
-from ulid import ULID
 
 from inngest_lambda import (
     cancellation,
@@ -35,6 +32,7 @@ from inngest_lambda import (
     metrics,
     queue,
     retries,
+    run_events,
     timers,
 )
 from inngest_lambda.flow import gate as flow_gate
@@ -206,13 +204,6 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-def deterministic_id(run_id: str, step_id: str) -> str:
-    """An id that a retried drive derives again, so the child it starts is the same child."""
-    millis = ULID.from_str(run_id).milliseconds
-    rand = hashlib.sha256(f"{run_id}:{step_id}".encode()).digest()[:10]
-    return str(ULID.from_bytes(millis.to_bytes(6, "big") + rand))
 
 
 class _Driver:
@@ -881,7 +872,7 @@ class _Driver:
             self.run.run_id,
             self.run.function_id,
             step.step_id,
-            deterministic_id(self.run.run_id, step.step_id),
+            ids.deterministic_id(self.run.run_id, step.step_id),
         )
         self.store.put_events([event])
         self.ex.ingestor.start_run(
@@ -904,8 +895,8 @@ class _Driver:
             "error": error,
             "event_error": errors.standard_error(error, reason) if error is not None else None,
             "event_ids": [
-                deterministic_id(self.run.run_id, "finished"),
-                deterministic_id(self.run.run_id, "failed"),
+                ids.deterministic_id(self.run.run_id, "finished"),
+                ids.deterministic_id(self.run.run_id, "failed"),
             ],
         }
         self.store.set_finishing(self.run, self.owner, finishing)
@@ -918,29 +909,19 @@ class _Driver:
         # The lifecycle events carry Inngest's error object (error, name, message, stack).
         event_error = finishing.get("event_error", error)
         finished_id, failed_id = finishing["event_ids"]
-        base = {
-            "function_id": self.run.function_id,
-            "run_id": self.run.run_id,
-            "event": self.run.event,
-        }
-        finished: dict[str, Any] = {**base}
-        if error is not None:
-            finished["error"] = event_error
-        else:
-            finished["result"] = output
-        if self.run.parent:
-            finished["correlation_id"] = invokes.correlation_id(
-                self.run.parent["run_id"], self.run.parent["step_id"]
-            )
+        finished = run_events.finished_data(
+            self.run, result=output, error=event_error if error is not None else None
+        )
         now = clock.now_ms()
         emitted = [
-            {"name": events.FUNCTION_FINISHED, "data": finished, "id": finished_id, "ts": now}
+            {"name": run_events.FUNCTION_FINISHED, "data": finished, "id": finished_id, "ts": now}
         ]
         if status in ("Failed", "Cancelled"):
-            name = events.FUNCTION_FAILED if status == "Failed" else events.FUNCTION_CANCELLED
-            emitted.append(
-                {"name": name, "data": {**base, "error": event_error}, "id": failed_id, "ts": now}
+            name = (
+                run_events.FUNCTION_FAILED if status == "Failed" else run_events.FUNCTION_CANCELLED
             )
+            failed = {**run_events.run_data(self.run), "error": event_error}
+            emitted.append({"name": name, "data": failed, "id": failed_id, "ts": now})
         self.ex.ingestor.ingest(emitted)
         pauses = {*self.run.cancel_pauses, *self._cancel_pause_keys()}
         self.store.end_items(self.run, self.steps, pauses)

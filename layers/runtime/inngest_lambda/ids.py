@@ -35,3 +35,10 @@ def seeded_ids(seed: str | None, count: int) -> list[str]:
         except ValueError:
             pass
     return [new_id() for _ in range(count)]
+
+
+def deterministic_id(run_id: str, step_id: str) -> str:
+    """An id that a retried drive derives again, so the child it starts is the same child."""
+    millis = ULID.from_str(run_id).milliseconds
+    rand = hashlib.sha256(f"{run_id}:{step_id}".encode()).digest()[:10]
+    return str(ULID.from_bytes(millis.to_bytes(6, "big") + rand))

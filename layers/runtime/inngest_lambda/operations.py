@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import clock, ids, listing, queue
-from inngest_lambda.events import FUNCTION_INVOKED
+from inngest_lambda.run_events import FUNCTION_INVOKED
 from inngest_lambda.store import Run
 
 if TYPE_CHECKING:

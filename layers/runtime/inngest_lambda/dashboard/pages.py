@@ -235,7 +235,7 @@ def _step_detail(rt: Runtime, run: Run, s: Step) -> str:
             + f", timeout {when(s.due_at)}"
         )
     elif s.op == "InvokeFunction":
-        from inngest_lambda.executor import deterministic_id
+        from inngest_lambda.ids import deterministic_id
 
         children = rt.store.run_ids_for_event(deterministic_id(run.run_id, s.step_id))
         links = ", ".join(run_link(c) for c in children) or '<span class="muted">not yet</span>'

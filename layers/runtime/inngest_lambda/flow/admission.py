@@ -1,4 +1,4 @@
-"""Creating runs of flow-controlled functions: the path `Ingestor.start_run` takes for them.
+"""Creating runs of flow-controlled functions (after batching or debounce, if any: `intake.py`).
 
 Order of decisions for one run about to be created (mirroring Inngest's scheduler):
 batching and debounce hold the event back (the run is created later, by their own message);
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from inngest_lambda import clock, errors, ids, queue, timers
+from inngest_lambda import clock, errors, ids, queue, run_events, timers
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.flow import ratelimit, singleton, state, throttle
 from inngest_lambda.flow.decision import Decision
@@ -26,35 +26,6 @@ from inngest_lambda.store import Conflict, Run
 log = logging.getLogger("inngest_lambda.flow")
 MAX_ATTEMPTS = 20
 EARLY_SECONDS = 0.5  # acquire_lease's tolerance for a message that arrives a hair early
-
-
-def applies(fn: Any) -> bool:
-    """Whether this function's runs are created here rather than by the plain path."""
-    return flowconfig.of(fn.config).controls_admission
-
-
-def start(
-    ingestor: Any,
-    fn: Any,
-    event: dict[str, Any],
-    *,
-    parent: dict[str, Any] | None = None,
-    messages: list[dict[str, Any]] | None = None,
-) -> str | None:
-    """Handle one matched event for `fn`; returns the run id when a run was created now."""
-    flow = flowconfig.of(fn.config)
-    if parent is None and flow.batch is not None:
-        from inngest_lambda.flow import batching
-
-        return batching.add(ingestor, fn, flow.batch, event, messages)
-    if parent is None and flow.debounce is not None:
-        from inngest_lambda.flow import debounce
-
-        debounce.add(ingestor.store, fn, flow.debounce, event)
-        return None
-    return create(
-        ingestor, fn, [event], dedupe=dedupe_key(fn, event), parent=parent, messages=messages
-    )
 
 
 def dedupe_key(fn: Any, event: dict[str, Any], default: str | None = None) -> str:
@@ -169,7 +140,7 @@ def _send_start(run_id: str, next_at: float, messages: list[dict[str, Any]] | No
         messages.append(message)
 
 
-__all__ = ["applies", "create", "dedupe_key", "resume", "start"]
+__all__ = ["create", "dedupe_key", "resume"]
 
 
 def _answer_invoker(ingestor: Any, run: Run) -> None:
@@ -178,20 +149,12 @@ def _answer_invoker(ingestor: Any, run: Run) -> None:
     the one the run's own finish would use, so a repeat is deduplicated."""
     if not run.parent:
         return
-    from inngest_lambda import events, invokes
-    from inngest_lambda.executor import deterministic_id
-
     message = (run.output or {}).get("message") if isinstance(run.output, dict) else None
+    error = errors.error("FunctionSkipped", message or "skipped")
     finished = {
-        "name": events.FUNCTION_FINISHED,
-        "id": deterministic_id(run.run_id, "finished"),
+        "name": run_events.FUNCTION_FINISHED,
+        "id": ids.deterministic_id(run.run_id, "finished"),
         "ts": clock.now_ms(),
-        "data": {
-            "function_id": run.function_id,
-            "run_id": run.run_id,
-            "event": run.event,
-            "error": errors.error("FunctionSkipped", message or "skipped"),
-            "correlation_id": invokes.correlation_id(run.parent["run_id"], run.parent["step_id"]),
-        },
+        "data": run_events.finished_data(run, error=error),
     }
     ingestor.ingest([finished])

@@ -245,7 +245,7 @@ class Durable:
 
     def failure_run(self, run: RunResult | str) -> RunResult:
         """The run of the `on_failure` handler that the failure of `run` started."""
-        from inngest_lambda.executor import deterministic_id
+        from inngest_lambda.ids import deterministic_id
 
         run_id = run.run_id if isinstance(run, RunResult) else run
         return self.run(deterministic_id(run_id, "failed"))
