@@ -117,10 +117,6 @@ def test_bad_wait_expression_fails_the_run_naming_it(api):
     assert api.wait_run(api.send("e2e/three", {"n": 1}))["status"] == "Completed"
 
 
-def _cancelled_event(api, run_id):
-    return api.wait_run(deterministic_id(run_id, "failed"), timeout=5, count=0)
-
-
 def test_cancel_event_during_a_wait_stops_the_run(api, calls):
     event_id = api.send("e2e/cancellable", {"id": "c-2", "wait": True})
     api.wait_step(event_id, "wait", "Waiting")

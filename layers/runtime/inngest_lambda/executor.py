@@ -62,7 +62,6 @@ from inngest_lambda.waits import WaitError, build_pause, cancel_pause_keys
 # Hand over to a fresh invocation when less than this much time is left.
 HANDOVER_SECONDS = 30.0
 LEASE_GRACE_SECONDS = 5.0
-ERROR_RETRY_SECONDS = 2.0
 # A run parked until at most this far ahead gets a second wake-up message (see `_park`).
 REWAKE_SECONDS = timers.PRECISE_WAIT_SECONDS + 0.5
 # A lease lasts LEASE_SECONDS and a heartbeat renews it every LEASE_RENEW_SECONDS while the drive
@@ -683,7 +682,6 @@ class _Driver:
         fresh = self.store.get_run(self.run.run_id)
         if fresh is None or fresh.lease_owner != self.owner:
             raise Conflict(f"lease on run {self.run.run_id} lost")
-        fresh.disable_immediate = self.run.disable_immediate
         fresh.fn_attempt = self.run.fn_attempt
         self.run = fresh
         # Start again from what the table holds: deferred puts that were refused are forgotten.

@@ -134,7 +134,6 @@ class Run:
     fn_attempt: int = 0
     next_at: float = 0.0
     wake_seq: int = 0
-    disable_immediate: bool = False
     parent: dict[str, Any] | None = None
     finishing: dict[str, Any] | None = None
     cancel: str | None = None  # why cancellation was requested, once it was
@@ -175,7 +174,6 @@ class Run:
             fn_attempt=int(p.get("fn_attempt", 0)),
             next_at=float(p.get("next_at", 0)),
             wake_seq=int(p.get("wake_seq", 0)),
-            disable_immediate=bool(p.get("disable_immediate", False)),
             parent=json.loads(p["parent"]) if "parent" in p else None,
             finishing=json.loads(p["finishing"]) if "finishing" in p else None,
             cancel=p.get("cancel"),
@@ -598,7 +596,7 @@ class Store:
             "TableName": self.table,
             "Key": item_key(f"R#{run.run_id}", "R"),
             "UpdateExpression": (
-                "SET next_at = :next, fn_attempt = :fa, disable_immediate = :di"
+                "SET next_at = :next, fn_attempt = :fa"
                 + (", #shard = :shard, #sweep = :sweep" if timed else "")
                 + " REMOVE lease_owner, lease_until, sweeps"
                 + ("" if timed else ", #shard, #sweep")
@@ -611,7 +609,6 @@ class Store:
                 **(_sweep_values(run.run_id, max(next_at, clock.now())) if timed else {}),
                 ":next": encode_attr(next_at),
                 ":fa": encode_attr(run.fn_attempt),
-                ":di": encode_attr(run.disable_immediate),
                 ":owner": encode_attr(owner),
                 ":seq": encode_attr(run.wake_seq),
             },

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 COOKIE = "inngest_lambda_session"
 SESSION_SECONDS = 12 * 3600
-CSRF_FIELD = "csrf"
 
 _lock = threading.Lock()
 _cached_key: str | None = None
