@@ -712,31 +712,12 @@ class _Driver:
                 )
                 self.metrics.add("SleepLateness", max(0.0, now - step.due_at) * 1000)
             elif step.status == WAITING and step.info.get("kind") == "wait":
-                if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, None):
-                    self._track(
-                        dataclasses.replace(
-                            step, status=COMPLETED, memo=None, memo_text=None, ended_at=now
-                        )
-                    )
-                else:  # the event won the race: its memo is in the table
-                    self._load_steps()
+                if not self._resolve(step, COMPLETED, None, ended_at=now):
+                    self._load_steps()  # the event won the race: its memo is in the table
                 self.ex.ingestor.waits.close(Pause(**step.info["pause"]))
             elif step.status == WAITING:
                 err = invokes.timeout_error()
-                if self.store.resolve_waiting(
-                    self.run.run_id, step.step_id, FAILED, {"error": err}, err
-                ):
-                    self._track(
-                        dataclasses.replace(
-                            step,
-                            status=FAILED,
-                            memo={"error": err},
-                            memo_text=None,
-                            error=err,
-                            ended_at=now,
-                        )
-                    )
-                else:
+                if not self._resolve(step, FAILED, {"error": err}, err, ended_at=now):
                     self._load_steps()
 
     def _arm(self, pending: list[Step]) -> None:
@@ -832,38 +813,41 @@ class _Driver:
         since = step.info.get("since", step.started_at or self.request_started)
         matched = waits.open(pause, since=since, exclude=self._consumed_events(step.step_id))
         if matched is not None:
-            if self.store.resolve_waiting(self.run.run_id, step.step_id, COMPLETED, matched):
-                self._track(
-                    dataclasses.replace(
-                        step,
-                        status=COMPLETED,
-                        memo=matched,
-                        memo_text=None,
-                        ended_at=clock.now(),
-                    )
-                )
-            else:
+            if not self._resolve(step, COMPLETED, matched):
                 self._load_steps()
             waits.close(pause)
+
+    def _resolve(
+        self,
+        step: Step,
+        status: str,
+        memo: object,
+        error: dict[str, Any] | None = None,
+        *,
+        ended_at: float | None = None,
+    ) -> bool:
+        """Resolve a waiting step (the first resolver wins); when this drive won, hold the step
+        as written. Returns False when something else resolved it first."""
+        if not self.store.resolve_waiting(self.run.run_id, step.step_id, status, memo, error):
+            return False
+        self._track(
+            dataclasses.replace(
+                step,
+                status=status,
+                memo=memo,
+                memo_text=None,
+                error=error if error is not None else step.error,
+                ended_at=ended_at if ended_at is not None else clock.now(),
+            )
+        )
+        return True
 
     def _ensure_child(self, step: Step) -> None:
         target_id = step.info.get("function_id") or ""
         target = self.ex.registry.get(target_id)
         if target is None:
             err = _error("FunctionNotFound", f"could not invoke {target_id}: function not found")
-            if self.store.resolve_waiting(
-                self.run.run_id, step.step_id, FAILED, {"error": err}, err
-            ):
-                self._track(
-                    dataclasses.replace(
-                        step,
-                        status=FAILED,
-                        memo={"error": err},
-                        memo_text=None,
-                        error=err,
-                        ended_at=clock.now(),
-                    )
-                )
+            self._resolve(step, FAILED, {"error": err}, err)
             return
         event = invokes.child_event(
             {"payload": step.info.get("payload")},
