@@ -6,6 +6,7 @@ tools that read `/v1/runs` work unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import fastapi
@@ -19,6 +20,7 @@ from inngest_lambda.store import TERMINAL_STATES
 
 if TYPE_CHECKING:
     from inngest_lambda.runtime import Runtime
+    from inngest_lambda.store import Store
 
 
 def create_app(rt: Runtime) -> fastapi.FastAPI:
@@ -196,31 +198,32 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         status, body = await _in_thread(route.execute, rt.store, await request.body())
         return JSONResponse(body, status_code=status)
 
-    @app.get("/v0/runs/{run_id}/actions")
-    async def run_actions(run_id: str, request: fastapi.Request) -> fastapi.Response:
+    async def run_state(
+        run_id: str, request: fastapi.Request, read: Callable[[Store, str], object]
+    ) -> fastapi.Response:
+        """The SDK's `use_api` reads (a run's memos or its events), compressed when asked."""
         from inngest_lambda import run_state_api
 
         if not authorised(request):
             return problem(401, "a valid signing key is required")
-        memos = await _in_thread(run_state_api.actions, rt.store, run_id)
-        if memos is None:
+        value = await _in_thread(read, rt.store, run_id)
+        if value is None:
             return problem(404, f"run {run_id} not found")
         accept = request.headers.get("accept-encoding", "")
-        status, body, headers = run_state_api.encode(memos, accept)
+        status, body, headers = run_state_api.encode(value, accept)
         return fastapi.Response(body, status_code=status, headers=headers)
+
+    @app.get("/v0/runs/{run_id}/actions")
+    async def run_actions(run_id: str, request: fastapi.Request) -> fastapi.Response:
+        from inngest_lambda import run_state_api
+
+        return await run_state(run_id, request, run_state_api.actions)
 
     @app.get("/v0/runs/{run_id}/batch")
     async def run_batch(run_id: str, request: fastapi.Request) -> fastapi.Response:
         from inngest_lambda import run_state_api
 
-        if not authorised(request):
-            return problem(401, "a valid signing key is required")
-        events_ = await _in_thread(run_state_api.batch, rt.store, run_id)
-        if events_ is None:
-            return problem(404, f"run {run_id} not found")
-        accept = request.headers.get("accept-encoding", "")
-        status, body, headers = run_state_api.encode(events_, accept)
-        return fastapi.Response(body, status_code=status, headers=headers)
+        return await run_state(run_id, request, run_state_api.batch)
 
     @app.post("/fn/register")
     async def register(request: fastapi.Request) -> JSONResponse:
