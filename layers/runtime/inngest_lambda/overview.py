@@ -7,24 +7,15 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import clock, listing
+from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.registry import FunctionEntry
 
 if TYPE_CHECKING:
     from inngest_lambda.store import Store
 
 RECENT_SECONDS = 24 * 3600
-FLOW_KEYS = (
-    "concurrency",
-    "throttle",
-    "rateLimit",
-    "debounce",
-    "batchEvents",
-    "priority",
-    "idempotency",
-    "singleton",
-    "timeouts",
-    "cancel",
-)
+# What the Functions page shows: the flow-control options, and cancel-on-event.
+SHOWN_KEYS = (*flowconfig.FLOW_KEYS, "cancel")
 MAX_LOOKAHEAD_DAYS = 4 * 366 + 1
 
 
@@ -67,7 +58,7 @@ def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -
         name=fn.name,
         app_id=fn.app_id,
         triggers=triggers,
-        flow={k: fn.config[k] for k in FLOW_KEYS if fn.config.get(k) not in (None, [], {}, "")},
+        flow=flowconfig.present(fn.config, SHOWN_KEYS),
         retries=fn.max_attempts - 1,
         counts=counts,
     )

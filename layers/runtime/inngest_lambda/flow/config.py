@@ -138,7 +138,7 @@ class FlowConfig:
 
 _cache: dict[str, FlowConfig] = {}
 _cache_lock = threading.Lock()
-_FLOW_KEYS = (
+FLOW_KEYS = (
     "concurrency",
     "throttle",
     "rateLimit",
@@ -151,9 +151,14 @@ _FLOW_KEYS = (
 )
 
 
+def present(config: dict[str, Any], keys: tuple[str, ...] = FLOW_KEYS) -> dict[str, Any]:
+    """The options among `keys` that a wire config sets (an empty value counts as unset)."""
+    return {k: config[k] for k in keys if config.get(k) not in (None, [], {}, "")}
+
+
 def of(config: dict[str, Any]) -> FlowConfig:
     """The parsed options of a wire config, cached by content (parsing runs once per config)."""
-    subset = {k: config.get(k) for k in _FLOW_KEYS if config.get(k) not in (None, [], {}, "")}
+    subset = present(config)
     if not subset:
         return _EMPTY
     text = json.dumps(subset, sort_keys=True, default=str)
