@@ -1,4 +1,5 @@
-"""Functions the benchmark runs: many plain steps, many sleeps, one long sleep."""
+"""Functions the benchmark runs (and whose AWS calls tests/e2e/test_costs.py counts): many plain
+steps, many sleeps, one long sleep."""
 
 from __future__ import annotations
 

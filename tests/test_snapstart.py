@@ -14,7 +14,7 @@ from inngest_lambda import runtime, settings, snapstart
 
 @pytest.fixture()
 def fresh_runtime(monkeypatch):
-    monkeypatch.setenv(settings.ENV_FUNCTIONS, "tests.e2e.cost_functions")
+    monkeypatch.setenv(settings.ENV_FUNCTIONS, "bench.workflows")
     monkeypatch.setenv(settings.ENV_DEV, "http://127.0.0.1:9")
     monkeypatch.setenv(settings.ENV_TABLE, "snapstart-test")
     for name in (settings.ENV_SIGNING_KEY_SECRET_ARN, settings.ENV_EVENT_KEY_SECRET_ARN):
