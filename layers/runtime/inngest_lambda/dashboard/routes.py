@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import fastapi
@@ -239,48 +240,54 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         return page("Send event", pages.send_page(token(request)), "send", request)
 
     # --- actions -----------------------------------------------------------------------------
-    async def guarded(request: fastapi.Request) -> dict[str, str] | Response:
-        if stop := await signed_in(request):
-            return stop
-        return await form(request)
+    Action = Callable[[fastapi.Request, dict[str, str]], Awaitable[Response]]
 
-    @route("POST", "/runs/{run_id}/cancel")
-    async def cancel(request: fastapi.Request) -> Response:
+    def action(path: str) -> Callable[[Action], Action]:
+        """Register a POST action: it runs only for a signed-in session with a good CSRF token,
+        and gets the posted form."""
+
+        def add(handler: Action) -> Action:
+            @route("POST", path)
+            async def checked(request: fastapi.Request) -> Response:
+                if stop := await signed_in(request):
+                    return stop
+                fields = await form(request)
+                if isinstance(fields, Response):
+                    return fields
+                return await handler(request, fields)
+
+            return handler
+
+        return add
+
+    @action("/runs/{run_id}/cancel")
+    async def cancel(request: fastapi.Request, fields: dict[str, str]) -> Response:
         run_id = request.path_params["run_id"]
         from inngest_lambda import cancellation
 
-        fields = await guarded(request)
-        if isinstance(fields, Response):
-            return fields
         await asyncio.to_thread(
             cancellation.cancel_run, rt.store, run_id, "cancelled from the dashboard"
         )
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
-    @route("POST", "/runs/{run_id}/replay")
-    async def replay(request: fastapi.Request) -> Response:
+    @action("/runs/{run_id}/replay")
+    async def replay(request: fastapi.Request, fields: dict[str, str]) -> Response:
         run_id = request.path_params["run_id"]
         from inngest_lambda import operations
 
-        fields = await guarded(request)
-        if isinstance(fields, Response):
-            return fields
         try:
             new = await asyncio.to_thread(operations.replay, rt, run_id)
         except operations.NotFound as err:
             return not_found(str(err), request)
         return RedirectResponse(f"/runs/{new.run_id}", status_code=303)
 
-    @route("POST", "/functions/{function_id}/replay")
-    async def bulk_replay(request: fastapi.Request) -> Response:
+    @action("/functions/{function_id}/replay")
+    async def bulk_replay(request: fastapi.Request, fields: dict[str, str]) -> Response:
         function_id = request.path_params["function_id"]
         from inngest_lambda import operations
         from inngest_lambda.dashboard import pages
         from inngest_lambda.ops_api import BadQuery, parse_status, parse_time
 
-        fields = await guarded(request)
-        if isinstance(fields, Response):
-            return fields
         try:
             pairs = await asyncio.to_thread(
                 lambda: operations.bulk_replay(
@@ -297,15 +304,12 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
             return not_found(str(err), request)
         return page("Bulk replay", pages.replayed_page(function_id, pairs), "functions", request)
 
-    @route("POST", "/functions/{function_id}/invoke")
-    async def invoke(request: fastapi.Request) -> Response:
+    @action("/functions/{function_id}/invoke")
+    async def invoke(request: fastapi.Request, fields: dict[str, str]) -> Response:
         function_id = request.path_params["function_id"]
         from inngest_lambda import operations
         from inngest_lambda.dashboard import pages
 
-        fields = await guarded(request)
-        if isinstance(fields, Response):
-            return fields
         data, error = _json_object(fields.get("data", "{}"))
         if error:
             return page("Invoke", f'<div class="note error">{pages.e(error)}</div>', "", request)
@@ -316,14 +320,11 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         target = f"/runs/{run_id}" if run_id else f"/events/{event_id}"
         return RedirectResponse(target, status_code=303)
 
-    @route("POST", "/send")
-    async def send(request: fastapi.Request) -> Response:
+    @action("/send")
+    async def send(request: fastapi.Request, fields: dict[str, str]) -> Response:
         from inngest_lambda import event_input, events
         from inngest_lambda.dashboard import pages
 
-        fields = await guarded(request)
-        if isinstance(fields, Response):
-            return fields
         name = fields.get("name", "").strip()
         raw = fields.get("data", "{}")
         data, error = _json_object(raw)
