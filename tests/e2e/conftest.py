@@ -6,9 +6,10 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,13 +21,28 @@ from inngest_lambda.local.stack import LocalStack
 TERMINAL = {"Completed", "Failed", "Cancelled"}
 
 
-@functools.cache
 def _free_port() -> int:
-    """One port for every module's stack: the workflows client keeps the INNGEST_DEV URL it was
-    built with (in the first module), so later stacks must listen where it points."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def clients_pointed_at(stack: LocalStack, functions: str) -> Iterator[None]:
+    """Point the served functions' inngest client at this stack (so `step.send_event` reaches
+    it), and back afterwards. The client is built once, when its module is first imported, by
+    whichever module's stack (or `durable` fixture) came first: without this its URL, and the
+    connections it keeps open, belong to that earlier stack."""
+    import importlib
+
+    from inngest_lambda.testing import sdk_client
+
+    module = importlib.import_module(functions)
+    restore = sdk_client.point_at(module.client, stack.url)
+    try:
+        yield
+    finally:
+        restore()
 
 
 class Api:
@@ -91,7 +107,10 @@ def stack():
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
-    with LocalStack(port=port, env=env, concurrency=4) as st:
+    with (
+        LocalStack(port=port, env=env, concurrency=4) as st,
+        clients_pointed_at(st, env["INNGEST_LAMBDA_FUNCTIONS"]),
+    ):
         yield st
     runtime.get_runtime.cache_clear()
     aws.reset()

@@ -16,7 +16,7 @@ import pytest
 
 from inngest_lambda import aws, runtime
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import _free_port, step
+from tests.e2e.conftest import _free_port, clients_pointed_at, step
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,11 @@ def stack():
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
-    with LocalStack(port=port, env=env) as st:  # the default pool of concurrent deliveries
+    # The default pool of concurrent deliveries.
+    with (
+        LocalStack(port=port, env=env) as st,
+        clients_pointed_at(st, env["INNGEST_LAMBDA_FUNCTIONS"]),
+    ):
         yield st
     runtime.get_runtime.cache_clear()
     aws.reset()

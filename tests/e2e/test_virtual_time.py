@@ -23,9 +23,7 @@ MINUTE = datetime.timedelta(minutes=1)
 
 
 def _calls(key: str) -> int:
-    """How often a counted step body ran. The workflows module is imported here, not at the top:
-    the real-time `stack` of the other modules needs its client built after INNGEST_DEV is set
-    (the `durable` fixture copes with either order)."""
+    """How often a counted step body ran (the workflows module is imported by the fixture)."""
     from tests.e2e.workflows import CALLS
 
     return CALLS[key]

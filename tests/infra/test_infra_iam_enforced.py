@@ -29,7 +29,7 @@ import pytest
 
 from inngest_lambda import aws, runtime
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import _free_port as shared_port
+from tests.e2e.conftest import _free_port, clients_pointed_at
 
 ACCOUNT = "123456789012"
 TERMINAL = {"Completed", "Failed", "Cancelled"}
@@ -118,9 +118,7 @@ def local_policy(synth, settings, drop: str | None = None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def iam_stack() -> Iterator[LocalStack]:
-    # The port every module's stack uses: tests.e2e.workflows' client keeps the INNGEST_DEV
-    # URL it was built with in the first module that imported it (step.send_event goes there).
-    port = shared_port()
+    port = _free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",
@@ -129,7 +127,10 @@ def iam_stack() -> Iterator[LocalStack]:
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
-    with LocalStack(port=port, env=env, concurrency=4) as stack:
+    with (
+        LocalStack(port=port, env=env, concurrency=4) as stack,
+        clients_pointed_at(stack, env["INNGEST_LAMBDA_FUNCTIONS"]),
+    ):
         iam = boto3.client("iam", region_name=stack.settings.region)
         # The harness identity (the stack's own clients keep signing as it).
         iam.create_user(UserName="harness")
@@ -241,8 +242,7 @@ def test_the_template_policy_runs_every_kind_of_workflow(iam_stack, as_role):
     assert _run(api, "e2e/parent", {"value": 4})["output"] == {"from_child": {"doubled": 8}}
     big = _run(api, "e2e/big", {"size": 400_000})  # over the inline limit: S3
     assert big["output"] == {"length": 400_000, "tail": "xxxxx"}
-    # (step.send_event is a POST /e through the same API function: covered by the events above;
-    # the SDK client of tests.e2e.workflows keeps connections to the first module's stack.)
+    # (step.send_event is a POST /e through the same API function: covered by the events above.)
     tag = f"iam-{time.monotonic_ns()}"
     conc = _run(api, "flow/conc", {"tag": tag, "tenant": tag, "name": "c", "hold": 0.01})
     assert conc["status"] == "Completed"
