@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import threading
 
 from inngest_lambda import aws, clock
 from inngest_lambda.flow import concurrency
@@ -51,13 +52,21 @@ def test_a_sleeping_run_does_not_hold_its_slot(api):
 
 
 def test_priority_starts_ahead_of_work_queued_earlier(api):
+    from tests.e2e import workflows
+
     t = tag()
-    first = api.send("flow/priority", {"tag": t, "name": "first", "plan": "free", "hold": 1.5})
-    wait_for(lambda: get_runtime().store.run_ids_for_event(first), what="first run")
-    wait_for(lambda: _slot_busy(first), what="first run holds the slot")
-    free = api.send("flow/priority", {"tag": t, "name": "free", "plan": "free"})
-    wait_for(lambda: _waiting(first) >= 1, what="free run queued")
-    vip = api.send("flow/priority", {"tag": t, "name": "vip", "plan": "enterprise"})
+    # `first` holds the one slot until both later runs wait for it (however slow the machine).
+    release = workflows.GATES.setdefault(t, threading.Event())
+    try:
+        first = api.send("flow/priority", {"tag": t, "name": "first", "plan": "free", "gate": t})
+        wait_for(lambda: get_runtime().store.run_ids_for_event(first), what="first run")
+        wait_for(lambda: _slot_busy(first), what="first run holds the slot")
+        free = api.send("flow/priority", {"tag": t, "name": "free", "plan": "free"})
+        wait_for(lambda: _waiting(first) >= 1, what="free run queued")
+        vip = api.send("flow/priority", {"tag": t, "name": "vip", "plan": "enterprise"})
+        wait_for(lambda: _waiting(first) >= 2, what="vip run queued")
+    finally:
+        release.set()
     runs = wait_runs(api, [first, free, vip], timeout=40, expect=3)
     assert all(r["status"] == "Completed" for r in runs)
     order = [label for label, _, _ in sorted(_log(t), key=lambda iv: iv[1])]

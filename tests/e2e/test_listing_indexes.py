@@ -60,7 +60,10 @@ class IndexWriteCounter:
             self.lock.release()
 
     def for_run(self, run_id: str) -> int:
-        return self.writes.get(f"R#{run_id}", 0)
+        # A write the test has already seen (the run's final status) may still be being counted
+        # by the thread that made it: the lock is held from before that write until it is.
+        with self.lock:
+            return self.writes.get(f"R#{run_id}", 0)
 
 
 @pytest.fixture()

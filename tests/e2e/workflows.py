@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import threading
 
 import inngest
 
@@ -290,11 +291,19 @@ FLOW_LOG: collections.defaultdict[str, list[tuple[str, float, float]]] = collect
 )
 
 
-def _hold(tag: str, label: str, seconds: float) -> str:
+# A step given `gate` holds until the test sets GATES[gate] (at most a minute): a test that needs a
+# slot held until it has queued more work waits on that condition, not on a guessed duration.
+GATES: dict[str, threading.Event] = {}
+
+
+def _hold(tag: str, label: str, seconds: float, gate: str | None = None) -> str:
     import time
 
     start = time.time()
-    time.sleep(seconds)
+    if gate is not None:
+        GATES.setdefault(gate, threading.Event()).wait(60)
+    else:
+        time.sleep(seconds)
     FLOW_LOG[tag].append((label, start, time.time()))
     return label
 
@@ -329,7 +338,9 @@ def flow_concurrency_sleeps(ctx: inngest.ContextSync) -> str:
 )
 def flow_priority(ctx: inngest.ContextSync) -> str:
     data = ctx.event.data
-    return ctx.step.run("work", lambda: _hold(data["tag"], data["name"], data.get("hold", 0.2)))
+    return ctx.step.run(
+        "work", lambda: _hold(data["tag"], data["name"], data.get("hold", 0.2), data.get("gate"))
+    )
 
 
 @client.create_function(
