@@ -87,3 +87,23 @@ def request(
         return response.status, response.getheaders(), response.read()
     finally:
         conn.close()
+
+
+def pk_sk_table(name: str = "t") -> Any:
+    """A moto DynamoDB client with an on-demand table keyed (pk, sk), inside a running mock."""
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client

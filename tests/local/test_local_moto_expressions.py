@@ -3,9 +3,9 @@ the same answers as moto's own parse-every-time, and each distinct expression pa
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
+from local_fakes import pk_sk_table
 from moto import mock_aws
 from moto.dynamodb import comparisons
 
@@ -17,19 +17,7 @@ def ddb():
     with mock_aws():
         moto_expressions.install()
         try:
-            client = boto3.client("dynamodb", region_name="us-east-1")
-            client.create_table(
-                TableName="t",
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            client = pk_sk_table()
             yield client
         finally:
             moto_expressions.uninstall()

@@ -3,9 +3,9 @@ results as moto's own whole-table rollback."""
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
+from local_fakes import pk_sk_table
 from moto import mock_aws
 from moto.dynamodb import models
 
@@ -17,19 +17,7 @@ def ddb():
     with mock_aws():
         moto_transactions.install()
         try:
-            client = boto3.client("dynamodb", region_name="us-east-1")
-            client.create_table(
-                TableName="t",
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            client = pk_sk_table()
             client.put_item(
                 TableName="t",
                 Item={"pk": {"S": "R"}, "sk": {"S": "R"}, "owner": {"S": "me"}},
