@@ -25,6 +25,7 @@ from inngest_lambda.settings import (
 )
 
 ACTIVE_STATES = ("Queued", "Running")
+# "Skipped": created by flow control (rate limit, singleton skip) and never executed.
 ENDED_STATES = ("Completed", "Failed", "Cancelled", "Skipped")
 ALL_STATES = (*ACTIVE_STATES, *ENDED_STATES)
 RECENT_EVENTS_SECONDS = 3600

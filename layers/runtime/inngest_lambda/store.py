@@ -42,9 +42,9 @@ from inngest_lambda.settings import (
     get_settings,
 )
 
-RUNNING_STATES = ("Queued", "Running")
-# "Skipped": created by flow control (rate limit, singleton skip) and never executed.
-TERMINAL_STATES = ("Completed", "Failed", "Cancelled", "Skipped")
+# Run statuses: one definition, with the index keys that file runs by them.
+RUNNING_STATES = index_keys.ACTIVE_STATES
+TERMINAL_STATES = index_keys.ENDED_STATES
 # Step statuses.
 PLANNED, SCHEDULED, WAITING, COMPLETED, FAILED = (
     "Planned",
