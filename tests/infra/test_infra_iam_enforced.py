@@ -242,7 +242,13 @@ def test_the_template_policy_runs_every_kind_of_workflow(iam_stack, as_role):
     assert _run(api, "e2e/parent", {"value": 4})["output"] == {"from_child": {"doubled": 8}}
     big = _run(api, "e2e/big", {"size": 400_000})  # over the inline limit: S3
     assert big["output"] == {"length": 400_000, "tail": "xxxxx"}
-    # (step.send_event is a POST /e through the same API function: covered by the events above.)
+    # step.send_event: the SDK POSTs the event to the API, whose function stores it as the
+    # role and starts the listener's run.
+    sent = _run(api, "e2e/announce", {"tag": "iam"})
+    assert sent["status"] == "Completed", sent
+    (sent_id,) = sent["output"]
+    heard = api.ended(sent_id, 30)
+    assert heard is not None and heard["output"] == "heard iam", heard
     tag = f"iam-{time.monotonic_ns()}"
     conc = _run(api, "flow/conc", {"tag": tag, "tenant": tag, "name": "c", "hold": 0.01})
     assert conc["status"] == "Completed"
