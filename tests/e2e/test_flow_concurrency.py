@@ -208,3 +208,155 @@ def test_threads_racing_for_slots_never_exceed_the_limit(stack):
     assert item["waiting"] == 9
     head = slots.head(slot)
     assert head.run_id == min(set(runs) - set(won))  # FIFO by score
+
+
+# --- sharded keys (limits over PER_SHARD) ---------------------------------------------
+
+
+def _holders(slot):
+    from inngest_lambda.flow import state
+
+    store = get_runtime().store
+    return [
+        (state.get(store, slot.shard_pk(i), concurrency.SK) or {}).get("holders") or {}
+        for i in range(slot.shards)
+    ]
+
+
+def test_threads_racing_for_a_sharded_key_never_exceed_its_limit(stack):
+    """A limit of 100 is five shard items of 20: 130 runs at once, exactly 100 hold, every
+    shard is full and none over its part, the other 30 queue in one list, best score first."""
+    rt = get_runtime()
+    slots = concurrency.Slots(rt.store)
+    slot = concurrency.Slot(f"F#bench#conc0#{tag()}", 100)
+    assert slot.shards == 5
+    lease = clock.now() + 60
+    runs = [f"run-{i:03d}" for i in range(130)]
+
+    def take(run_id):
+        sk = concurrency.waiter_sk(1000 + int(run_id[-3:]), run_id)
+        taken = slots.take(slot, run_id, sk, lease)
+        if isinstance(taken, concurrency.Blocked):
+            slots.enqueue(slot, run_id, sk)
+            return None
+        return taken
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        shards = dict(zip(runs, pool.map(take, runs), strict=True))
+    won = {r: s for r, s in shards.items() if s is not None}
+    assert len(won) == 100
+    holders = _holders(slot)
+    assert [len(h) for h in holders] == [20] * 5
+    for shard, held in enumerate(holders):  # each run sits on the shard it was told it took
+        assert {r for r, s in won.items() if s == shard} == set(held)
+    from inngest_lambda.flow import state
+
+    assert state.get(rt.store, slot.pk, concurrency.SK)["waiting"] == 30
+    assert slots.head(slot).run_id == min(set(runs) - set(won))
+
+
+def test_a_run_renews_the_shard_it_chose_instead_of_taking_a_second(stack):
+    """A drive that crashed left the run's entry on its shard: the next drive, preferring the
+    recorded shard, renews that entry; giving it back frees exactly that shard."""
+    slots = concurrency.Slots(get_runtime().store)
+    slot = concurrency.Slot(f"F#bench#conc0#{tag()}", 60)
+    chosen = []
+    sk = concurrency.waiter_sk(1, "run-x")
+    first = slots.take(slot, "run-x", sk, clock.now() + 60, choose=chosen.append)
+    assert chosen == [first]  # recorded before it was taken
+    again = slots.take(slot, "run-x", sk, clock.now() + 60, prefer=first, choose=chosen.append)
+    assert again == first and chosen == [first]  # nothing new to record
+    assert sum(len(h) for h in _holders(slot)) == 1
+    slots.release(slot, "run-x", sk, shard=first)
+    assert sum(len(h) for h in _holders(slot)) == 0
+
+
+def test_runs_of_a_sharded_key_record_and_give_back_their_shard(api):
+    """Through the handler: each run records the shard it took on its run item and every
+    shard is empty once the runs end."""
+    t = tag()
+    ids = [
+        api.send("flow/conc-wide", {"tag": t, "tenant": f"w-{t}", "name": f"w{i}"})
+        for i in range(8)
+    ]
+    runs = wait_runs(api, ids, expect=8)
+    assert [r["status"] for r in runs] == ["Completed"] * 8
+    rt = get_runtime()
+    fn = rt.registry.get("e2e-flow-concurrency-wide")
+    (slot,) = concurrency.slots_for(fn.id, flowconfig.of(fn.config), rt.store.get_event(ids[0]))
+    assert slot.shards == 2
+    for run in runs:
+        assert rt.store.get_run(run["run_id"]).conc_shards[slot.pk] in (0, 1)
+    assert _holders(slot) == [{}, {}]
+
+
+class _PartitionCalls:
+    """DynamoDB calls per partition key (BatchGetItem and transactions: once per key they
+    touch), counted with botocore's hooks as `make bench` counts them."""
+
+    OPS = ("GetItem", "UpdateItem", "PutItem", "BatchGetItem", "TransactWriteItems", "Query")
+
+    def __init__(self):
+        import collections
+
+        self.reads = collections.Counter()
+        self.writes = collections.Counter()
+        self.client = aws.client("dynamodb")
+        for op in self.OPS:
+            self.client.meta.events.register(f"before-parameter-build.dynamodb.{op}", self._seen)
+
+    def close(self):
+        for op in self.OPS:
+            self.client.meta.events.unregister(f"before-parameter-build.dynamodb.{op}", self._seen)
+
+    def _seen(self, model, params, **_):
+        from inngest_lambda.settings import TABLE_PK
+
+        name = model.name
+        if name in ("GetItem", "UpdateItem"):
+            (self.reads if name == "GetItem" else self.writes)[params["Key"][TABLE_PK]["S"]] += 1
+        elif name == "PutItem":
+            self.writes[params["Item"][TABLE_PK]["S"]] += 1
+        elif name == "Query":
+            self.reads[params["ExpressionAttributeValues"][":pk"]["S"]] += 1
+        elif name == "BatchGetItem":
+            for table in params["RequestItems"].values():
+                for key in table["Keys"]:
+                    self.reads[key[TABLE_PK]["S"]] += 1
+        else:
+            for item in params["TransactItems"]:
+                (op,) = item.values()
+                key = op.get("Key") or op.get("Item")
+                self.writes[key[TABLE_PK]["S"]] += 1
+
+
+def test_a_sharded_key_costs_two_shard_writes_per_drive_and_one_read_per_step(api):
+    """The counts behind docs/capacity.md: a run of a sharded key (uncontended: one run after the
+    other, so no conditional write loses a race and retries; one drive, three SDK requests for
+    two steps) writes the shard it takes twice (take, give back) and nothing
+    else of the key; it reads shard 0 (where the waiting count lives) once to take and once per
+    later request (the yield check), plus the shard it took and shard 0 again on giving it back
+    when that is another shard."""
+    t = tag()
+    calls = _PartitionCalls()
+    try:
+        ids, runs = [], []
+        for i in range(8):
+            ids.append(api.send("flow/conc-wide", {"tag": t, "tenant": f"m-{t}", "name": f"m{i}"}))
+            runs.append(api.wait_run(ids[-1]))
+    finally:
+        calls.close()
+    assert [r["status"] for r in runs] == ["Completed"] * 8
+    rt = get_runtime()
+    fn = rt.registry.get("e2e-flow-concurrency-wide")
+    (slot,) = concurrency.slots_for(fn.id, flowconfig.of(fn.config), rt.store.get_event(ids[0]))
+    on = [rt.store.get_run(r["run_id"]).conc_shards[slot.pk] for r in runs]
+    other = on.count(1)
+    assert calls.writes[slot.shard_pk(0)] == 2 * on.count(0)
+    assert calls.writes[slot.shard_pk(1)] == 2 * other
+    assert calls.reads[slot.shard_pk(0)] == 8 * 3 + other
+    assert calls.reads[slot.shard_pk(1)] == other
+    assert calls.reads[slot.waiters_pk] == 0 and calls.writes[slot.waiters_pk] == 0
+    # The choice is recorded on each run once (before the shard is taken).
+    for r in runs:
+        assert rt.store.get_run(r["run_id"]).conc_shards == {slot.pk: on[runs.index(r)]}

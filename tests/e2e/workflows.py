@@ -489,3 +489,17 @@ def invoke_edges(ctx: inngest.ContextSync) -> dict:
 
 
 functions += [invoke_edges]
+
+
+@client.create_function(
+    fn_id="flow-concurrency-wide",
+    trigger=inngest.TriggerEvent(event="flow/conc-wide"),
+    concurrency=[inngest.Concurrency(limit=40, key="event.data.tenant")],  # two shards of 20
+)
+def flow_concurrency_wide(ctx: inngest.ContextSync) -> str:
+    data = ctx.event.data
+    ctx.step.run("one", lambda: _hold(data["tag"], f"{data['name']}:one", 0.05))
+    return ctx.step.run("two", lambda: _hold(data["tag"], f"{data['name']}:two", 0.05))
+
+
+functions += [flow_concurrency_wide]

@@ -144,6 +144,8 @@ class Run:
     blobs: list[str] = dataclasses.field(default_factory=list)  # its values' S3 keys
     inline_bytes: int = 0  # bytes of the event(s) held inline: the rest of the item budget is
     # what the run's outcome may use inline (RUN_ITEM_INLINE_BUDGET_BYTES)
+    # Sharded concurrency keys: slot key -> the shard this run last chose (flow/concurrency.py).
+    conc_shards: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def visible_status(self) -> str:
@@ -183,6 +185,7 @@ class Run:
             replay_of=p.get("replay_of"),
             inline_bytes=len(p["events"].encode()) if "events" in p else 0,
             blobs=list(p.get("blobs", [])),
+            conc_shards=json.loads(p["conc_shards"]) if "conc_shards" in p else {},
         )
 
 
@@ -758,6 +761,12 @@ class Store:
             {"finishing": values["finishing"]},
             unless_cancelled=finishing.get("status") != "Cancelled",
         )
+
+    def record_conc_shards(self, run: Run, owner: str, shards: dict[str, int]) -> None:
+        """Which shard of each sharded concurrency key the run is about to take: written before
+        the slot, so a drive after a crash renews that entry instead of taking a second one."""
+        self._update_owned(run.run_id, owner, {"conc_shards": json.dumps(shards, sort_keys=True)})
+        run.conc_shards = dict(shards)
 
     def mark_cancels_opened(self, run: Run, owner: str, keys: list[tuple[str, str]]) -> None:
         """`keys`: the pauses written, for the run's end to delete (they carry no TTL)."""

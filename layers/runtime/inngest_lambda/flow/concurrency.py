@@ -27,11 +27,26 @@ preempts at step boundaries). Parallel steps of one run share its slot.
 DynamoDB per run start, uncontended: 1 GetItem + 1 UpdateItem to take a slot, 1 UpdateItem to
 give it back; +1 GetItem per later step (the yield check). Waiting adds a 2-item transaction to
 enqueue and one to dequeue, and one Query for the head on each release.
+
+Sharding (limits over PER_SHARD): one item holding every holder would be one hot
+partition key (1,000 write units/s, and 40 bytes per holder: 40 write units per write at a limit
+of 1,000). The holders are split over `shard_count(limit)` items instead, `<slot>` (shard 0) and
+`<slot>#s<i>`, shard i admitting `shard_limit(i)` runs; the shard limits add up to the limit, and
+each shard is taken with the same conditional write, so the sum of live holders never exceeds
+the limit. A run tries the shard it chose last (or a random one), then reads the others in one
+BatchGetItem and takes one with room; it records its choice on the run (`Run.conc_shards`)
+before writing the shard, so a drive after a crash renews its own entry rather than taking a
+second one, and gives back the shard it holds. The waiting list and its count stay on shard 0
+(written only when runs wait), so ordering among waiters is unchanged. Changing a function's
+limit across a shard-count boundary re-splits it: holders of shards that no longer exist keep
+their slot until they give it back, so for that while the old and new limits overlap.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
+from collections.abc import Callable
 from typing import Any
 
 from inngest_lambda import clock, queue
@@ -41,6 +56,15 @@ from inngest_lambda.flow.config import FlowConfig
 SK = "C"
 MAX_TRIES = 25
 EARLY_SECONDS = 0.5
+# Holders per shard item: about 100 + 40 x 20 bytes, under the 1 KB of one write unit.
+PER_SHARD = 20
+MAX_SHARDS = 50  # a full fallback read is one BatchGetItem (at most 100 keys)
+
+
+def shard_count(limit: int) -> int:
+    """1 up to PER_SHARD (the layout of an unsharded key), else enough shards of at most
+    PER_SHARD holders each, up to MAX_SHARDS."""
+    return max(1, min(MAX_SHARDS, -(-limit // PER_SHARD)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +75,20 @@ class Slot:
     @property
     def waiters_pk(self) -> str:
         return f"{self.pk}#W"
+
+    @property
+    def shards(self) -> int:
+        return shard_count(self.limit)
+
+    def shard_pk(self, shard: int) -> str:
+        return self.pk if shard == 0 else f"{self.pk}#s{shard}"
+
+    def shard_limit(self, shard: int) -> int:
+        """The shard's part of the limit; the parts add up to the limit exactly."""
+        count = self.shards
+        if shard >= count:
+            return 0  # a shard of an earlier, larger split: admits nobody new
+        return self.limit // count + (1 if shard < self.limit % count else 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,24 +132,81 @@ class Slots:
     # --- taking -------------------------------------------------------------------------
     def try_acquire(self, slot: Slot, run_id: str, sk: str, lease_until: float) -> Blocked | None:
         """Take (or renew) a slot; None when held now, else Blocked (join the waiting list)."""
+        taken = self.take(slot, run_id, sk, lease_until)
+        return taken if isinstance(taken, Blocked) else None
+
+    def take(
+        self,
+        slot: Slot,
+        run_id: str,
+        sk: str,
+        lease_until: float,
+        prefer: int | None = None,
+        choose: Callable[[int], None] | None = None,
+    ) -> Blocked | int:
+        """Take (or renew) a shard of the slot: its index when held, else Blocked (join the
+        waiting list). `prefer`: the shard the run chose last; `choose(shard)` is called before
+        a different shard is written (the caller records it on the run)."""
         for _ in range(MAX_TRIES):
             now = clock.now()
-            item = state.get(self.store, slot.pk, SK) or {}
-            live = _live(item, now)
-            if run_id not in live and len(live) >= slot.limit:
+            base = state.get(self.store, slot.pk, SK) or {}
+            room = self._room(slot, base, run_id, now, prefer)
+            if room is None:
                 return Blocked(slot)
+            shard, item, live = room
             head_is_me = False
-            if run_id not in live and int(item.get("waiting", 0)) > 0:
+            if run_id not in live and int(base.get("waiting", 0)) > 0:
                 head = self.head(slot)
                 if head is not None and head.sk < sk:
                     if self._head_is_gone(slot, head, now):
                         continue  # dropped a dead waiter: look again
                     return Blocked(slot)
                 head_is_me = head is not None and head.sk == sk
+            if shard != prefer and choose is not None:
+                choose(shard)
+                prefer = shard
             live[run_id] = lease_until
-            if self._write_holders(slot, item, live, sk if head_is_me else None):
-                return None
+            if self._write_holders(slot, shard, item, live, sk if head_is_me else None):
+                return shard
         return Blocked(slot)
+
+    def _room(
+        self, slot: Slot, base: dict[str, Any], run_id: str, now: float, prefer: int | None
+    ) -> tuple[int, dict[str, Any], dict[str, float]] | None:
+        """A shard that holds the run already or has room: (index, item, live holders)."""
+        count = slot.shards
+        first = prefer if prefer is not None and 0 <= prefer < count else random.randrange(count)
+        item = base if first == 0 else (state.get(self.store, slot.shard_pk(first), SK) or {})
+        live = _live(item, now)
+        if run_id in live or len(live) < slot.shard_limit(first):
+            return first, item, live
+        if count == 1:
+            return None
+        others = self._get_shards(slot, [i for i in range(count) if i not in (0, first)])
+        if first != 0:
+            others[0] = base
+        open_shards = []
+        for shard, other in others.items():
+            holders = _live(other, now)
+            if run_id in holders:
+                return shard, other, holders
+            if len(holders) < slot.shard_limit(shard):
+                open_shards.append((shard, other, holders))
+        return random.choice(open_shards) if open_shards else None
+
+    def _get_shards(self, slot: Slot, shards: list[int]) -> dict[int, dict[str, Any]]:
+        """The shard items, read in one BatchGetItem (strongly consistent)."""
+        by_pk = {slot.shard_pk(i): i for i in shards}
+        out: dict[int, dict[str, Any]] = dict.fromkeys(shards, {})
+        pending: dict[str, Any] = {
+            self.table: {"Keys": [state.key(pk, SK) for pk in by_pk], "ConsistentRead": True}
+        }
+        while pending and by_pk:
+            res = self.ddb.batch_get_item(RequestItems=pending)
+            for raw in res["Responses"].get(self.table, []):
+                out[by_pk[raw[state.TABLE_PK]["S"]]] = state.plain(raw)
+            pending = res.get("UnprocessedKeys") or {}
+        return out
 
     def _head_is_gone(self, slot: Slot, head: Waiter, now: float) -> bool:
         """There is room but a better run waits: make sure it is coming.
@@ -129,7 +224,12 @@ class Slots:
         return False
 
     def _write_holders(
-        self, slot: Slot, item: dict[str, Any], holders: dict[str, float], dequeue_sk: str | None
+        self,
+        slot: Slot,
+        shard: int,
+        item: dict[str, Any],
+        holders: dict[str, float],
+        dequeue_sk: str | None,
     ) -> bool:
         values: dict[str, Any] = {
             ":h": {"M": {h: state.enc(t) for h, t in holders.items()}},
@@ -141,12 +241,12 @@ class Slots:
         else:
             condition = "attribute_not_exists(ver)"
         expr = "SET holders = :h ADD ver :one"
-        if dequeue_sk is not None:
+        if dequeue_sk is not None and shard == 0:
             expr += ", waiting :minus"
             values[":minus"] = state.enc(-1)
         update = {
             "TableName": self.table,
-            "Key": state.key(slot.pk, SK),
+            "Key": state.key(slot.shard_pk(shard), SK),
             "UpdateExpression": expr,
             "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
@@ -155,9 +255,10 @@ class Slots:
             if dequeue_sk is None:
                 self.ddb.update_item(**update)
             else:
-                self.ddb.transact_write_items(
-                    TransactItems=[{"Update": update}, self._delete_waiter(slot, dequeue_sk)]
-                )
+                items = [{"Update": update}, self._delete_waiter(slot, dequeue_sk)]
+                if shard != 0:
+                    items.append(self._count_waiting(slot, -1))
+                self.ddb.transact_write_items(TransactItems=items)
             return True
         except Exception as err:
             if state.is_conflict(err):
@@ -165,8 +266,11 @@ class Slots:
             raise
 
     # --- giving back --------------------------------------------------------------------
-    def release(self, slot: Slot, run_id: str, sk: str, *, leaving: bool = False) -> None:
-        """Stop holding the slot (if held) and, if that leaves room, wake the head waiter.
+    def release(
+        self, slot: Slot, run_id: str, sk: str, *, shard: int = 0, leaving: bool = False
+    ) -> None:
+        """Stop holding the slot's `shard` (if held) and, if that leaves room, wake the head
+        waiter.
 
         Also called by runs that may not hold it (a drive ending after an earlier one crashed
         holding it, a waiter that was cancelled): it then only makes sure nobody is left asleep
@@ -176,7 +280,7 @@ class Slots:
         try:
             res = self.ddb.update_item(
                 TableName=self.table,
-                Key=state.key(slot.pk, SK),
+                Key=state.key(slot.shard_pk(shard), SK),
                 UpdateExpression="REMOVE holders.#run ADD ver :one",
                 ConditionExpression="attribute_exists(holders.#run)",
                 ExpressionAttributeNames={"#run": run_id},
@@ -190,7 +294,11 @@ class Slots:
                 raise
             old = getattr(err, "response", {}).get("Item")
             item = state.plain(old) if old else {}
-        if int(item.get("waiting", 0)) > 0 and len(_live(item, clock.now())) < slot.limit:
+        if len(_live(item, clock.now())) >= slot.shard_limit(shard):
+            return
+        if shard != 0:  # the waiting count lives on shard 0
+            item = state.get(self.store, slot.pk, SK) or {}
+        if int(item.get("waiting", 0)) > 0:
             self.wake_head(slot, own_sk=sk, drop_own=leaving)
 
     def should_yield(self, slot: Slot, sk: str) -> bool:
@@ -221,14 +329,7 @@ class Slots:
                             "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": state.key(slot.pk, SK),
-                            "UpdateExpression": "ADD waiting :one",
-                            "ExpressionAttributeValues": {":one": state.enc(1)},
-                        }
-                    },
+                    self._count_waiting(slot, 1),
                 ]
             )
         except Exception as err:
@@ -269,19 +370,23 @@ class Slots:
             self.ddb.transact_write_items(
                 TransactItems=[
                     self._delete_waiter(slot, sk),
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": state.key(slot.pk, SK),
-                            "UpdateExpression": "ADD waiting :minus",
-                            "ExpressionAttributeValues": {":minus": state.enc(-1)},
-                        }
-                    },
+                    self._count_waiting(slot, -1),
                 ]
             )
         except Exception as err:
             if not state.is_conflict(err):
                 raise
+
+    def _count_waiting(self, slot: Slot, by: int) -> dict[str, Any]:
+        """The waiting count (on shard 0) moved by `by`, as a transaction item."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": state.key(slot.pk, SK),
+                "UpdateExpression": "ADD waiting :by",
+                "ExpressionAttributeValues": {":by": state.enc(by)},
+            }
+        }
 
     def _delete_waiter(self, slot: Slot, sk: str) -> dict[str, Any]:
         return {

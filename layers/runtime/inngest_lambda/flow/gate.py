@@ -75,7 +75,11 @@ class _Gate:
         score = priority.score_ms(run.created_at, flow.priority, run.event)
         self.sk = concurrency.waiter_sk(score, run.run_id)
         self.lease_until = driver.deadline + LEASE_GRACE_SECONDS
-        self.held: list[Slot] = []
+        self.driver = driver
+        # slot -> the shard this drive holds; `chosen`: the shard of each sharded key the run
+        # chose last (recorded on the run before it is taken, see concurrency.py).
+        self.held: dict[Slot, int] = {}
+        self.chosen: dict[str, int] = dict(run.conc_shards)
         # An earlier drive of this run may have crashed holding slots: until this drive has
         # released once, a release must look at every slot.
         self.clean = not self.slots
@@ -130,23 +134,38 @@ class _Gate:
             if slot in self.held:
                 continue
             self.clean = False
-            blocked = self.slots_api.try_acquire(slot, self.run_id, self.sk, self.lease_until)
-            if blocked is not None:
-                held, self.held = self.held, []
-                for taken in held:  # never hold one slot while waiting for another
-                    self.slots_api.release(taken, self.run_id, self.sk)
-                return blocked
-            self.held.append(slot)
+            taken = self.slots_api.take(
+                slot,
+                self.run_id,
+                self.sk,
+                self.lease_until,
+                prefer=self.chosen.get(slot.pk),
+                choose=lambda shard, slot=slot: self._choose(slot, shard),
+            )
+            if isinstance(taken, Blocked):
+                held, self.held = self.held, {}
+                for other, shard in held.items():  # never hold one slot while waiting for another
+                    self.slots_api.release(other, self.run_id, self.sk, shard=shard)
+                return taken
+            self.held[slot] = taken
         return None
 
+    def _choose(self, slot: Slot, shard: int) -> None:
+        """Record the shard on the run before taking it (only keys with several shards)."""
+        if slot.shards == 1:
+            return
+        self.chosen[slot.pk] = shard
+        self.store.record_conc_shards(self.driver.run, self.driver.owner, self.chosen)
+
     def release(self, leaving: bool = False) -> None:
-        """Give back every slot (also one a crashed earlier drive left behind); `leaving`: the
-        run ends, take it off any waiting list too."""
+        """Give back every slot (also one a crashed earlier drive left behind: the shard the
+        run recorded); `leaving`: the run ends, take it off any waiting list too."""
         if self.parking_as_waiter or (self.clean and not leaving):
             return
         for slot in self.slots:
-            self.slots_api.release(slot, self.run_id, self.sk, leaving=leaving)
-        self.held = []
+            shard = self.held.get(slot, self.chosen.get(slot.pk, 0))
+            self.slots_api.release(slot, self.run_id, self.sk, shard=shard, leaving=leaving)
+        self.held = {}
         self.clean = True
 
     def _stop(self, driver: Any) -> None:
