@@ -45,6 +45,7 @@ class Alarms(Construct):
         topic_arn: str | None = None,
         email: str | None = None,
         api_4xx_threshold: int = 500,
+        rate_blocked: Callable[..., cloudwatch.IMetric] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if topic_arn:
@@ -122,6 +123,15 @@ class Alarms(Construct):
             metric=client_errors,
             threshold=api_4xx_threshold,
         )
+        if rate_blocked is not None:  # the WAF front door: its blocks never reach the stage
+            self._add(
+                "ApiRateBlockedSurge",
+                f"WAF's per-IP rate rule blocked more than {api_4xx_threshold} requests in 5"
+                " minutes (a client over wafRateLimit: a flood, or a legitimate sender to let"
+                " through)",
+                metric=rate_blocked(**sum_),
+                threshold=api_4xx_threshold,
+            )
         self._add(
             "SchedulerDropped",
             "EventBridge Scheduler dropped invocations of this stack's schedules (timers and"

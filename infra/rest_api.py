@@ -28,6 +28,10 @@ MANAGED_RULE_GROUPS = (
 )
 
 
+# WAF's CloudWatch metrics are dimensioned by the visibility metric names of the ACL and rule.
+ACL_METRIC = "inngest-lambda"
+RATE_RULE = "per-ip-rate"
+
 # A literal, not the stage's token: the function's environment holds the URL, and the stage
 # depends (through the deployment and the methods) on the function.
 STAGE = "api"
@@ -85,7 +89,7 @@ class RestFrontDoor(Construct):
         )
         rules = [
             wafv2.CfnWebACL.RuleProperty(
-                name="per-ip-rate",
+                name=RATE_RULE,
                 priority=0,
                 action=wafv2.CfnWebACL.RuleActionProperty(block={}),
                 statement=wafv2.CfnWebACL.StatementProperty(
@@ -93,7 +97,7 @@ class RestFrontDoor(Construct):
                         limit=waf_rate_limit, aggregate_key_type="IP"
                     )
                 ),
-                visibility_config=_visibility("per-ip-rate"),
+                visibility_config=_visibility(RATE_RULE),
             ),
             *(
                 wafv2.CfnWebACL.RuleProperty(
@@ -114,7 +118,7 @@ class RestFrontDoor(Construct):
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,
-            visibility_config=_visibility("inngest-lambda"),
+            visibility_config=_visibility(ACL_METRIC),
         )
         wafv2.CfnWebACLAssociation(
             self,
@@ -165,6 +169,19 @@ class RestFrontDoor(Construct):
     @property
     def regional_domain_name(self) -> str | None:
         return self.api.domain_name.domain_name_alias_domain_name if self.api.domain_name else None
+
+    def rate_blocked_metric(self, **props: object) -> cloudwatch.IMetric:
+        """Requests the per-IP rate rule blocked (WAF answers them 403 itself)."""
+        return cloudwatch.Metric(
+            namespace="AWS/WAFV2",
+            metric_name="BlockedRequests",
+            dimensions_map={
+                "WebACL": ACL_METRIC,
+                "Rule": RATE_RULE,
+                "Region": Stack.of(self).region,
+            },
+            **props,
+        )
 
     def error_metrics(self, **props: object) -> tuple[cloudwatch.IMetric, cloudwatch.IMetric]:
         """(4xx, 5xx) answers of the stage."""

@@ -93,6 +93,7 @@ class InngestLambdaStack(Stack):
             topic_arn=config.alarm_topic_arn,
             email=config.alarm_email,
             api_4xx_threshold=config.api_4xx_alarm_threshold,
+            rate_blocked=api.rate_blocked_metric if isinstance(api, RestFrontDoor) else None,
         )
         # Beside the alarms: runs, steps, sleeps and the queue per function (EMF metrics).
         ops = OpsDashboard(

@@ -56,3 +56,25 @@ def test_surge_and_5xx_alarms_watch_the_rest_stage(synth_rest):
     alarms = [a["Properties"] for a in synth_rest.resources("AWS::CloudWatch::Alarm").values()]
     names = {a.get("MetricName") for a in alarms if a.get("Namespace") == "AWS/ApiGateway"}
     assert names == {"4XXError", "5XXError"}
+
+
+def test_an_alarm_watches_what_the_rate_rule_blocks(synth_rest, synth):
+    """WAF answers blocked requests itself (403): they never reach the stage's 4XXError, so the
+    per-IP rate rule's own BlockedRequests metric has an alarm on the alarm topic."""
+    acl = synth_rest.one("AWS::WAFv2::WebACL")
+    (rule,) = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    (alarm,) = [
+        a["Properties"]
+        for a in synth_rest.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Namespace") == "AWS/WAFV2"
+    ]
+    assert alarm["MetricName"] == "BlockedRequests"
+    dims = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    assert dims["WebACL"] == acl["VisibilityConfig"]["MetricName"]
+    assert dims["Rule"] == rule["VisibilityConfig"]["MetricName"]
+    assert set(dims) == {"WebACL", "Rule", "Region"}
+    assert alarm["Statistic"] == "Sum" and alarm["Period"] == 300
+    (topic,) = synth_rest.resources("AWS::SNS::Topic")
+    assert alarm["AlarmActions"] == [{"Ref": topic}]
+    http_alarms = synth.resources("AWS::CloudWatch::Alarm").values()
+    assert not [a for a in http_alarms if a["Properties"].get("Namespace") == "AWS/WAFV2"]
