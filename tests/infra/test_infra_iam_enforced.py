@@ -252,6 +252,9 @@ def test_the_template_policy_runs_every_kind_of_workflow(iam_stack, as_role):
     tag = f"iam-{time.monotonic_ns()}"
     conc = _run(api, "flow/conc", {"tag": tag, "tenant": tag, "name": "c", "hold": 0.01})
     assert conc["status"] == "Completed"
+    # A sharded concurrency key (limit 40: two shard items, the choice recorded on the run).
+    wide = _run(api, "flow/conc-wide", {"tag": tag, "tenant": tag, "name": "w"})
+    assert wide["status"] == "Completed"
 
     # A wait matched by an event, then a long sleep (a Scheduler timer) cancelled (deleted).
     waiting = api.send("e2e/wait", {"order": tag}).json()["ids"][0]
