@@ -137,3 +137,25 @@ def test_a_batch_whose_timeout_handler_died_closes_within_two_minutes(durable, f
     durable.advance(5 + 2 * 60)
     assert rule.fired == 1
     assert_completed(durable.run("lone-1"), [1])
+
+
+def test_a_retried_batch_append_is_counted_once(durable, faults):
+    """The first event's append commits, then re-reading the batch pointer fails: the client
+    retries the event, finds its entry already in the batch and must not count itself again
+    (it used to close the batch of 2 with that one event, and the second went to another)."""
+    reads = {"n": 0}
+
+    def second_pointer_read(params):
+        if str(params.get("Key", {}).get("pk", {}).get("S", "")).startswith("F#"):
+            reads["n"] += 1
+            return reads["n"] == 2
+        return False
+
+    rule = faults.fail("dynamodb.GetItem", second_pointer_read)
+    assert _post(durable, "f/batch", {"n": 1}, "pair-1")[0] == 500
+    assert rule.fired == 1
+    assert _post(durable, "f/batch", {"n": 1}, "pair-1")[0] == 200  # the client's retry
+    assert _post(durable, "f/batch", {"n": 2}, "pair-2")[0] == 200
+    durable.run_until_idle()
+    assert_completed(durable.run("pair-1"), [1, 2])
+    assert durable.run("pair-2").run_id == durable.run("pair-1").run_id

@@ -161,4 +161,3 @@ def pause_item(pause: Pause) -> dict[str, Any]:
     if pause.expires_at is not None:
         item[TABLE_TTL_ATTRIBUTE] = encode_attr(int(pause.expires_at) + 3600)
     return item
-

@@ -51,6 +51,7 @@ SK = "B"
 MAX_TRIES = 20
 INLINE_EVENT_BYTES = 100_000
 ENTRY_TTL_SECONDS = 86400
+ADDED, PRESENT = "added", "present"  # what _append found
 MARKER_SK = "O"  # FB#<batch_id> / O: the batch is open or closing (in the sweep index)
 
 
@@ -76,9 +77,14 @@ def add(
             if pointer is None:
                 continue
         batch_id = pointer["batch_id"]
-        if not _append(store, pk, batch_id, cfg.max_size, event, now):
+        appended = _append(store, pk, batch_id, cfg.max_size, event, now)
+        if appended is None:
             continue
-        if int(pointer.get("count", 0)) + 1 < cfg.max_size:
+        # A retry that finds its entry already there (the first try's transaction committed,
+        # then that try failed) is already counted in the pointer it read: it must not count
+        # itself again, or it would close the batch one event early.
+        count = int(pointer.get("count", 0)) + (1 if appended == ADDED else 0)
+        if count < cfg.max_size:
             # Others may have joined since we read the pointer: is the batch full now?
             pointer = state.get(store, pk, SK)
             if pointer is None or pointer.get("batch_id") != batch_id:
@@ -153,7 +159,9 @@ def _open(
 
 def _append(
     store: Any, pk: str, batch_id: str, max_size: int, event: dict[str, Any], now: float
-) -> bool:
+) -> str | None:
+    """ADDED (counted now), PRESENT (this batch holds the event already) or None (the batch
+    changed or is full: read the pointer again)."""
     text = json.dumps(event, separators=(",", ":"))
     entry: dict[str, Any] = {
         **state.key(f"FB#{batch_id}", f"E#{event['id']}"),
@@ -191,13 +199,15 @@ def _append(
                 },
             ]
         )
-        return True
+        return ADDED
     except Exception as err:
         if not state.is_conflict(err):
             raise
         reasons = getattr(err, "response", {}).get("CancellationReasons") or []
         # The entry exists already: a duplicate delivery of an event this batch holds.
-        return len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed"
+        if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+            return PRESENT
+        return None
 
 
 def close(
