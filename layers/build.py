@@ -16,11 +16,19 @@ its inputs change (or with `--force`); building it needs PyPI, nothing else.
 The defaults target the deployed Lambda (arm64, settings.LAMBDA_PYTHON_VERSION); the layer
 import test builds for the host (`--arch x86_64 --python-version <host>`) because aarch64 wheels
 cannot load here, and `make test` runs it under the Lambda's Python version too.
+
+Both layers ship bytecode compiled by the target Python version: a layer is read-only on
+Lambda, so without it every cold start compiles every module it imports (measured here under
+Python 3.13: 1.94 s to build the runtime from the bare layers, 1.04 s with their bytecode). The
+bytecode is hash-based and unchecked (PEP 552): valid whatever the files' timestamps (the zips
+fix them to 1980) and reproducible. Building needs that Python (`pythonX.Y` on PATH, or pyenv);
+without it the layers are built without bytecode and a warning says what that costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -57,7 +65,7 @@ DEFAULT_GLIBC = "2.34"
 # Provided by the Lambda Python runtime; shipping them would only add ~25 MB.
 EXCLUDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 # Bump to force a rebuild of every cached dependency layer when this script's logic changes.
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2  # 2: bytecode in the layers
 ARCHITECTURES = {"aarch64": "arm64", "x86_64": "x86_64"}
 # A fixed timestamp in every zip entry keeps the archive (and so the asset hash) reproducible.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -97,20 +105,74 @@ def _digest(parts: Iterable[bytes]) -> str:
     return h.hexdigest()
 
 
-def _files(root: Path) -> Iterator[Path]:
-    """Files under root in a stable order, skipping caches and compiled bytecode."""
+def _files(root: Path, bytecode: str | None = None) -> Iterator[Path]:
+    """Files under root in a stable order, skipping caches and compiled bytecode, except the
+    `bytecode` tag's (`cpython-313`) when given."""
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_NAMES)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIPPED_NAMES or (bytecode is not None and d == "__pycache__")
+        )
+        in_cache = Path(dirpath).name == "__pycache__"
         for name in sorted(filenames):
-            if not name.endswith((".pyc", ".pyo")):
+            if name.endswith((".pyc", ".pyo")):
+                if in_cache and bytecode is not None and name.endswith(f".{bytecode}.pyc"):
+                    yield Path(dirpath) / name
+            elif not in_cache:
                 yield Path(dirpath) / name
 
 
-def deterministic_zip(source: Path, dest: Path) -> None:
+def target_python(version: str) -> str | None:
+    """An interpreter of the target version that runs: this one, pyenv's, or `pythonX.Y` on
+    PATH (a pyenv shim there may not run when that version is not selected)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))[::-1]
+    candidates.append(shutil.which(f"python{version}") or "")
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def compile_bytecode(tree: Path, version: str) -> str | None:
+    """Compile every module under `tree` with the target Python; returns the bytecode tag
+    (`cpython-313`), or None (with a warning) when no such interpreter is here."""
+    python = target_python(version)
+    if python is None:
+        print(
+            f"warning: no python{version} here, so the layers carry no bytecode: on Lambda"
+            " every cold start compiles what it imports (about 0.9 s more at 3.13);"
+            " install it (tools/lambda-python.sh) and rebuild",
+            flush=True,
+        )
+        return None
+    tag = f"cpython-{version.replace('.', '')}"
+    for stale in tree.rglob("__pycache__"):
+        shutil.rmtree(stale)
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "-j0", "--invalidation-mode", "unchecked-hash"]
+        + [str(tree)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
+    )
+    return tag
+
+
+def deterministic_zip(source: Path, dest: Path, bytecode: str | None = None) -> None:
     """Zip `source`'s contents with fixed timestamps and modes, in sorted order."""
     tmp = dest.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        for path in _files(source):
+        for path in _files(source, bytecode):
             info = zipfile.ZipInfo(path.relative_to(source).as_posix(), ZIP_DATE)
             mode = 0o755 if os.access(path, os.X_OK) else 0o644
             info.external_attr = (0o100000 | mode) << 16
@@ -194,9 +256,12 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     requirements = runtime_requirements()
     platforms = pip_platforms(arch, glibc)
+    bytecode_python = target_python(python_version)
     deps_key = _digest(
         [
-            json.dumps([BUILD_FORMAT, requirements, platforms, python_version]).encode(),
+            json.dumps(
+                [BUILD_FORMAT, requirements, platforms, python_version, bool(bytecode_python)]
+            ).encode(),
             LOCK.read_bytes() if LOCK.exists() else b"",
         ]
     )
@@ -211,11 +276,12 @@ def build(
     if force or previous.get("deps_key") != deps_key or not deps_zip.exists():
         print(f"building dependency layer for Python {python_version} on {arch} ...", flush=True)
         build_deps(out / "deps", requirements, platforms, python_version)
-        deterministic_zip(out / "deps", deps_zip)
+        deterministic_zip(out / "deps", deps_zip, compile_bytecode(out / "deps", python_version))
     else:
         print("dependency layer up to date", flush=True)
     build_runtime(out / "runtime")
-    deterministic_zip(out / "runtime", out / "runtime.zip")
+    bytecode = compile_bytecode(out / "runtime", python_version)
+    deterministic_zip(out / "runtime", out / "runtime.zip", bytecode)
 
     manifest: dict[str, object] = {
         "python_version": python_version,
@@ -223,6 +289,7 @@ def build(
         "platforms": platforms,
         "requirements": requirements,
         "excluded": sorted(EXCLUDED),
+        "bytecode": bytecode,
         "deps_key": deps_key,
         "runtime_key": runtime_key,
         "layers": {"deps": deps_zip.name, "runtime": "runtime.zip"},
