@@ -103,8 +103,12 @@ def local_stack_runs(stack: object) -> dict[str, Callable[[], object]]:
             time.sleep(0.05)
         run_key = {"pk": {"S": f"R#{links[0]['sk']['S'][2:]}"}, "sk": {"S": "R"}}
         while True:
-            item = ddb.get_item(TableName=table, Key=run_key, ProjectionExpression="#s",
-                                ExpressionAttributeNames={"#s": "status"})["Item"]
+            item = ddb.get_item(
+                TableName=table,
+                Key=run_key,
+                ProjectionExpression="#s",
+                ExpressionAttributeNames={"#s": "status"},
+            )["Item"]
             if item["status"]["S"] in ("Completed", "Failed", "Cancelled"):
                 break
             time.sleep(0.05)
