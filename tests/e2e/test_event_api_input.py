@@ -9,6 +9,7 @@ import inngest
 import pytest
 from inngest._internal.errors import SendEventsError
 
+from inngest_lambda import clock
 from inngest_lambda.runtime import get_runtime
 
 
@@ -140,6 +141,12 @@ def test_a_large_batch_looks_up_pauses_once_per_event_name_not_once_per_event(ap
         if model.name == "Query":
             queries.append(params["ExpressionAttributeValues"][":pk"]["S"])
 
+    from inngest_lambda.pauses import PAUSE_SHARDS, Pause, PauseIndex
+
+    # An unkeyed wait on one of the two names (none was ever written on the other).
+    PauseIndex(get_runtime().store).put(
+        Pause("wait", "e2e/bulk-0", "run-bulk", "s", None, None, None, clock.now() + 600)
+    )
     client.meta.events.register("before-parameter-build.dynamodb.Query", seen)
     try:
         events = [{"name": f"e2e/bulk-{i % 2}", "data": {"i": i}} for i in range(300)]
@@ -148,7 +155,10 @@ def test_a_large_batch_looks_up_pauses_once_per_event_name_not_once_per_event(ap
         client.meta.events.unregister("before-parameter-build.dynamodb.Query", seen)
     assert res.status_code == 200 and len(res.json()["ids"]) == 300
     pause_queries = [pk for pk in queries if pk.startswith("P#")]
-    assert sorted(pause_queries) == ["P#e2e/bulk-0#*", "P#e2e/bulk-1#*"]
+    # Per name, however many events of it: the pre-sharding partition once, and each shard of
+    # the unkeyed pauses once for the name that has some (none for the other).
+    shards = [f"P#e2e/bulk-0#*#{s}" for s in range(PAUSE_SHARDS)]
+    assert sorted(pause_queries) == sorted(["P#e2e/bulk-0#*", "P#e2e/bulk-1#*", *shards])
 
 
 def test_an_event_value_too_long_for_a_key_never_reaches_dynamodb_as_one(api):

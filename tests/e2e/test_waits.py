@@ -301,4 +301,107 @@ def test_wait_lookup_cost_does_not_grow_with_waiters(api):
         {"name": "e2e/scale", "data": {"id": "123"}, "id": "e"}, paths["e2e/scale"]
     )
     assert [p.run_id for p in found] == ["run123"]
-    assert counter.summary()["ddb_reads"] == 3  # path list + keyed partition + unkeyed partition
+    # path list + keyed partition + the pre-sharding unkeyed partition (no unkeyed pause was
+    # written on this name: its shards are not read)
+    assert counter.summary()["ddb_reads"] == 3
+
+
+def test_unkeyed_waits_on_one_name_spread_over_shards_and_an_event_queries_each_once(api):
+    """Waits without an equality on the event sit in PAUSE_SHARDS partitions per event name, not
+    one (one partition takes 1,000 writes/s): each wait is still one write, and an incoming
+    event of that name queries every shard exactly once (and the pre-sharding key once)."""
+    from inngest_lambda import aws
+    from inngest_lambda.pauses import PAUSE_SHARDS
+    from inngest_lambda.settings import TABLE_PK
+
+    prefix = "P#e2e/never#"
+    puts: list[str] = []
+    queries: list[str] = []
+
+    def put(params, **_):
+        pk = params["Item"][TABLE_PK]["S"]
+        if pk.startswith(prefix):
+            puts.append(pk)
+
+    def query(params, **_):
+        pk = params["ExpressionAttributeValues"][":pk"]["S"]
+        if pk.startswith(prefix):
+            queries.append(pk)
+
+    client = aws.client("dynamodb")
+    client.meta.events.register("before-parameter-build.dynamodb.PutItem", put)
+    client.meta.events.register("before-parameter-build.dynamodb.Query", query)
+    try:
+        waiting = [api.send("e2e/cancellable", {"id": f"s-{i}", "wait": True}) for i in range(12)]
+        for event_id in waiting:
+            api.wait_step(event_id, "wait", "Waiting")
+        assert len(puts) == 12  # one write per wait, as before sharding
+        assert len(set(puts)) > 1  # over several partitions (all 12 in one: 1 in 8**11)
+        assert all(pk.rsplit("#", 1)[1].isdigit() for pk in puts)
+        queries.clear()
+        api.send("e2e/never", {})
+        seen = list(queries)
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.PutItem", put)
+        client.meta.events.unregister("before-parameter-build.dynamodb.Query", query)
+    shards = [f"{prefix}*#{shard}" for shard in range(PAUSE_SHARDS)]
+    assert sorted(seen) == sorted([f"{prefix}*", *shards])
+    for event_id in waiting:  # every shard's waiters were found
+        assert api.wait_run(event_id)["output"] == "finished"
+
+
+def test_an_event_no_unkeyed_wait_was_ever_written_for_reads_no_pause_shard(api):
+    """Every run's end emits `inngest/function.finished`; nobody waits for it without a key,
+    so its pause lookup is the path-list read and the pre-sharding partition, not PAUSE_SHARDS
+    queries."""
+    from inngest_lambda import aws
+
+    queries: list[str] = []
+
+    def query(params, **_):
+        queries.append(params["ExpressionAttributeValues"][":pk"]["S"])
+
+    client = aws.client("dynamodb")
+    client.meta.events.register("before-parameter-build.dynamodb.Query", query)
+    try:
+        api.send("e2e/nobody-waits-for-this", {})
+        seen = list(queries)
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.Query", query)
+    assert [pk for pk in seen if pk.startswith("P#")] == ["P#e2e/nobody-waits-for-this#*"]
+
+
+def test_a_wait_written_before_the_sharding_still_resumes(api):
+    """Upgrade: a pause the previous release wrote under the unsharded key (and no `*` in the
+    path list: it never listed one) is found by the next event, resumes its run, and is deleted
+    from where it is."""
+    import json
+
+    from inngest_lambda.attributes import item_key
+
+    store = get_runtime().store
+    event_id = api.send("e2e/cancellable", {"id": "legacy-1", "wait": True})
+    run_id = api.wait_step(event_id, "wait", "Waiting")["run_id"]
+    # Move the pause to where the old code wrote it, as the old code wrote it.
+    ddb, table = store.ddb, store.table
+    deadline = time.monotonic() + 10
+    while not (items := [it for s in range(8) for it in store.query(f"P#e2e/never#*#{s}", run_id)]):
+        assert time.monotonic() < deadline, "the pause was never written"
+        time.sleep(0.05)
+    [item] = items
+    ddb.delete_item(TableName=table, Key=item_key(item["pk"]["S"], item["sk"]["S"]))
+    ddb.delete_item(TableName=table, Key=item_key("PP#e2e/never", "PP"))
+    old = json.loads(item["pause"]["S"])
+    old.pop("legacy", None)
+    ddb.put_item(
+        TableName=table,
+        Item={
+            **item,
+            **item_key("P#e2e/never#*", item["sk"]["S"]),
+            "pause": {"S": json.dumps(old)},
+        },
+    )
+    assert list(store.query("P#e2e/never#*"))
+    api.send("e2e/never", {})
+    assert api.wait_run(event_id)["output"] == "finished"
+    assert not list(store.query("P#e2e/never#*"))  # the resumed pause was deleted where it was

@@ -2,8 +2,11 @@
 
 * the `lst_*` attributes of the three listing indexes (their layout and cost: `listing.py`,
   which reads them);
-* the `EN#<event name>` entry written beside each event, which `pauses.py` reads to close the
-  race between an event and a pause being written.
+* the `EN#<event name>#<shard>` entry written beside each event, which `pauses.py` reads to
+  close the race between an event and a pause being written. It is spread over RECENT_SHARDS
+  partition keys (a hash of the event id): one key takes at most 1,000 writes/s, and every event
+  of a name writes one entry. Entries written before the sharding sit under `EN#<event name>`
+  (LEGACY) for their hour.
 
 Store writes these and the reading modules import store, so the shapes live here, below all
 three.
@@ -29,6 +32,7 @@ ACTIVE_STATES = ("Queued", "Running")
 ENDED_STATES = ("Completed", "Failed", "Cancelled", "Skipped")
 ALL_STATES = (*ACTIVE_STATES, *ENDED_STATES)
 RECENT_EVENTS_SECONDS = 3600
+RECENT_SHARDS = 8
 
 
 # --- listing indexes -------------------------------------------------------------------------
@@ -69,8 +73,18 @@ def event_fields(event: dict[str, Any], received_at: float) -> dict[str, str]:
 
 
 # --- recent events by name -------------------------------------------------------------------
-def recent_event_pk(name: str) -> str:
+def recent_event_pk(name: str, shard: int) -> str:
+    return f"EN#{name}#{shard}"
+
+
+def legacy_recent_event_pk(name: str) -> str:
+    """Where entries went before the sharding (still read: they live an hour)."""
     return f"EN#{name}"
+
+
+def shard_of(value: str, shards: int) -> int:
+    """0 <= shard < shards, the same in every process (`hash()` is salted per process)."""
+    return zlib.crc32(value.encode("utf-8", "surrogatepass")) % shards
 
 
 def recent_event_bound(since: float) -> str:
@@ -82,7 +96,8 @@ def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, An
     """The `EN#` entry ingestion writes beside each event (its id only: events can be large)."""
     return {
         **item_key(
-            recent_event_pk(event["name"]), f"{recent_event_bound(received_at)}#{event['id']}"
+            recent_event_pk(event["name"], shard_of(str(event["id"]), RECENT_SHARDS)),
+            f"{recent_event_bound(received_at)}#{event['id']}",
         ),
         TABLE_TTL_ATTRIBUTE: encode_attr(int(received_at + RECENT_EVENTS_SECONDS)),
     }
