@@ -322,14 +322,20 @@ def streaming_app(stack):
     thread.join(5)
 
 
-def test_streamed_answers_are_unwrapped(api, streaming_app):
+def _sync_and_shout(api, app_url: str, word: str) -> dict:
+    """Register the streaming app at `app_url`, run it on `word`, check the run shouted it."""
     import httpx
 
-    sync = httpx.put(f"{streaming_app}/api/inngest", timeout=10)
+    sync = httpx.put(f"{app_url}/api/inngest", timeout=10)
     assert sync.status_code == 200, sync.text
-    run = api.wait_run(api.send("parity/stream", {"word": "hey"}))
+    run = api.wait_run(api.send("parity/stream", {"word": word}))
     assert run["status"] == "Completed", run
-    assert run["output"] == "HEY!"
+    assert run["output"] == f"{word.upper()}!"
+    return run
+
+
+def test_streamed_answers_are_unwrapped(api, streaming_app):
+    _sync_and_shout(api, streaming_app, "hey")
     failed = api.wait_run(api.send("parity/stream", {"word": "no", "fail": True}))
     assert failed["status"] == "Failed"
     assert failed["output"]["message"] == "no thanks"  # its no-retry header was honoured
@@ -370,13 +376,7 @@ def http10_proxy(streaming_app):
 
 
 def test_streamed_answers_through_an_http10_proxy_are_read_as_inngest_reads_them(api, http10_proxy):
-    import httpx
-
-    sync = httpx.put(f"{http10_proxy}/api/inngest", timeout=10)
-    assert sync.status_code == 200, sync.text
-    run = api.wait_run(api.send("parity/stream", {"word": "proxied"}))
-    assert run["status"] == "Completed", run
-    assert run["output"] == "PROXIED!"
+    run = _sync_and_shout(api, http10_proxy, "proxied")
     assert step(run, "upper")["output"] == "PROXIED"
 
 
