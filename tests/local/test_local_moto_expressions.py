@@ -144,3 +144,14 @@ def test_unused_values_are_still_reported_from_a_cached_parse(ddb):
             ExpressionAttributeValues={":n": {"N": "1"}, ":o": {"S": "me"}, ":x": {"S": "x"}},
         )
     assert "unused" in err.value.response["Error"]["Message"]
+
+
+def test_a_parser_attribute_the_cache_does_not_provide_is_an_error(ddb):
+    # A fresh, unparsed parser would answer it with empty `*_found` lists: silently wrong.
+    parser = comparisons.create_condition_expression_parser(
+        "attribute_exists(#p)", {"#p": "pk"}, {}
+    )
+    parser.parse()
+    assert parser.expr_attr_names_found == ["#p"]
+    with pytest.raises(AttributeError, match="condition_expression"):
+        parser.condition_expression  # noqa: B018

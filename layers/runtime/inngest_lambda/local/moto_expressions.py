@@ -54,8 +54,12 @@ class _CachedParser:
         return tree
 
     def __getattr__(self, name: str) -> Any:
-        # Anything else moto may ask of a parser comes from a real one.
-        return getattr(self._factory(*self._args), name)
+        # Only called for attributes not set above. A fresh parser would answer them unparsed
+        # (its `*_found` lists empty), silently wrong: if a moto upgrade asks for more, fail.
+        raise AttributeError(
+            f"{type(self).__name__} has no {name!r}: moto asked its parser for more than "
+            "parse() and the *_found lists (update local/moto_expressions.py)"
+        )
 
 
 def _key(expr: Any, names: Any, values: Any) -> str | None:
