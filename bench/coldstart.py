@@ -7,6 +7,8 @@ fresh Python processes, repeated (min/median).
   registry, the FastAPI app, the executor), then the first API Gateway request (the SDK's
   introspection route) and the first SQS invocation (a message the executor drops), as Lambda
   would call them. No AWS call is made on this path, so no network and no moto are involved.
+  The DynamoDB client is made on first use, so this path imports no boto3; the last mark adds
+  the client a cold start that drives a run makes (still without calling AWS).
 
 Goal: runtime <= 1.1x bare. The breakdown names the biggest parts of the runtime's own time.
 """
@@ -57,6 +59,8 @@ sqs = {"Records": [{"messageId": "m1", "receiptHandle": "h", "body": json.dumps(
     "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs"}]}
 assert handler(sqs, Context()) == {"batchItemFailures": []}
 marks["first SQS"] = time.perf_counter() - t0
+get_runtime().store.ddb  # what the first real drive adds: the DynamoDB client (no AWS call)
+marks["+ DynamoDB client"] = time.perf_counter() - t0
 print(json.dumps(marks))
 """
 
@@ -64,10 +68,13 @@ print(json.dumps(marks))
 def _env() -> dict[str, str]:
     # Bytecode is written and used (a machine may set PYTHONDONTWRITEBYTECODE): the layers ship
     # it, so compiling sources on every start would measure something Lambda does not do.
+    # Nor is a CA bundle named by the machine (SSL_CERT_FILE/_DIR; this one names Debian's
+    # 290-certificate bundle): Lambda sets none, so httpx loads certifi's, as measured here.
+    dropped = {"PYTHONDONTWRITEBYTECODE", "SSL_CERT_FILE", "SSL_CERT_DIR"}
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("INNGEST", "AWS_")) and k != "PYTHONDONTWRITEBYTECODE"
+        if not k.startswith(("INNGEST", "AWS_")) and k not in dropped
     }
     env.update(
         {
@@ -112,9 +119,12 @@ def main() -> None:
     print(f"cold start, fresh processes, min/median of {repeats}, seconds")
     for mark, values in figures.items():
         print(f"  {mark:16} {min(values):7.3f} {statistics.median(values):7.3f}")
-    total = figures["first SQS"]
-    ratio = min(total) / min(figures["bare"])
+    ratio = min(figures["first SQS"]) / min(figures["bare"])
     print(f"  runtime / bare = {ratio:.2f} (goal <= 1.1: {'met' if ratio <= 1.1 else 'NOT met'})")
+    # The runtime makes its DynamoDB client (and imports boto3) on first use, so the path
+    # above skips what bare pays for boto3; a cold start that drives a run pays it here.
+    ratio = min(figures["+ DynamoDB client"]) / min(figures["bare"])
+    print(f"  with the DynamoDB client a first drive makes / bare = {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -9,21 +9,7 @@ import types
 
 import pytest
 
-from inngest_lambda import runtime, settings, snapstart
-
-
-@pytest.fixture()
-def fresh_runtime(monkeypatch):
-    monkeypatch.setenv(settings.ENV_FUNCTIONS, "bench.workflows")
-    monkeypatch.setenv(settings.ENV_DEV, "http://127.0.0.1:9")
-    monkeypatch.setenv(settings.ENV_TABLE, "snapstart-test")
-    for name in (settings.ENV_SIGNING_KEY_SECRET_ARN, settings.ENV_EVENT_KEY_SECRET_ARN):
-        monkeypatch.delenv(name, raising=False)
-    settings.get_settings.cache_clear()
-    runtime.get_runtime.cache_clear()
-    yield
-    runtime.get_runtime.cache_clear()
-    settings.get_settings.cache_clear()
+from inngest_lambda import runtime, snapstart
 
 
 def test_an_on_demand_start_builds_nothing_ahead(fresh_runtime, monkeypatch):

@@ -6,6 +6,7 @@ tools that read `/v1/runs` work unchanged.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +24,52 @@ if TYPE_CHECKING:
     from inngest_lambda.store import Store
 
 
-def create_app(rt: Runtime) -> fastapi.FastAPI:
+class Entry:
+    """What the Lambda's HTTP requests reach: the serve path goes to the SDK's app, anything
+    else to the full API app, built on the first request that needs it.
+
+    The SDK's app takes about 1 ms to build, the full one about 0.1 s (FastAPI analyses every
+    route's parameters), so a cold start that only drives runs or answers the SDK skips it.
+    """
+
+    def __init__(self, sdk_app: fastapi.FastAPI, build: Callable[[], fastapi.FastAPI]) -> None:
+        self.sdk_app = sdk_app
+        self._build = build
+        self._app: fastapi.FastAPI | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def api_app(self) -> fastapi.FastAPI:
+        if self._app is None:
+            with self._lock:  # the local server answers requests on several threads
+                if self._app is None:
+                    self._app = self._build()
+        return self._app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        app = self.sdk_app if scope.get("path") == SERVE_PATH else self.api_app
+        await app(scope, receive, send)
+
+
+def create_sdk_app(rt: Runtime) -> fastapi.FastAPI:
+    """The SDK's serve route alone: what the executor calls in-process on every step."""
     app = fastapi.FastAPI(title="inngest-lambda", docs_url=None, redoc_url=None)
+    _serve(app, rt)
+    return app
+
+
+def _serve(app: fastapi.FastAPI, rt: Runtime) -> None:
     # The app is served in-process and needs no sync: in production an unsigned PUT to the
     # serve path must not make the SDK re-sync to a URL taken from a forged Host header.
     inngest.fast_api.serve(
         app, rt.client, rt.functions, serve_path=SERVE_PATH, enable_unauthed_sync=rt.dev_mode
     )
+
+
+def create_app(rt: Runtime) -> fastapi.FastAPI:
+    """The whole HTTP surface (the serve route too, so `/api/inngest/` redirects as before)."""
+    app = fastapi.FastAPI(title="inngest-lambda", docs_url=None, redoc_url=None)
+    _serve(app, rt)
 
     def problem(status: int, message: str) -> JSONResponse:
         return JSONResponse({"error": message, "status": status}, status_code=status)

@@ -96,8 +96,11 @@ class Pause:
 class PauseIndex:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.ddb = store.ddb
         self.table = store.table
+
+    @property
+    def ddb(self) -> Any:
+        return self.store.ddb  # the store makes its client on first use
 
     def put(self, pause: Pause) -> None:
         listed = pause.path or UNKEYED

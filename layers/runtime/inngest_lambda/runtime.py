@@ -38,12 +38,13 @@ class Runtime:
         self.signing_key = os.environ.get(names.ENV_SIGNING_KEY) or None
         self.signing_key_fallback = os.environ.get(names.ENV_SIGNING_KEY_FALLBACK) or None
         self.event_key = os.environ.get(names.ENV_EVENT_KEY) or None
-        self.app = api.create_app(self)
+        self.sdk_app = api.create_sdk_app(self)
+        self.app = api.Entry(self.sdk_app, lambda: api.create_app(self))
         self.executor = executor.Executor(
             self.store,
             self.registry,
             self.ingestor,
-            lambda: sdk.SdkClient(self.app, self.signing_key, self.signing_key_fallback),
+            lambda: sdk.SdkClient(self.sdk_app, self.signing_key, self.signing_key_fallback),
             self.log,
         )
         self._mangum: Any = None

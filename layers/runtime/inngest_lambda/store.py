@@ -294,8 +294,16 @@ def _load_text(p: dict[str, Any], attr: str) -> str | None:
 class Store:
     def __init__(self) -> None:
         self.table = get_settings().table
-        self.ddb = aws.client("dynamodb")
+        self._ddb: Any = None
         self._written: dict[str, set[str]] = {}  # run -> S3 keys written by this process
+
+    @property
+    def ddb(self) -> Any:
+        """Made on first use: a cold start that makes no DynamoDB call (the SDK's introspection,
+        a dashboard asset, a dropped message) skips the client's ~0.1 s of model loading."""
+        if self._ddb is None:
+            self._ddb = aws.client("dynamodb")
+        return self._ddb
 
     def _track_blob(self, run_id: str, value: dict[str, Any]) -> None:
         """Record on the run item the S3 key a value of the run went to, so the run's end can

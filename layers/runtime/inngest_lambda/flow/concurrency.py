@@ -126,8 +126,11 @@ class Slots:
 
     def __init__(self, store: Any) -> None:
         self.store = store
-        self.ddb = store.ddb
         self.table = store.table
+
+    @property
+    def ddb(self) -> Any:
+        return self.store.ddb  # the store makes its client on first use
 
     # --- taking -------------------------------------------------------------------------
     def try_acquire(self, slot: Slot, run_id: str, sk: str, lease_until: float) -> Blocked | None:
