@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import collections
 import datetime
+from collections.abc import Callable
 
 import inngest
 
 client = inngest.Inngest(app_id="faults")
 EXECUTIONS: collections.Counter[str] = collections.Counter()
+# tag -> what the `backlog` function's step does while it holds the function's one slot.
+DURING_WORK: dict[str, Callable[[], None]] = {}
 
 
 def _once(run_id: str, step: str, value: object) -> object:
@@ -146,3 +149,16 @@ def big_output(ctx: inngest.ContextSync) -> str:
 
 
 functions.append(big_output)
+
+
+@client.create_function(
+    fn_id="backlog",
+    trigger=inngest.TriggerEvent(event="f/backlog"),
+    concurrency=[inngest.Concurrency(limit=1)],
+)
+def backlog(ctx: inngest.ContextSync) -> str:
+    tag = ctx.event.data["tag"]
+    return str(ctx.step.run("work", lambda: DURING_WORK.pop(tag, lambda: None)() or tag))
+
+
+functions.append(backlog)

@@ -84,3 +84,52 @@ def test_a_60_day_sleep_with_cancel_that_completes_keeps_its_link_and_drops_its_
     # A cancel event after the end cancels nothing and leaves nothing behind.
     durable.send("f/stop", {"order": "o-2"})
     assert durable.run(event_id).status == "Completed"
+
+
+def _waiters(durable) -> dict[tuple[str, str], int | None]:
+    """The concurrency waiting-list entries (pk `<slot>#W`) and their TTLs."""
+    return {k: ttl for k, ttl in _items(durable, "F#").items() if k[0].endswith("#W")}
+
+
+def test_a_run_waiting_31_days_for_a_concurrency_slot_keeps_its_place(durable):
+    from tests.faults import fault_functions
+
+    second: dict[str, str] = {}
+
+    def backlog() -> None:
+        # While `first` holds the one slot, `second` arrives, is driven, finds the slot taken
+        # and joins the waiting list; then a backlog of 31 days passes (compressed into this
+        # step) and DynamoDB's TTL sweep runs.
+        second["event"] = durable.send("f/backlog", {"tag": "second"})
+        assert durable.run(second["event"]).steps == ()  # it has not run a step
+        assert list(_waiters(durable).values()) == [None]  # no TTL while it waits
+        durable.clock.advance(31 * 86400)
+        _expire(durable)
+
+    fault_functions.DURING_WORK["first"] = backlog
+    first = durable.send("f/backlog", {"tag": "first"})
+    assert_completed(durable.run(first), "first")
+    assert_completed(durable.run(second["event"]), "second")  # woken when the slot freed
+    assert _waiters(durable) == {}  # admitted: its entry went with it
+
+
+def test_a_run_cancelled_while_it_waits_for_a_slot_leaves_the_waiting_list(durable):
+    from tests.faults import fault_functions
+
+    events: dict[str, str] = {}
+
+    def backlog() -> None:
+        for tag in ("second", "third"):
+            events[tag] = durable.send("f/backlog", {"tag": tag})
+        second, third = (durable.run(events[t]).run_id for t in ("second", "third"))
+        assert sorted(k[1].split("#")[1] for k in _waiters(durable)) == sorted([second, third])
+        durable.cancel(third)  # behind `second` in the list, and the slot still taken
+        assert durable.run(events["third"]).status == "Cancelled"
+        assert [k[1].split("#")[1] for k in _waiters(durable)] == [second]
+
+    fault_functions.DURING_WORK["first"] = backlog
+    first = durable.send("f/backlog", {"tag": "first"})
+    assert_completed(durable.run(first), "first")
+    assert_completed(durable.run(events["second"]), "second")
+    assert _waiters(durable) == {}
+

@@ -26,7 +26,14 @@ preempts at step boundaries). Parallel steps of one run share its slot.
 
 DynamoDB per run start, uncontended: 1 GetItem + 1 UpdateItem to take a slot, 1 UpdateItem to
 give it back; +1 GetItem per later step (the yield check). Waiting adds a 2-item transaction to
-enqueue and one to dequeue, and one Query for the head on each release.
+enqueue and one to dequeue, and one Query for the head on each release; a run that ends while
+others wait reads its own entry (one GetItem) to leave the list if it is still on it.
+
+Waiting-list entries carry no TTL: a run may wait longer than any fixed TTL (a backlog, a low
+priority), and an entry that expired under a parked waiter would leave it asleep for good.
+An entry goes when its run is admitted (in the transaction that takes the slot) or ends
+(`release(leaving=True)`, before the run's end is recorded, so a crash repeats it); an entry
+whose run ended some other way is dropped when it reaches the head of the list.
 
 Sharding (limits over PER_SHARD): one item holding every holder would be one hot
 partition key (1,000 write units/s, and 40 bytes per holder: 40 write units per write at a limit
@@ -297,12 +304,20 @@ class Slots:
                 raise
             old = getattr(err, "response", {}).get("Item")
             item = state.plain(old) if old else {}
-        if len(_live(item, clock.now())) >= slot.shard_limit(shard):
+        full = len(_live(item, clock.now())) >= slot.shard_limit(shard)
+        if full and not leaving:
+            return
+        if full and shard != 0:  # nobody to wake: read the run's own entry, not the count
+            self.leave(slot, sk)
             return
         if shard != 0:  # the waiting count lives on shard 0
             item = state.get(self.store, slot.pk, SK) or {}
-        if int(item.get("waiting", 0)) > 0:
-            self.wake_head(slot, own_sk=sk, drop_own=leaving)
+        if int(item.get("waiting", 0)) <= 0:
+            return
+        if leaving:
+            self.leave(slot, sk)
+        if not full:
+            self.wake_head(slot, own_sk=sk)
 
     def should_yield(self, slot: Slot, sk: str) -> bool:
         """Between steps: is a better-scored run waiting for this slot?"""
@@ -324,9 +339,8 @@ class Slots:
                             "Item": {
                                 **state.key(slot.waiters_pk, sk),
                                 "run_id": state.enc(run_id),
-                                **state.ttl_attr(
-                                    30 * 86400, clock.now()
-                                ),  # a waiter outlives no run
+                                # No TTL: a run may wait longer than any TTL would allow. The
+                                # entry goes when the run is admitted (`take`) or ends (`leave`).
                             },
                             "ConditionExpression": "attribute_not_exists(#pk)",
                             "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
@@ -338,6 +352,20 @@ class Slots:
         except Exception as err:
             if not state.is_conflict(err):
                 raise
+
+    def leave(self, slot: Slot, sk: str) -> None:
+        """An ending run's own entry, if it has one, leaves the list (wherever it stands: a
+        run cancelled while it waits is not the head). A read first: most ending runs never
+        waited, and a write that finds nothing still costs one."""
+        found = self.ddb.get_item(
+            TableName=self.table,
+            Key=state.key(slot.waiters_pk, sk),
+            ProjectionExpression="#pk",
+            ExpressionAttributeNames={"#pk": state.TABLE_PK},
+            ConsistentRead=True,
+        ).get("Item")
+        if found:
+            self.dequeue(slot, sk)
 
     def head(self, slot: Slot) -> Waiter | None:
         res = self.ddb.query(
@@ -353,17 +381,14 @@ class Slots:
             return None
         return Waiter(items[0][state.TABLE_SK]["S"], items[0]["run_id"]["S"])
 
-    def wake_head(self, slot: Slot, own_sk: str | None = None, drop_own: bool = False) -> None:
+    def wake_head(self, slot: Slot, own_sk: str | None = None) -> None:
         """Wake the best waiter; waiters whose run has ended are dropped on the way. `own_sk`
-        is the caller's own entry: never woken (it is awake), dropped if `drop_own`."""
+        is the caller's own entry: never woken (it is awake)."""
         for _ in range(MAX_TRIES):
             head = self.head(slot)
-            if head is None:
+            if head is None or head.sk == own_sk:
                 return
-            if head.sk == own_sk:
-                if not drop_own:
-                    return
-            elif self.store.wake(head.run_id):
+            if self.store.wake(head.run_id):
                 queue.send({"kind": "run", "run_id": head.run_id})
                 return
             self.dequeue(slot, head.sk)

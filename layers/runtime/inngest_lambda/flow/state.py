@@ -82,10 +82,6 @@ def get(store: Any, pk_value: str, sk_value: str) -> dict[str, Any] | None:
     return plain(res["Item"]) if "Item" in res else None
 
 
-def ttl_attr(seconds_from_now: float, now: float) -> dict[str, Any]:
-    return {TABLE_TTL_ATTRIBUTE: enc(int(now + seconds_from_now))}
-
-
 def delete_if(store: Any, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
     """Delete an item only while `attr` still holds `expected`; False when someone changed it
     first (a newer debounce event, a batch already closed): their version wins."""
