@@ -159,3 +159,20 @@ def test_a_retried_batch_append_is_counted_once(durable, faults):
     durable.run_until_idle()
     assert_completed(durable.run("pair-1"), [1, 2])
     assert durable.run("pair-2").run_id == durable.run("pair-1").run_id
+
+
+def test_a_retried_event_whose_batch_closed_is_not_batched_again(durable, faults):
+    """The second event fills the batch and its run starts, then the request fails before
+    it answers (here: taking the batch out of the sweep index). The client retries the event:
+    it must not open a second batch with it (that started a second run of `[2]`)."""
+    from tests.faults.injector import key_starts
+
+    assert _post(durable, "f/batch", {"n": 1}, "full-1")[0] == 200
+    rule = faults.fail("dynamodb.DeleteItem", key_starts("FB#"), times=1)
+    assert _post(durable, "f/batch", {"n": 2}, "full-2")[0] == 500
+    assert rule.fired == 1
+    assert _post(durable, "f/batch", {"n": 2}, "full-2")[0] == 200  # the client's retry
+    durable.advance(5 + 2 * 60)  # past the batch timeout and the sweeper's next minutes
+    runs = durable.runs_of("faults-batched")
+    assert [r.output for r in runs] == [[1, 2]], "\n".join(r.table() for r in runs)
+    assert durable.run("full-2").run_id == durable.run("full-1").run_id

@@ -6,9 +6,13 @@ Layout:
     FB#<batch_id> / E#<event id>        one event of that batch (inline, or a pointer to E#)
     FB#<batch_id> / O                   the batch has no run yet: in the sweep index at its
                                         timeout plus the grace, deleted once the run exists
+    FE#<fn>#<event id> / B              the batch the event joined (batch_id), for a day
 
 An event joins the open batch in one transaction: the pointer's `count` goes up (condition:
-same batch, not full) and the event's entry is written. The batch closes when it is full (the
+same batch, not full), the event's entry is written and the event claims its place (condition:
+no claim, or a claim of this batch). A client's retry of an event whose batch has closed in the
+meantime finds the claim of that batch and makes sure its run exists instead of putting the
+event in a second batch. The batch closes when it is full (the
 event that filled it starts the run at once) or when its `timeout` message arrives (armed
 before the batch opened, so a crash cannot leave a batch without one). Closing deletes the
 pointer first (condition: still this batch), so any later event opens a new batch, and then
@@ -24,7 +28,7 @@ anywhere in between leaves it for the sweeper.
 
 Events that fail `if_exp` are not batched: each starts a run of its own at once, as in Inngest.
 
-DynamoDB per event: 2 GetItems + 1 two-item transaction (+1 two-item transaction and 1 SQS
+DynamoDB per event: 2 GetItems + 1 three-item transaction (+1 two-item transaction and 1 SQS
 message per batch).
 Per run start: 1 GetItem (run exists?) + 1 Delete + 1 Query + the creation transaction + 1
 BatchWriteItem linking the other events to the run + 1 Delete of the marker.
@@ -32,6 +36,7 @@ BatchWriteItem linking the other events to the run + 1 Delete of the marker.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -77,9 +82,13 @@ def add(
             if pointer is None:
                 continue
         batch_id = pointer["batch_id"]
-        appended = _append(store, pk, batch_id, cfg.max_size, event, now)
+        appended = _append(store, fn.id, pk, batch_id, cfg.max_size, event, now)
         if appended is None:
             continue
+        if isinstance(appended, Joined):
+            # A retry of an event that another batch already holds (its request failed after
+            # the append committed): that batch's run is what the event starts.
+            return close(ingestor, fn, pk, appended.batch_id, messages)
         # A retry that finds its entry already there (the first try's transaction committed,
         # then that try failed) is already counted in the pointer it read: it must not count
         # itself again, or it would close the batch one event early.
@@ -157,16 +166,35 @@ def _open(
     return {"batch_id": batch_id, "count": 0}
 
 
+@dataclasses.dataclass(frozen=True)
+class Joined:
+    """The event is in another batch already (an earlier try of this event joined it)."""
+
+    batch_id: str
+
+
 def _append(
-    store: Any, pk: str, batch_id: str, max_size: int, event: dict[str, Any], now: float
-) -> str | None:
-    """ADDED (counted now), PRESENT (this batch holds the event already) or None (the batch
-    changed or is full: read the pointer again)."""
+    store: Any,
+    fn_id: str,
+    pk: str,
+    batch_id: str,
+    max_size: int,
+    event: dict[str, Any],
+    now: float,
+) -> str | Joined | None:
+    """ADDED (counted now), PRESENT (this batch holds the event already), Joined (another
+    batch does) or None (the batch changed or is full: read the pointer again)."""
     text = json.dumps(event, separators=(",", ":"))
+    ttl = state.enc(int(now + ENTRY_TTL_SECONDS))
     entry: dict[str, Any] = {
         **state.key(f"FB#{batch_id}", f"E#{event['id']}"),
         "at": state.enc(now),
-        TABLE_TTL_ATTRIBUTE: state.enc(int(now + ENTRY_TTL_SECONDS)),
+        TABLE_TTL_ATTRIBUTE: ttl,
+    }
+    claim = {
+        **state.key(f"FE#{fn_id}#{event['id']}", SK),
+        "batch_id": state.enc(batch_id),
+        TABLE_TTL_ATTRIBUTE: ttl,
     }
     if len(text.encode()) <= INLINE_EVENT_BYTES:
         entry["event"] = state.enc(text)
@@ -197,6 +225,16 @@ def _append(
                         "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
                     }
                 },
+                {
+                    "Put": {
+                        "TableName": store.table,
+                        "Item": claim,
+                        "ConditionExpression": "attribute_not_exists(#pk) OR batch_id = :b",
+                        "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
+                        "ExpressionAttributeValues": {":b": state.enc(batch_id)},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
             ]
         )
         return ADDED
@@ -204,8 +242,13 @@ def _append(
         if not state.is_conflict(err):
             raise
         reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+        failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+        if len(failed) > 2 and failed[2]:  # claimed by another batch
+            other = state.plain(reasons[2].get("Item") or {}).get("batch_id")
+            if isinstance(other, str) and other != batch_id:
+                return Joined(other)
         # The entry exists already: a duplicate delivery of an event this batch holds.
-        if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+        if len(failed) > 1 and failed[1]:
             return PRESENT
         return None
 
