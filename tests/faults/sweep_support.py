@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 from typing import Any
@@ -17,6 +18,8 @@ RECOVERY_BOUND = 120.0
 POLL = 5.0
 # (kind, mode, calls, cases tested, worst recovery s) of each swept pair, for the summary
 SWEEP_RESULTS: list[tuple[str, str, int, int, float]] = []
+# kind -> how many runs its clean (calibration) case started: a fault case must start as many
+CALIBRATED_RUNS: dict[str, int] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,13 +63,22 @@ def _all_ended(durable, expected: list[tuple[Any, Any]]) -> bool:
 def calibrate(durable, faults, scenario: Scenario) -> int:
     """Run the scenario without faults; returns how many AWS calls it made."""
     before = len(faults.calls)
-    run_case(durable, faults, Case(scenario, f"{scenario.kind}-calibration", None, False))
+    CALIBRATED_RUNS.pop(scenario.kind, None)
+    started = run_case(durable, faults, Case(scenario, f"{scenario.kind}-calibration", None, False))
+    CALIBRATED_RUNS[scenario.kind] = started.runs
     return len(faults.calls) - before
 
 
-def run_case(durable, faults, case: Case) -> float:
-    """Run one case to the end; returns how much later than a clean run it finished (s)."""
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    late: float  # how much later than a clean run the case finished (virtual s)
+    runs: int  # runs the case started, of any function
+
+
+def run_case(durable, faults, case: Case) -> Outcome:
+    """Run one case to the end and check it."""
     faults.clear()
+    runs_before = {run_id for run_id, _ in durable._run_index()}
     rule = None
     if case.position is not None:
         rule = faults.fail_at(case.position, crash=case.crash)
@@ -83,9 +95,10 @@ def run_case(durable, faults, case: Case) -> float:
     faults.clear()
     with faults.observing():
         _check(durable, case, expected, late)
+        runs = _check_started_once(durable, case, runs_before)
     if rule is not None:
         assert rule.fired <= 1
-    return late
+    return Outcome(late, runs)
 
 
 def _check(durable, case: Case, expected: list[tuple[Any, Any]], late: float) -> None:
@@ -102,6 +115,24 @@ def _check(durable, case: Case, expected: list[tuple[Any, Any]], late: float) ->
                 # at least once, and again only if its first result was never recorded
                 assert EXECUTIONS[f"{run.run_id}:{step.name}"] <= 2, f"{where}: {step.name}"
     assert late <= RECOVERY_BOUND + POLL, f"{where}: recovered after {late:.0f} s"
+
+
+def _check_started_once(durable, case: Case, runs_before: set[str]) -> int:
+    """No run of any function, checked or not, started twice (two runs of one function for one
+    event), and a fault case started exactly as many runs as the clean one did."""
+    where = f"case {case.tag} (fault at call {case.position}, crash={case.crash})"
+    new = [durable.get_run(rid) for rid, _ in durable._run_index() if rid not in runs_before]
+    starts = collections.Counter((r.function_id, r.event_id) for r in new)
+    twice = sorted(key for key, n in starts.items() if n > 1)
+    assert not twice, f"{where}: started twice: {twice}\n{durable.describe()}"
+    clean = CALIBRATED_RUNS.get(case.scenario.kind)
+    if case.position is not None and clean is not None:
+        listed = ", ".join(f"{r.function_id} ({r.event_id})" for r in new)
+        assert len(new) == clean, (
+            f"{where}: {len(new)} runs, {clean} without the fault: {listed}\n"
+            + "\n".join(r.table() for r in new)
+        )
+    return len(new)
 
 
 def _table_items(durable) -> list[dict[str, Any]]:

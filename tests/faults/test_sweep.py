@@ -52,7 +52,7 @@ def test_a_fault_at_any_call_position_loses_nothing(durable, faults, kind):
         tested = 0
         for position in positions(total):
             case = Case(scenario, f"{kind}-{mode}-{position}", position, crash=mode == "crash")
-            worst = max(worst, run_case(durable, faults, case))
+            worst = max(worst, run_case(durable, faults, case).late)
             tested += 1
         SWEEP_RESULTS.append((kind, mode, total, tested, worst))
     check_nothing_left(durable)
