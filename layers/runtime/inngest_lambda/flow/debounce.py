@@ -4,6 +4,11 @@ State `F#<fn>#debounce#<key digest>` / `D`: `run_id` (the run the burst will sta
 `event_id`, `first_at`, `due_at` and a version `ver`. Each matching event moves `due_at` to
 `now + period` (capped at `first_at + timeout`) with a conditional update on `ver`.
 
+Each event also claims its place (`FE#<fn>#<event id>` / `D`, in the same transaction as the
+state write, condition: no claim yet), so an event the client sends again (its answer was
+lost) folds into nothing: not into a later burst after its own fired, and not over a later
+event of its own pending burst.
+
 One `debounce` message is armed when a burst opens, sent *before* the state is written (a crash
 in between leaves only a message that finds nothing). A message that arrives before `due_at`
 re-arms itself for `due_at`, so extending a burst costs no message. A message at or after
@@ -15,7 +20,7 @@ The state is in the sweep index at `due_at` plus the grace (same write, no extra
 invocation handling the message dies, the sweeper sends the message again within about a
 minute instead of SQS returning it 6 Lambda timeouts later (`sweeper.py`).
 
-DynamoDB per event: 1 GetItem + 1 Put/Update (+1 SQS message when a burst opens). Per run
+DynamoDB per event: 1 GetItem + 1 two-item transaction (+1 SQS message when a burst opens). Per run
 start: 1 GetItem of the state + 1 GetItem of the last event + the creation transaction.
 """
 
@@ -57,8 +62,8 @@ def add(store: Any, fn: Any, cfg: Debounce, event: dict[str, Any]) -> None:
             timers.send_at(fire_message(fn.id, pk, run_id), due, f"{pk}:{run_id}")
         else:
             run_id = item["run_id"]
-        if _write(store, fn.id, pk, item, run_id, event["id"], first_at, due, now):
-            return
+        if _write(store, fn.id, pk, item, run_id, event["id"], first_at, due):
+            return  # folded in now, or by an earlier delivery of the event
     raise Conflict(f"debounce state {pk} kept changing")
 
 
@@ -71,14 +76,16 @@ def _write(
     event_id: str,
     first_at: float,
     due: float,
-    now: float,
 ) -> bool:
+    """True when the event is in a burst (now, or by an earlier delivery); False when the
+    state changed meanwhile (read it again)."""
+    ttl = state.enc(int(due + 7 * 86400))
     values = {
         ":run": state.enc(run_id),
         ":ev": state.enc(event_id),
         ":first": state.enc(first_at),
         ":due": state.enc(due),
-        ":ttl": state.enc(int(due + 7 * 86400)),
+        ":ttl": ttl,
         ":fn": state.enc(fn_id),
         ":shard": state.enc(sweep_shard(run_id)),
         ":sweep": state.enc(due + SWEEP_GRACE_SECONDS),
@@ -96,24 +103,37 @@ def _write(
         condition = "ver = :old"
         values[":old"] = state.enc(int(item["ver"]))
         values[":ver"] = state.enc(int(item["ver"]) + 1)
+    update = {
+        "TableName": store.table,
+        "Key": state.key(pk, SK),
+        "UpdateExpression": (
+            "SET run_id = :run, event_id = :ev, first_at = :first, due_at = :due, "
+            "ver = :ver, #ttl = :ttl, function_id = :fn, #shard = :shard, #sweep = :sweep "
+            "REMOVE #sweeps"
+        ),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {**names, "#pk": state.TABLE_PK} if item is None else names,
+        "ExpressionAttributeValues": values,
+    }
+    claim = {
+        "TableName": store.table,
+        "Item": {
+            **state.key(f"FE#{fn_id}#{event_id}", SK),
+            "run_id": state.enc(run_id),
+            state.TABLE_TTL_ATTRIBUTE: ttl,
+        },
+        "ConditionExpression": "attribute_not_exists(#pk)",
+        "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
+    }
     try:
-        store.ddb.update_item(
-            TableName=store.table,
-            Key=state.key(pk, SK),
-            UpdateExpression=(
-                "SET run_id = :run, event_id = :ev, first_at = :first, due_at = :due, "
-                "ver = :ver, #ttl = :ttl, function_id = :fn, #shard = :shard, #sweep = :sweep "
-                "REMOVE #sweeps"
-            ),
-            ConditionExpression=condition,
-            ExpressionAttributeNames={**names, "#pk": state.TABLE_PK} if item is None else names,
-            ExpressionAttributeValues=values,
-        )
+        store.ddb.transact_write_items(TransactItems=[{"Update": update}, {"Put": claim}])
         return True
     except Exception as err:
-        if state.is_conflict(err):
-            return False
-        raise
+        if not state.is_conflict(err):
+            raise
+        reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+        # Claimed already: an earlier delivery of this event is in a burst.
+        return len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed"
 
 
 def fire_message(fn_id: str, pk: str, run_id: str) -> dict[str, Any]:
