@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
 import threading
 import time
@@ -13,6 +14,8 @@ import inngest.fast_api
 import pytest
 import uvicorn
 
+from inngest_lambda import sdk
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -20,8 +23,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture()
-def remote_app(stack):
+def _serve_shout(stack, streaming: inngest.Streaming = inngest.Streaming.DISABLE):
+    """Serve the app on a free port (uvicorn in a thread) until the test ends; yields its URL."""
     client = inngest.Inngest(
         app_id="remote", is_production=False, api_base_url=stack.url, event_api_base_url=stack.url
     )
@@ -33,7 +36,7 @@ def remote_app(stack):
         return await ctx.step.run("exclaim", lambda: word + "!")
 
     app = fastapi.FastAPI()
-    inngest.fast_api.serve(app, client, [shout])
+    inngest.fast_api.serve(app, client, [shout], streaming=streaming)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -46,6 +49,11 @@ def remote_app(stack):
     thread.join(5)
 
 
+@pytest.fixture()
+def remote_app(stack):
+    yield from _serve_shout(stack)
+
+
 def test_remote_app_syncs_and_runs_over_http(api, remote_app):
     sync = httpx.put(f"{remote_app}/api/inngest", timeout=10)
     assert sync.status_code == 200, sync.text
@@ -55,3 +63,95 @@ def test_remote_app_syncs_and_runs_over_http(api, remote_app):
     assert run["status"] == "Completed"
     assert run["output"] == "HEY!"
     assert [s["name"] for s in run["steps"]] == ["upper", "pause", "exclaim"]
+
+
+PROXY_VARIABLES = [
+    f"{name}_proxy" if lower else f"{name.upper()}_PROXY"
+    for name in ("http", "https", "all", "no")
+    for lower in (False, True)
+]
+
+
+@pytest.fixture()
+def streaming_remote_app(stack):
+    """The same app answering in streamed form (HTTP 201, chunked), as the parity suite's."""
+    yield from _serve_shout(stack, inngest.Streaming.FORCE)
+
+
+@pytest.fixture()
+def forward_proxy(monkeypatch):
+    """A forward HTTP proxy built on `http.server` that records each request it forwarded. Like
+    the SDK suite's proxy it answers in HTTP/1.0 with the app's headers as they came, so a
+    streamed answer arrives with `Transfer-Encoding: chunked` over a body already de-chunked."""
+    for name in PROXY_VARIABLES:  # only what each test sets
+        monkeypatch.delenv(name, raising=False)
+    forwarded: list[tuple[str, str]] = []
+    upstream = httpx.Client(trust_env=False, timeout=30)  # never through itself
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def _forward(self) -> None:
+            forwarded.append((self.command, self.path))  # absolute-form: the app's own URL
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+            res = upstream.request(self.command, self.path, content=body, headers=headers)
+            self.send_response(res.status_code)
+            for key, value in res.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(res.content)
+
+        do_GET = do_POST = do_PUT = _forward
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", forwarded
+    server.shutdown()
+    thread.join(5)
+    upstream.close()
+
+
+def _sync_and_shout(api, app_url: str) -> tuple[dict, int]:
+    """Sync the app (directly), run it; the run and how many SDK requests the executor sent."""
+    sync = httpx.put(f"{app_url}/api/inngest", timeout=10, trust_env=False)
+    assert sync.status_code == 200, sync.text
+    before = sdk.STATS["requests"]
+    run = api.wait_run(api.send("remote/shout", {"word": "hey"}))
+    assert run["status"] == "Completed", repr(run)
+    assert run["output"] == "HEY!"
+    return run, sdk.STATS["requests"] - before
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_remote_app_is_called_through_the_proxy_the_environment_names(
+    api, streaming_remote_app, forward_proxy, monkeypatch, variable
+):
+    """A Lambda whose only way out is a proxy still reaches the app, and the proxy's HTTP/1.0
+    answers with a chunked header are read as over a direct connection."""
+    proxy_url, forwarded = forward_proxy
+    monkeypatch.setenv(variable, proxy_url)
+    monkeypatch.setenv("NO_PROXY", "example.com,.internal")  # exclusions that do not match
+    run, requests = _sync_and_shout(api, streaming_remote_app)
+    assert [s["name"] for s in run["steps"]] == ["upper", "pause", "exclaim"]
+    assert requests >= 3  # one per step at least
+    assert len(forwarded) == requests  # every one of them, and nothing else
+    assert all(
+        method == "POST" and path.startswith(f"{streaming_remote_app}/api/inngest?")
+        for method, path in forwarded
+    ), forwarded
+
+
+@pytest.mark.parametrize("variable", ["NO_PROXY", "no_proxy"])
+def test_no_proxy_sends_a_remote_app_s_calls_around_the_proxy(
+    api, streaming_remote_app, forward_proxy, monkeypatch, variable
+):
+    proxy_url, forwarded = forward_proxy
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.setenv(variable, "example.com, 127.0.0.1")
+    _, requests = _sync_and_shout(api, streaming_remote_app)
+    assert requests >= 3
+    assert forwarded == []

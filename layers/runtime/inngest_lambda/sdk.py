@@ -121,10 +121,13 @@ class SdkClient:
     def _remote(self) -> httpx.AsyncClient:
         """Made on the first call to a remote app only (most drives call the in-process SDK)."""
         if self._remote_client is None:
-            from inngest_lambda.sdk_transport import SdkTransport
+            from inngest_lambda.sdk_transport import SdkTransport, environment_proxy_mounts
 
+            context = _tls_context()
             self._remote_client = httpx.AsyncClient(
-                timeout=SDK_TIMEOUT_SECONDS, transport=SdkTransport(_tls_context())
+                timeout=SDK_TIMEOUT_SECONDS,
+                transport=SdkTransport(context),
+                mounts=environment_proxy_mounts(context),  # the proxy variables, as httpx's own
             )
         return self._remote_client
 

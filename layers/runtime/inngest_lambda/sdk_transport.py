@@ -7,6 +7,12 @@ an app's `Transfer-Encoding: chunked` header on an HTTP/1.0 answer with the body
 de-chunked; Inngest accepts that answer, while h11 (under httpx) tries to de-chunk it again
 and fails the call. This transport drops that header from an HTTP/1.0 response head before
 h11 reads it, so the same answer is accepted here too. HTTP/1.1 responses pass untouched.
+
+httpx reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY only for a client it builds the
+transports of; a client given a transport ignores them. `environment_proxy_mounts` builds the
+same routes httpx would from those variables, each proxy through this transport, so an app
+reachable only through a proxy (a Lambda in a VPC whose way out is a proxy) is still called, and
+its answers are framed as above whether they come through a proxy or not.
 """
 
 from __future__ import annotations
@@ -111,12 +117,43 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class SdkTransport(httpx.AsyncBaseTransport):
-    """httpx over httpcore (as httpx's own transport), with `_Backend` under the connections."""
+def _proxy_pool(proxy: httpx.Proxy, ssl_context: ssl.SSLContext) -> httpcore.AsyncConnectionPool:
+    """The pool httpx's own transport makes for `proxy`, over `_Backend`; an HTTPS proxy's TLS
+    uses the process's context too unless the proxy brings its own."""
+    url = httpcore.URL(
+        scheme=proxy.url.raw_scheme,
+        host=proxy.url.raw_host,
+        port=proxy.url.port,
+        target=proxy.url.raw_path,
+    )
+    if proxy.url.scheme in ("http", "https"):
+        return httpcore.AsyncHTTPProxy(
+            proxy_url=url,
+            proxy_auth=proxy.raw_auth,
+            proxy_headers=proxy.headers.raw,
+            ssl_context=ssl_context,
+            proxy_ssl_context=(proxy.ssl_context or ssl_context)
+            if proxy.url.scheme == "https"
+            else None,
+            network_backend=_Backend(),
+        )
+    return httpcore.AsyncSOCKSProxy(  # socks5(h): httpx.Proxy accepts no other scheme
+        proxy_url=url,  # needs the socksio package, as it does for httpx
+        proxy_auth=proxy.raw_auth,
+        ssl_context=ssl_context,
+        network_backend=_Backend(),
+    )
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context, network_backend=_Backend()
+
+class SdkTransport(httpx.AsyncBaseTransport):
+    """httpx over httpcore (as httpx's own transport), with `_Backend` under the connections;
+    through `proxy` when given."""
+
+    def __init__(self, ssl_context: ssl.SSLContext, proxy: httpx.Proxy | None = None) -> None:
+        self._pool = (
+            httpcore.AsyncConnectionPool(ssl_context=ssl_context, network_backend=_Backend())
+            if proxy is None
+            else _proxy_pool(proxy, ssl_context)
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -146,3 +183,15 @@ class SdkTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+def environment_proxy_mounts(ssl_context: ssl.SSLContext) -> dict[str, SdkTransport | None]:
+    """`mounts=` for an httpx client: the routes httpx itself derives from HTTP_PROXY,
+    HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case; read now), each proxy an `SdkTransport`
+    and each NO_PROXY exclusion `None` (the client's own transport, a direct connection)."""
+    from httpx._utils import get_environment_proxies  # httpx's reading of them (pinned httpx)
+
+    return {
+        pattern: None if url is None else SdkTransport(ssl_context, httpx.Proxy(url))
+        for pattern, url in get_environment_proxies().items()
+    }
