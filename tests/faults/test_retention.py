@@ -133,3 +133,71 @@ def test_a_run_cancelled_while_it_waits_for_a_slot_leaves_the_waiting_list(durab
     assert_completed(durable.run(events["second"]), "second")
     assert _waiters(durable) == {}
 
+
+def _replayed_as(durable, run_id: str) -> str:
+    """The "Replayed as" line of the run's dashboard page."""
+    status, page = durable.request("GET", f"/runs/{run_id}")
+    assert status == 200, page
+    line = next((ln for ln in page.split("<tr>") if "Replayed as" in ln), "")
+    return line
+
+
+def test_a_replay_of_a_60_day_sleep_stays_listed_with_it_until_it_ends(durable):
+    event_id = durable.send("f/long-sleep", {"days": 60})
+    original = durable.run(event_id).run_id
+    status, reply = durable.request("POST", f"/v1/runs/{original}/replay")
+    assert status == 201, reply
+    replay = reply["data"]["run_id"]
+    link = (f"R#{original}", f"X#{replay}")
+    assert _items(durable, f"R#{original}")[link] is None  # the link lives as long as the run
+    durable.advance(59 * DAY)
+    assert _expire(durable) > 0
+    assert durable.get_run(original).status == "Running"
+    assert replay in _replayed_as(durable, original)  # day 59: still listed
+    durable.advance(DAY + datetime.timedelta(minutes=1))
+    _expire(durable)
+    assert_completed(durable.get_run(original), "after 60d")
+    assert_completed(durable.get_run(replay), "after 60d")
+    ended = durable.clock.now()
+    # From the end: the link expires with the run it is listed under.
+    assert ended - 120 <= _items(durable, f"R#{original}")[link] - _retention() <= ended + 1
+    assert replay in _replayed_as(durable, original)
+
+
+def test_a_replay_of_an_ended_run_expires_after_the_run(durable):
+    event_id = durable.send("f/steps", {"n": 1})
+    original = durable.run(event_id)
+    assert_completed(original)
+    run_ttl = _items(durable, f"R#{original.run_id}")[(f"R#{original.run_id}", "R")]
+    durable.advance(DAY)
+    status, reply = durable.request("POST", f"/v1/runs/{original.run_id}/replay")
+    assert status == 201, reply
+    link = (f"R#{original.run_id}", f"X#{reply['data']['run_id']}")
+    ttl = _items(durable, f"R#{original.run_id}")[link]
+    assert ttl >= run_ttl  # never gone before the run it is listed under
+    assert abs(ttl - (durable.clock.now() + _retention())) <= 2
+
+
+def test_a_replay_that_races_the_end_of_its_original_gets_a_ttl(durable, monkeypatch):
+    import dataclasses
+
+    from inngest_lambda.runtime import get_runtime
+
+    event_id = durable.send("f/steps", {"n": 1})
+    original = durable.run(event_id).run_id
+    store = get_runtime().store
+    # The replay read the original while it was still running; it has ended since.
+    ended = store.get_run(original)
+    stale = dataclasses.replace(ended, status="Running", ended_at=None)
+    real_get_run = store.get_run
+
+    def get_run(run_id):
+        return stale if run_id == original else real_get_run(run_id)
+
+    monkeypatch.setattr(store, "get_run", get_run)
+    status, reply = durable.request("POST", f"/v1/runs/{original}/replay")
+    assert status == 201, reply
+    link = (f"R#{original}", f"X#{reply['data']['run_id']}")
+    # The original's end cannot give this link a TTL any more: it has one of its own.
+    assert abs(_items(durable, f"R#{original}")[link] - (durable.clock.now() + _retention())) <= 2
+    assert real_get_run(original).replays == []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import clock, ids, listing, queue
 from inngest_lambda.run_events import FUNCTION_INVOKED
-from inngest_lambda.store import Run
+from inngest_lambda.store import RUNNING_STATES, Conflict, Run
 
 if TYPE_CHECKING:
     from inngest_lambda.runtime import Runtime
@@ -46,11 +46,15 @@ def replay(rt: Runtime, run_id: str) -> Run:
         created_at=clock.now(),
         replay_of=original.run_id,
     )
-    rt.store.create_run(
-        new,
-        f"replay#{original.run_id}#{new.run_id}",
-        [rt.store.replay_link(original.run_id, new.run_id)],
-    )
+    key = f"replay#{original.run_id}#{new.run_id}"
+    live = original.status in RUNNING_STATES and not original.finishing
+    try:
+        rt.store.create_run(new, key, rt.store.replay_link(original, new.run_id, live=live))
+    except Conflict:
+        if not live:
+            raise
+        # The original began to end meanwhile: its end will not see this replay.
+        rt.store.create_run(new, key, rt.store.replay_link(original, new.run_id, live=False))
     queue.send({"kind": "run", "run_id": new.run_id})
     return new
 

@@ -7,7 +7,8 @@ Layout (all strings; `pk`/`sk` from settings):
     I#<fn_id>#<event_id> / I    "this event already started this function" (24 h TTL)
     R#<run_id> / R              the run: status, lease, output, timers
     R#<run_id> / S#<step_id>    one step: status, attempt, memo (or an S3 pointer)
-    R#<run_id> / X#<run_id>     a replay of this run (the new run has `replay_of`)
+    R#<run_id> / X#<run_id>     a replay of this run (the new run has `replay_of`); no TTL
+                                while this run lives (`replay_link`, `end_items`)
     APPS / A#<app_id>           an app registered from a URL through /fn/register
 
 Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`
@@ -141,6 +142,7 @@ class Run:
     cancels_opened: bool = False
     cancel_pauses: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     replay_of: str | None = None  # the run this one replays (a new run from the same event)
+    replays: list[str] = dataclasses.field(default_factory=list)  # replays made while it lived
     blobs: list[str] = dataclasses.field(default_factory=list)  # its values' S3 keys
     inline_bytes: int = 0  # bytes of the event(s) held inline: the rest of the item budget is
     # what the run's outcome may use inline (RUN_ITEM_INLINE_BUDGET_BYTES)
@@ -183,6 +185,7 @@ class Run:
             cancels_opened=bool(p.get("cancels_opened", False)),
             cancel_pauses=[tuple(k) for k in json.loads(p.get("cancel_pauses", "[]"))],
             replay_of=p.get("replay_of"),
+            replays=sorted(p.get("replays", [])),
             inline_bytes=len(p["events"].encode()) if "events" in p else 0,
             blobs=list(p.get("blobs", [])),
             conc_shards=json.loads(p["conc_shards"]) if "conc_shards" in p else {},
@@ -502,17 +505,38 @@ class Store:
                 pending = res.get("UnprocessedKeys") or {}
         return sorted(runs, key=lambda r: r.run_id)
 
-    def replay_link(self, original_id: str, replay_id: str) -> dict[str, Any]:
-        """The transaction item that records a replay on the original run (`create_run` extra)."""
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": {
-                    **item_key(f"R#{original_id}", f"X#{replay_id}"),
-                    **_item(created_at=clock.now(), **{TABLE_TTL_ATTRIBUTE: self._ttl()}),
-                },
-            }
+    def replay_link(self, original: Run, replay_id: str, *, live: bool) -> list[dict[str, Any]]:
+        """The transaction items that record a replay on the original run (`create_run` extra).
+
+        The link is listed with the original, so it lives as long as the original: `live` (the
+        original has not begun to end), it has no TTL and the original's item lists the replay,
+        on condition that it still has not begun to end (else Conflict: try again with `live`
+        False); its end gives the link its TTL (`end_items`). Once the original is ending or
+        has ended, the link expires the retention from now, after the original."""
+        link = {
+            **item_key(f"R#{original.run_id}", f"X#{replay_id}"),
+            **_item(created_at=clock.now(), **({} if live else {TABLE_TTL_ATTRIBUTE: self._ttl()})),
         }
+        items: list[dict[str, Any]] = [{"Put": {"TableName": self.table, "Item": link}}]
+        if live:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": item_key(f"R#{original.run_id}", "R"),
+                        "UpdateExpression": "ADD replays :r",
+                        "ConditionExpression": "#st IN (:q, :run) "
+                        "AND attribute_not_exists(finishing)",
+                        "ExpressionAttributeNames": {"#st": "status"},
+                        "ExpressionAttributeValues": {
+                            ":r": {"SS": [replay_id]},
+                            ":q": encode_attr("Queued"),
+                            ":run": encode_attr("Running"),
+                        },
+                    }
+                }
+            )
+        return items
 
     def replays_of(self, run_id: str) -> list[str]:
         """Ids of the runs that replay this one, oldest first."""
@@ -763,12 +787,16 @@ class Store:
         self._track_blob(run.run_id, values)
         if "finishing_ref" in values:  # large outputs live in S3; keep the pointer inline
             values = {"finishing": json.dumps({"ref": values["finishing_ref"]})}
-        self._update_owned(
+        item = self._update_owned(
             run.run_id,
             owner,
             {"finishing": values["finishing"]},
             unless_cancelled=finishing.get("status") != "Cancelled",
+            returns=True,
         )
+        # From this write on no replay is listed on the run any more (`replay_link`): the item
+        # as written names every replay whose link waits for the end to get its TTL.
+        run.replays = sorted((item or {}).get("replays", {}).get("SS", []))
 
     def record_conc_shards(self, run: Run, owner: str, shards: dict[str, int]) -> None:
         """Which shard of each sharded concurrency key the run is about to take: written before
@@ -828,9 +856,10 @@ class Store:
         self, run: Run, step_ids: Iterable[str], pause_keys: Iterable[tuple[str, str]] = ()
     ) -> None:
         """Start the retention clock of everything an ended run owns, which carries no TTL
-        while the run may still need it: its steps and the links from its events (TTL from
-        now), its `cancel=` pauses (deleted). Before the run's final write, so a crash in
-        between repeats this on the retry; 100 items per TransactWriteItems call."""
+        while the run may still need it: its steps, the links from its events and to the
+        replays made while it lived (TTL from now), its `cancel=` pauses (deleted). Before the
+        run's final write, so a crash in between repeats this on the retry; 100 items per
+        TransactWriteItems call."""
         ttl = encode_attr(self._ttl())
         names = {"#ttl": TABLE_TTL_ATTRIBUTE}
         writes: list[dict[str, Any]] = [
@@ -844,6 +873,18 @@ class Store:
                 }
             }
             for step_id in sorted(set(step_ids))
+        ]
+        writes += [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": item_key(f"R#{run.run_id}", f"X#{replay_id}"),
+                    "UpdateExpression": "SET #ttl = :ttl",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": {":ttl": ttl},
+                }
+            }
+            for replay_id in sorted(set(run.replays))
         ]
         event_ids = {run.event_id, *(ev.get("id") for ev in run.events)} - {None, ""}
         writes += [
@@ -875,9 +916,10 @@ class Store:
         *,
         unless_cancelled: bool = False,
         keep: tuple[str, ...] = (),
-    ) -> None:
+        returns: bool = False,
+    ) -> dict[str, Any] | None:
         """`fields` set on the run item by its lease holder; those named in `keep` only where
-        the item has none yet."""
+        the item has none yet. `returns`: the item as written (raw attributes)."""
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         values = {f":v{i}": encode_attr(v) for i, v in enumerate(fields.values())}
         expr = "SET " + ", ".join(
@@ -890,7 +932,7 @@ class Store:
         if unless_cancelled:
             condition += " AND attribute_not_exists(cancel)"
         try:
-            self.ddb.update_item(
+            res = self.ddb.update_item(
                 TableName=self.table,
                 Key=item_key(f"R#{run_id}", "R"),
                 UpdateExpression=expr,
@@ -898,11 +940,13 @@ class Store:
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={**values, ":owner": encode_attr(owner)},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **({"ReturnValues": "ALL_NEW"} if returns else {}),
             )
         except Exception as err:
             if is_conflict(err):
                 raise _refusal(run_id, owner, getattr(err, "response", {}).get("Item")) from err
             raise
+        return res.get("Attributes") if returns else None
 
     # --- steps ------------------------------------------------------------------------------
     def put_step(
