@@ -1,5 +1,6 @@
 """LocalStack options that need a stack of their own, plus the stack's own lifecycle."""
 
+import logging
 import os
 import socket
 import threading
@@ -91,3 +92,29 @@ def test_handler_from_env_and_fixed_port(monkeypatch):
         status, _, body = request(st.url, "GET", "/api/inngest")
         assert status == 200
         assert b"stub" in body
+
+
+def test_the_log_level_a_stack_s_env_set_is_undone_when_it_stops():
+    """A stack started with INNGEST_LAMBDA_LOG_LEVEL=CRITICAL must not leave the package's
+    logger silenced for whatever runs next in the process (a later test's caplog saw nothing),
+    and a runtime built later logs at its own level, not at the first runtime's."""
+    from inngest_lambda import runtime
+    from inngest_lambda.log import LOGGER_NAME, get_logger
+
+    logger = logging.getLogger(LOGGER_NAME)
+    get_logger("INFO")
+    runtime.get_runtime.cache_clear()
+    try:
+        for level in ("CRITICAL", "ERROR"):
+            env = {
+                s.ENV_FUNCTIONS: "bench.workflows",
+                s.ENV_DEV: "http://127.0.0.1:9",
+                s.ENV_LOG_LEVEL: level,
+            }
+            with LocalStack(handler=FakeHandler(), **{**FAST, "env": env}):
+                runtime.get_runtime()  # a cold start under the stack's env
+                assert logger.level == logging.getLevelName(level)
+            assert logger.level == logging.INFO
+            runtime.get_runtime.cache_clear()
+    finally:
+        runtime.get_runtime.cache_clear()

@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+LOGGER_NAME = "inngest_lambda"
 _CONFIGURED = False
 _FIELDS = ("run_id", "function_id", "event_id", "step", "attempt", "status", "request_id")
 
@@ -28,16 +29,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
-def get_logger(level: str = "INFO") -> logging.Logger:
+def get_logger(level: str | None = None) -> logging.Logger:
+    """The package's logger. Its handler is installed once per process; a given `level` is
+    applied on every call, so a runtime built again (a local stack started with another
+    INNGEST_LAMBDA_LOG_LEVEL) logs at its own level, not at the first runtime's."""
     global _CONFIGURED
-    logger = logging.getLogger("inngest_lambda")
+    logger = logging.getLogger(LOGGER_NAME)
     if not _CONFIGURED:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
-        logger.setLevel(level)
         logger.propagate = False
         _CONFIGURED = True
+        level = level or "INFO"
+    if level is not None:
+        logger.setLevel(level)
     return logger
 
 

@@ -15,6 +15,7 @@ Everything it changes in `os.environ` is put back by `stop()`.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from inngest_lambda.local.moto_guard import MotoGuard
 from inngest_lambda.local.pump import Pump
 from inngest_lambda.local.resources import create_resources
 from inngest_lambda.local.server import API_TIMEOUT_SECONDS, LocalServer
+from inngest_lambda.log import LOGGER_NAME
 
 LOCAL_HANDLER_ENV = "INNGEST_LAMBDA_LOCAL_HANDLER"
 # Batches handled at once, as Lambda runs several invocations for one queue: a slow or hung app
@@ -123,6 +125,7 @@ class LocalStack:
         self._server: LocalServer | None = None
         self._pump: Pump | None = None
         self._settings: s.Settings | None = None
+        self._log_level: int | None = None
         self._lifecycle = threading.Lock()
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -142,6 +145,7 @@ class LocalStack:
     def _start(self) -> None:
         from moto import mock_aws  # the only place moto is imported for the stack
 
+        self._log_level = logging.getLogger(LOGGER_NAME).level  # the env's runtime will set it
         for name in _UNSAFE_ENV:
             self._setenv(name, None)
         for name in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL_")]:
@@ -222,6 +226,9 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
+        if self._log_level is not None:  # the level the stack's env gave the logger goes too
+            logging.getLogger(LOGGER_NAME).setLevel(self._log_level)
+            self._log_level = None
         _forget_cached_settings()
         with LocalStack._running_lock:
             if LocalStack._running is self:
