@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.counters import AwsCalls  # noqa: E402
+from inngest_lambda.local.ports import free_port  # noqa: E402
 from inngest_lambda.local.stack import LocalStack  # noqa: E402
 
 RUNS = 5
@@ -45,12 +45,6 @@ SCENARIOS = [
     ("singleton", "singleton", 1, "distinct"),
     ("timeouts (start + finish)", "timeouts", 1, "distinct"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _runs_ended(table: str, event_ids: list[str], expected: int, timeout: float) -> None:
@@ -90,7 +84,7 @@ def _events(fn: str, count: int, keys: str) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "bench.flow_functions",

@@ -52,13 +52,10 @@ def run(stack_url: str, sizes: tuple[int, ...] = (1000, 5000), repeats: int = 3)
 
 
 if __name__ == "__main__":
-    import socket
-
+    from inngest_lambda.local.ports import free_port
     from inngest_lambda.local.stack import LocalStack
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "bench.workflows",

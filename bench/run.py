@@ -9,7 +9,6 @@ local pump's receive/delete calls are not in the figures (on AWS those are Lambd
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -21,13 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.counters import AwsCalls  # noqa: E402
 from inngest_lambda import sdk  # noqa: E402
+from inngest_lambda.local.ports import free_port  # noqa: E402
 from inngest_lambda.local.stack import LocalStack  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(table: str, event_id: str, until: set[str], timeout: float) -> str:
@@ -55,7 +49,7 @@ def _wait(table: str, event_id: str, until: set[str], timeout: float) -> str:
 
 
 def main() -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "bench.workflows",

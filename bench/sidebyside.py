@@ -32,8 +32,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.run import _free_port  # noqa: E402
 from inngest_lambda import sdk  # noqa: E402
+from inngest_lambda.local.ports import free_port  # noqa: E402
 
 GOALS = {"100": 3.0, "1000": 8.0, "growth": 2.0, "fixture": 2.0}
 
@@ -197,7 +197,7 @@ def main() -> None:
 
     from inngest_lambda.local.stack import LocalStack
 
-    port = _free_port()
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "bench.workflows",

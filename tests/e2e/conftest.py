@@ -7,7 +7,6 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 from __future__ import annotations
 
 import contextlib
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,15 +15,10 @@ import httpx
 import pytest
 
 from inngest_lambda import aws, runtime
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 
 TERMINAL = {"Completed", "Failed", "Cancelled"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -98,7 +92,7 @@ def stack():
     """One real-time stack per module (not per package), so that modules using the testing
     toolkit's `durable` fixture (its own stack, on a virtual clock) can run between them: only
     one local stack can run in a process at a time."""
-    port = _free_port()
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",

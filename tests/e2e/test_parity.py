@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
 import threading
 import time
 
 import pytest
 
 from inngest_lambda import aws, runtime
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import _free_port, clients_pointed_at, step
+from tests.e2e.conftest import clients_pointed_at, step
 
 
 @pytest.fixture(scope="module")
 def stack():
-    port = _free_port()
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.parity_workflows",
@@ -308,9 +308,7 @@ def streaming_app(stack):
 
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, [streamed], streaming=inngest.Streaming.FORCE)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

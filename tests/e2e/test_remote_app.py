@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import socket
 import threading
 import time
 
@@ -15,12 +14,7 @@ import pytest
 import uvicorn
 
 from inngest_lambda import sdk
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from inngest_lambda.local.ports import free_port
 
 
 def _serve_shout(stack, streaming: inngest.Streaming = inngest.Streaming.DISABLE):
@@ -37,7 +31,7 @@ def _serve_shout(stack, streaming: inngest.Streaming = inngest.Streaming.DISABLE
 
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, [shout], streaming=streaming)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

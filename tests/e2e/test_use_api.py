@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import socket
 import threading
 import time
 
@@ -16,18 +15,13 @@ import inngest.fast_api
 import pytest
 import uvicorn
 
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.settings import get_settings
 
 PAD = 40_000  # bytes per step output / event: three of them exceed the test's inline limit
 RECEIVED: list[dict] = []  # what the remote app was sent: use_api flag and state sizes
 BODIES: dict[str, int] = {}
 BATCHES: list[int] = []
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
@@ -95,7 +89,7 @@ def remote_app(stack, small_inline_limit):
             await ctx.step.run(f"step_{i}", body)
 
     inngest.fast_api.serve(app, client, [steps, batch, huge])
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

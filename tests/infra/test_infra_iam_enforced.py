@@ -28,8 +28,9 @@ import httpx
 import pytest
 
 from inngest_lambda import aws, runtime
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import _free_port, clients_pointed_at
+from tests.e2e.conftest import clients_pointed_at
 
 ACCOUNT = "123456789012"
 TERMINAL = {"Completed", "Failed", "Cancelled"}
@@ -118,7 +119,7 @@ def local_policy(synth, settings, drop: str | None = None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def iam_stack() -> Iterator[LocalStack]:
-    port = _free_port()
+    port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
         "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",

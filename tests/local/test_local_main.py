@@ -4,7 +4,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,13 +13,9 @@ from pathlib import Path
 import pytest
 from local_fakes import NO_FUNCTIONS, request
 
+from inngest_lambda.local.ports import free_port
+
 HERE = Path(__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start(port: int, **extra_env: str) -> tuple[subprocess.Popen, "queue.Queue[str]"]:
@@ -65,7 +60,7 @@ def _wait_for_banner(proc, lines, timeout=20.0) -> str:
 def test_starts_on_port_serves_and_stops_cleanly():
     # Two processes at once (startup costs ~2 s each): SIGTERM with INNGEST_DEV unset, Ctrl-C
     # (SIGINT) with INNGEST_DEV set by the user.
-    port_a, port_b = _free_port(), _free_port()
+    port_a, port_b = free_port(), free_port()
     proc_a, lines_a = _start(port_a)
     proc_b, lines_b = _start(port_b, INNGEST_DEV="http://127.0.0.1:9999")
     try:

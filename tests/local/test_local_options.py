@@ -2,7 +2,6 @@
 
 import logging
 import os
-import socket
 import threading
 
 import boto3
@@ -11,6 +10,7 @@ from local_fakes import NO_FUNCTIONS, FakeHandler, request
 
 from inngest_lambda import settings as s
 from inngest_lambda.local import LocalStack
+from inngest_lambda.local.ports import free_port
 
 FAST = {"poll_interval": 0.05, "schedule_interval": 0.1, "env": NO_FUNCTIONS}
 
@@ -83,9 +83,7 @@ def test_one_stack_at_a_time():
 
 
 def test_handler_from_env_and_fixed_port(monkeypatch):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     monkeypatch.setenv("INNGEST_LAMBDA_LOCAL_HANDLER", "local_stub_handler:handler")
     with LocalStack(port=port, **FAST) as st:
         assert st.url == f"http://127.0.0.1:{port}"

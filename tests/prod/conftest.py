@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import socket
 
 import httpx
 import pytest
 
 from inngest_lambda import aws, runtime
 from inngest_lambda.dashboard import auth as dashboard_auth
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 
 DASHBOARD_KEY = "dashboard-" + "5e" * 16
@@ -18,18 +18,16 @@ EVENT_KEY = "prod-event-key"
 
 
 @functools.cache
-def _free_port() -> int:
+def _prod_port() -> int:
     """One port for every production-mode module: the prod functions' SDK client keeps the event
     API URL it was built with (in the first module), so later stacks must listen there."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture(scope="module")
 def prod():
     """An httpx client of the stack, authorised with the signing key."""
-    port = _free_port()
+    port = _prod_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         "INNGEST_DEV": "",

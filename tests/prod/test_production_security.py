@@ -3,7 +3,6 @@ carry the SDK's signature before they complete anything."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -14,14 +13,9 @@ import uvicorn
 from fastapi.responses import JSONResponse
 
 from inngest_lambda import sdk
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.runtime import get_runtime
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
@@ -72,7 +66,7 @@ def impostor(prod):
             headers["x-inngest-signature"] = "t=1700000000&s=" + "ab" * 32
         return JSONResponse("pwned", headers=headers)
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

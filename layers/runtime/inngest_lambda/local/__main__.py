@@ -17,23 +17,17 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import traceback
 from types import FrameType
 
 from inngest_lambda import settings as s
+from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 
 DEFAULT_PORT = 8288
 HOST = "127.0.0.1"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def _configure_logging() -> None:
@@ -54,7 +48,7 @@ def main() -> int:
         print(f"PORT must be a number, got {os.environ['PORT']!r}", file=sys.stderr)
         return 2
     if port == 0:
-        port = _free_port()  # INNGEST_DEV has to name the port before the server binds it
+        port = free_port(HOST)  # INNGEST_DEV has to name the port before the server binds it
     if not os.environ.get(s.ENV_DEV):
         os.environ[s.ENV_DEV] = f"http://{HOST}:{port}"
     _configure_logging()

@@ -16,7 +16,6 @@ import contextlib
 import datetime
 import importlib
 import json
-import socket
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
@@ -78,6 +77,7 @@ class Durable:
     def start(self) -> Durable:
         """Fresh moto resources, a cold-started runtime, the virtual clock installed."""
         from inngest_lambda import aws, runtime
+        from inngest_lambda.local.ports import free_port
         from inngest_lambda.local.stack import LocalStack
         from inngest_lambda.testing import sdk_client, virtual_clock
         from inngest_lambda.testing.delivery import VirtualDelivery
@@ -323,13 +323,6 @@ def _import_functions(name: str) -> Any:
                 name=exc.name,
             ) from exc
         raise
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the stack binds it a moment later)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _event_dict(event: Any, data: dict[str, Any] | None, fields: dict[str, Any]) -> dict[str, Any]:

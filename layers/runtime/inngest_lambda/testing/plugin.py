@@ -68,7 +68,7 @@ def durable(request: pytest.FixtureRequest) -> Iterator[Any]:
 def _session_port(config: pytest.Config) -> int:
     """One port for the whole session, so a client built with `INNGEST_DEV` pointing at it
     during one test stays valid in the next (each test's server binds it again)."""
-    from inngest_lambda.testing.harness import free_port
+    from inngest_lambda.local.ports import free_port
 
     if _PORT not in config.stash:
         config.stash[_PORT] = free_port()
