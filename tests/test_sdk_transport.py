@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 
@@ -133,3 +135,112 @@ def test_http10_answer_with_content_length_keeps_its_length(client):
 )
 def test_only_http10_heads_lose_transfer_encoding(head, expected):
     assert without_http10_transfer_encoding(head) == expected
+
+
+def _self_signed(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (the certificate is its own CA)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "app.pem", directory / "app.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def _connect_proxy(tunnels: list[bytes]) -> tuple[str, threading.Thread]:
+    """A proxy that serves one CONNECT: records its target, then pipes bytes both ways."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, listener:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(65536)
+            method, target, _ = head.split(b"\r\n")[0].split(b" ")
+            tunnels.append(method + b" " + target)
+            host, port = target.rsplit(b":", 1)
+            with socket.create_connection((host.decode(), int(port))) as upstream:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                back = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+                back.start()
+                pipe(conn, upstream)
+                back.join(5)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", thread
+
+
+def test_an_https_app_is_reached_through_the_environment_s_proxy_tunnel(monkeypatch, tmp_path):
+    """HTTPS_PROXY: a CONNECT tunnel, TLS end to end to the app (verified with the process's
+    context), and the answer inside the tunnel framed as on a direct connection."""
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with server_context.wrap_socket(conn, server_side=True) as tls, listener:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += tls.recv(65536)
+            tls.sendall(HTTP10_WITH_CHUNKED_HEADER)
+
+    app = threading.Thread(target=serve, daemon=True)
+    app.start()
+    tunnels: list[bytes] = []
+    proxy_url, proxy = _connect_proxy(tunnels)
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", proxy_url)
+    monkeypatch.setattr(sdk, "_tls_context", lambda: ssl.create_default_context(cafile=cert))
+    port = listener.getsockname()[1]
+    res = _call(sdk.SdkClient(asgi_app=None, signing_key=None), f"https://127.0.0.1:{port}/api")
+    app.join(5)
+    proxy.join(5)
+    assert tunnels == [b"CONNECT 127.0.0.1:%d" % port]
+    assert res.status == 201
+    assert res.body == json.loads(STREAMED)
