@@ -162,3 +162,15 @@ def backlog(ctx: inngest.ContextSync) -> str:
 
 
 functions.append(backlog)
+
+
+@client.create_function(
+    fn_id="slow-debounce",
+    trigger=inngest.TriggerEvent(event="f/slow-debounce"),
+    debounce=inngest.Debounce(period=datetime.timedelta(days=2)),
+)
+def slow_debounce(ctx: inngest.ContextSync) -> int:
+    return int(ctx.event.data["n"])
+
+
+functions.append(slow_debounce)

@@ -201,3 +201,29 @@ def test_a_replay_that_races_the_end_of_its_original_gets_a_ttl(durable, monkeyp
     # The original's end cannot give this link a TTL any more: it has one of its own.
     assert abs(_items(durable, f"R#{original}")[link] - (durable.clock.now() + _retention())) <= 2
     assert real_get_run(original).replays == []
+
+
+@pytest.mark.durable(env={"INNGEST_LAMBDA_RETENTION_DAYS": "1"})
+def test_a_2_day_debounce_runs_with_its_event_under_a_1_day_retention(durable):
+    # The burst reads its last event when it fires: the stored event must outlive the burst.
+    event_id = durable.send("f/slow-debounce", {"n": 7})
+    durable.advance(DAY + datetime.timedelta(hours=1))
+    _expire(durable)  # a 1-day TTL would have taken the event by now
+    durable.advance(DAY)
+    assert_completed(durable.run(event_id), 7)
+
+
+def test_the_event_page_of_a_60_day_sleep_still_shows_its_event_on_day_59(durable):
+    event_id = durable.send("f/long-sleep", {"days": 60, "order": "o-59"})
+    run_id = durable.run(event_id).run_id
+    durable.advance(59 * DAY)
+    assert _expire(durable) > 0
+    assert durable.request("GET", f"/v1/events/{event_id}")[0] == 404  # the stored event
+    status, page = durable.request("GET", f"/events/{event_id}")  # the run page links here
+    assert status == 200, page
+    assert "f/long-sleep" in page and "o-59" in page and run_id in page
+    durable.advance(DAY + datetime.timedelta(minutes=1))
+    assert_completed(durable.run(event_id), "after 60d")
+    durable.advance(_retention() + 60)
+    _expire(durable)  # the run and its link are gone: so is the page
+    assert durable.request("GET", f"/events/{event_id}")[0] == 404

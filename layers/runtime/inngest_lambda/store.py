@@ -57,6 +57,10 @@ PLANNED, SCHEDULED, WAITING, COMPLETED, FAILED = (
 DONE_STEP_STATES = (COMPLETED, FAILED)
 NEVER = 2**52  # `next_at` of a run that waits for something other than a timer
 IDEMPOTENCY_SECONDS = 24 * 3600
+# A stored event outlives every flow-control item that may still read it: a debounce burst
+# fires at most 7 days (Inngest's longest period) after its last event and is kept 7 days past
+# that (flow/debounce.py); a batch entry a day. Only a retention under 14 days is raised.
+EVENT_MIN_KEEP_SECONDS = 14 * 86400
 MISSING: Any = object()
 PUT_EVENTS_PARALLEL = 8
 
@@ -336,8 +340,10 @@ class Store:
             blobs.mark_ended(keys)
 
     def _ttl(self, seconds: float | None = None) -> int:
-        days = get_settings().retention_days
-        return int(clock.now() + (seconds if seconds is not None else days * 86400))
+        return int(clock.now() + (seconds if seconds is not None else self._retention()))
+
+    def _retention(self) -> float:
+        return get_settings().retention_days * 86400.0
 
     # --- events ---------------------------------------------------------------------------
     def put_events(self, events: list[dict[str, Any]]) -> None:
@@ -352,7 +358,11 @@ class Store:
                     received_at=now,
                     **value,
                     **index_keys.event_fields(ev, now),
-                    **{TABLE_TTL_ATTRIBUTE: self._ttl()},
+                    **{
+                        TABLE_TTL_ATTRIBUTE: self._ttl(
+                            max(self._retention(), EVENT_MIN_KEEP_SECONDS)
+                        )
+                    },
                 ),
             }
             requests.append({"PutRequest": {"Item": item}})
@@ -390,6 +400,18 @@ class Store:
             return None
         plain = _plain(item)
         return _load_value(plain, "event"), float(plain["received_at"])  # type: ignore[return-value]
+
+    def get_event_or_copy(self, event_id: str) -> dict[str, Any] | None:
+        """The stored event or, once it has expired, the copy a run it started holds: the
+        links that list its runs last as long as those runs (`end_items`), so a live run's
+        event stays viewable (the run's dashboard page links to it)."""
+        event = self.get_event(event_id)
+        if event is not None:
+            return event
+        run_ids = self.run_ids_for_event(event_id)
+        for run in self.get_runs(run_ids[:1]):
+            return next((ev for ev in run.events if ev.get("id") == event_id), None)
+        return None
 
     def run_ids_for_event(self, event_id: str) -> list[str]:
         ids = []

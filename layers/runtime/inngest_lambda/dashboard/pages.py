@@ -368,7 +368,7 @@ def events_page(rt: Runtime, query: dict[str, str]) -> str:
 def event_page(rt: Runtime, event_id: str) -> str | None:
     from inngest_lambda.flow import config as flow_config
 
-    event = rt.store.get_event(event_id)
+    event = rt.store.get_event_or_copy(event_id)
     if event is None:
         return None
     runs = rt.store.get_runs(rt.store.run_ids_for_event(event_id))

@@ -58,7 +58,7 @@ def _store(info: Any) -> Store:
 def _event(_: Any, info: Any, query: dict[str, Any]) -> dict[str, Any] | None:
     store = _store(info)
     event_id = query["eventId"]
-    event = store.get_event(event_id)
+    event = store.get_event_or_copy(event_id)
     if event is None:
         return None
     raw = json.dumps(event)
