@@ -883,30 +883,19 @@ class Store:
         run's final write, so a crash in between repeats this on the retry; 100 items per
         TransactWriteItems call."""
         ttl = encode_attr(self._ttl())
-        names = {"#ttl": TABLE_TTL_ATTRIBUTE}
+        owned = [f"S#{step_id}" for step_id in sorted(set(step_ids))]
+        owned += [f"X#{replay_id}" for replay_id in sorted(set(run.replays))]
         writes: list[dict[str, Any]] = [
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": item_key(f"R#{run.run_id}", f"S#{step_id}"),
+                    "Key": item_key(f"R#{run.run_id}", sk),
                     "UpdateExpression": "SET #ttl = :ttl",
-                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeNames": {"#ttl": TABLE_TTL_ATTRIBUTE},
                     "ExpressionAttributeValues": {":ttl": ttl},
                 }
             }
-            for step_id in sorted(set(step_ids))
-        ]
-        writes += [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": item_key(f"R#{run.run_id}", f"X#{replay_id}"),
-                    "UpdateExpression": "SET #ttl = :ttl",
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": {":ttl": ttl},
-                }
-            }
-            for replay_id in sorted(set(run.replays))
+            for sk in owned
         ]
         event_ids = {run.event_id, *(ev.get("id") for ev in run.events)} - {None, ""}
         writes += [

@@ -192,7 +192,7 @@ def _append(
         TABLE_TTL_ATTRIBUTE: ttl,
     }
     claim = {
-        **state.key(f"FE#{fn_id}#{event['id']}", SK),
+        **state.claim_key(fn_id, event["id"], SK),
         "batch_id": state.enc(batch_id),
         TABLE_TTL_ATTRIBUTE: ttl,
     }

@@ -118,7 +118,7 @@ def _write(
     claim = {
         "TableName": store.table,
         "Item": {
-            **state.key(f"FE#{fn_id}#{event_id}", SK),
+            **state.claim_key(fn_id, event_id, SK),
             "run_id": state.enc(run_id),
             state.TABLE_TTL_ATTRIBUTE: ttl,
         },

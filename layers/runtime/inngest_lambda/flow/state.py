@@ -60,6 +60,12 @@ def pk(fn_id: str, kind: str, value: str) -> str:
     return f"F#{fn_id}#{kind}#{digest(value)}"
 
 
+def claim_key(fn_id: str, event_id: str, sk: str) -> dict[str, Any]:
+    """`FE#<fn>#<event id>` / `sk`: where an event claims its place in a batch (`B`) or a
+    debounce burst (`D`), so a client's resend of it joins nothing a second time."""
+    return item_key(f"FE#{fn_id}#{event_id}", sk)
+
+
 def plain(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain values; maps and string sets decoded one level."""
     out: dict[str, Any] = {}
