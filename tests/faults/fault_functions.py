@@ -54,6 +54,18 @@ def long_sleep_cancellable(ctx: inngest.ContextSync) -> str:
     return "woke"
 
 
+@client.create_function(
+    fn_id="throttled-cancellable",
+    trigger=inngest.TriggerEvent(event="f/throttled-cancellable"),
+    # Per tag, one start per 2 h: a tag's second run is first driven 2 h after its creation.
+    throttle=inngest.Throttle(limit=1, period=datetime.timedelta(hours=2), key="event.data.tag"),
+    cancel=[inngest.Cancel(event="f/stop", if_exp="event.data.order == async.data.order")],
+)
+def throttled_cancellable(ctx: inngest.ContextSync) -> str:
+    order = ctx.event.data["order"]
+    return str(ctx.step.run("work", lambda: _once(ctx.run_id, "work", order)))
+
+
 @client.create_function(fn_id="parallel", trigger=inngest.TriggerEvent(event="f/parallel"))
 def parallel(ctx: inngest.ContextSync) -> list:
     results = ctx.group.parallel(
@@ -131,6 +143,7 @@ functions = [
     short_sleep,
     long_sleep,
     long_sleep_cancellable,
+    throttled_cancellable,
     parallel,
     wait,
     child,

@@ -96,7 +96,9 @@ class Ingestor:
             created_at=clock.now(),
             parent=parent,
         )
-        run_id, created = self.store.create_run(run, f"{fn.id}#{event['id']}")
+        run_id, created = self.store.create_run(
+            run, f"{fn.id}#{event['id']}", self.cancel_items(fn, run)
+        )
         if not created:
             existing = self.store.get_run(run_id)
             if existing is None or existing.status != "Queued":
@@ -107,6 +109,15 @@ class Ingestor:
         else:
             messages.append(message)
         return run_id
+
+    def cancel_items(self, fn: FunctionEntry, run: Run) -> list[dict[str, Any]]:
+        """The function's `cancel=` pauses, to be written with the run (`run_cancels`)."""
+        cancels = fn.config.get("cancel")
+        if not cancels or run.status != "Queued":
+            return []
+        from inngest_lambda import run_cancels
+
+        return run_cancels.creation_items(self.waits, cancels, run)
 
     def _resume_invoker(self, event: dict[str, Any], messages: list[dict[str, Any]]) -> None:
         from inngest_lambda import invokes

@@ -161,11 +161,27 @@ class Executor:
         now = clock.now()
         if run is None or run.status in TERMINAL_STATES:
             return Outcome()  # unknown or finished run: a late duplicate
+        if run.status == "Queued" and not run.cancel and run.next_at > now:
+            self._check_delayed_cancels(run)
         if run.lease_owner and run.lease_until > now:
             # Another invocation is driving it and renews its lease while it lives; if it dies,
             # the lease runs out and the sweeper re-drives the run. Nothing to keep this for.
             return Outcome()
         return Outcome()  # parked until later: this message is early or a duplicate
+
+    def _check_delayed_cancels(self, run: Run) -> None:
+        """A run waiting for its start time whose cancel look-back never happened (the process
+        that created it died first): the sweeper's re-drive lands here (`run_cancels`)."""
+        from inngest_lambda import run_cancels
+
+        if not run_cancels.pending(run):
+            return
+        fn = self.registry.get(run.function_id)
+        cancels = fn.config.get("cancel") if fn is not None else None
+        if not cancels:
+            return
+        if run_cancels.check_delayed(self.ingestor.waits, cancels, run):
+            queue.send({"kind": "run", "run_id": run.run_id})  # cancelled: record the end
 
 
 class Heartbeat:
@@ -284,16 +300,25 @@ class _Driver:
         return cancel_pause_keys(cancels, self.run.run_id, self.run.event)
 
     async def _open_cancels(self) -> bool:
-        """Pauses for the function's `cancel=` options, once per run (on its first drive)."""
+        """The look-back of the `cancel=` pauses written with the run (`run_cancels`), or, for
+        a run created without them, the pauses themselves; once per run (its first drive)."""
         assert self.fn is not None
+        cancels = self.fn.config["cancel"]
+        waits = self.ex.ingestor.waits
         try:
-            reason = self.ex.ingestor.waits.open_cancels(
-                self.fn.config["cancel"], self.run.run_id, self.run.event, self.run.created_at
-            )
+            if self.run.cancel_pauses:
+                from inngest_lambda import run_cancels
+
+                reason = run_cancels.look_back(waits, cancels, self.run)
+            else:
+                reason = waits.open_cancels(
+                    cancels, self.run.run_id, self.run.event, self.run.created_at
+                )
         except WaitError as err:
             await self.finish("Failed", error=_error("InvalidExpression", str(err)))
             return False
-        self.store.mark_cancels_opened(self.run, self.owner, self._cancel_pause_keys())
+        keys = sorted({*self.run.cancel_pauses, *self._cancel_pause_keys()})
+        self.store.mark_cancels_opened(self.run, self.owner, keys)
         if reason:
             await self.finish("Cancelled", error=cancellation.cancelled_error(reason))
             return False

@@ -1,6 +1,6 @@
 """Who is waiting for which event: the pause index behind `step.wait_for_event` and `cancel=`.
 
-A pause is written when a run reaches `step.wait_for_event` (kind "wait") or starts with
+A pause is written when a run reaches `step.wait_for_event` (kind "wait") or is created with
 `cancel=` options (kind "cancel"). Its expression has `event.*` already interpolated, so only
 `async.*` (the incoming event) is left to evaluate. Layout:
 
@@ -103,15 +103,25 @@ class PauseIndex:
         return self.store.ddb  # the store makes its client on first use
 
     def put(self, pause: Pause) -> None:
-        listed = pause.path or UNKEYED
-        if listed not in self._listed_paths(pause.event_name):
-            self.ddb.update_item(
-                TableName=self.table,
-                Key=item_key(f"PP#{pause.event_name}", "PP"),
-                UpdateExpression="ADD paths :p",
-                ExpressionAttributeValues={":p": {"SS": [listed]}},
-            )
+        self.list_paths([pause])
         self.ddb.put_item(TableName=self.table, Item=pause_item(pause))
+
+    def list_paths(self, pauses: Iterable[Pause]) -> None:
+        """List the path each pause is keyed by (or `*`) under its event name, which must come
+        before the pause is written (see the race above): one read per event name, and one
+        write for a name only when it gains a path."""
+        wanted: dict[str, set[str]] = {}
+        for pause in pauses:
+            wanted.setdefault(pause.event_name, set()).add(pause.path or UNKEYED)
+        for name, paths in sorted(wanted.items()):
+            missing = paths - self._listed_paths(name)
+            if missing:
+                self.ddb.update_item(
+                    TableName=self.table,
+                    Key=item_key(f"PP#{name}", "PP"),
+                    UpdateExpression="ADD paths :p",
+                    ExpressionAttributeValues={":p": {"SS": sorted(missing)}},
+                )
 
     def _listed_paths(self, name: str) -> set[str]:
         """The paths already listed for this name. Paths are only ever added, so a stale
@@ -174,13 +184,16 @@ class PauseIndex:
                 pending = res.get("UnprocessedKeys") or {}
         return out
 
-    def recent_event_ids(self, name: str, since: float) -> list[str]:
-        """Ids of events of this name received at or after `since` (server time), oldest
-        first, from every shard and the legacy key."""
+    def recent_event_ids(self, name: str, since: float, until: float | None = None) -> list[str]:
+        """Ids of events of this name received at or after `since` (and, given `until`, not
+        after it; server time), oldest first, from every shard and the legacy key."""
         entries: list[str] = []
         for shard in range(RECENT_SHARDS):
             entries.extend(self._recent_entries(recent_event_pk(name, shard), since))
         entries.extend(self._recent_entries(legacy_recent_event_pk(name), since))
+        if until is not None:
+            bound = recent_event_bound(until)
+            entries = [e for e in entries if e.split("#", 1)[0] <= bound]
         return [entry.split("#", 1)[1] for entry in sorted(entries)]
 
     def _recent_entries(self, pk: str, since: float) -> list[str]:

@@ -239,6 +239,15 @@ class Step:
         )
 
 
+def _first_sweep(run: Run) -> float:
+    """When a new run is due to the sweeper (plus the grace): when it starts, or at once while
+    the look-back of its cancel pauses is still to do (`run_cancels`), which must not wait for
+    a start hours away."""
+    if run.cancel_pauses and not run.cancels_opened:
+        return run.created_at
+    return max(run.created_at, run.next_at)
+
+
 def _refusal(run_id: str, owner: str, run_item: dict[str, Any] | None) -> Conflict:
     """Why a write conditioned on the run was refused: a cancel, or a lost lease."""
     item = _plain(run_item) if run_item else {}
@@ -446,11 +455,12 @@ class Store:
                 output=json.dumps(run.output) if run.output is not None else None,
                 ended_at=run.ended_at,
                 replay_of=run.replay_of,
+                cancel_pauses=json.dumps(run.cancel_pauses) if run.cancel_pauses else None,
                 **index_keys.run_fields(run.run_id, run.function_id, run.status, run.created_at),
                 **(
                     {TABLE_TTL_ATTRIBUTE: self._ttl()}
                     if run.status in TERMINAL_STATES
-                    else sweep_fields(run.run_id, max(run.created_at, run.next_at))
+                    else sweep_fields(run.run_id, _first_sweep(run))
                 ),
             ),
         }
@@ -825,6 +835,30 @@ class Store:
         the slot, so a drive after a crash renews that entry instead of taking a second one."""
         self._update_owned(run.run_id, owner, {"conc_shards": json.dumps(shards, sort_keys=True)})
         run.conc_shards = dict(shards)
+
+    def mark_cancels_checked(self, run_id: str, next_at: float) -> bool:
+        """A run not started yet whose cancel pauses were written with it has had their
+        look-back (`run_cancels`): flag it, and let the sweep index wait for its start time.
+        False (nothing written) when it was cancelled or started meanwhile."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=item_key(f"R#{run_id}", "R"),
+                UpdateExpression="SET cancels_opened = :yes, #shard = :shard, #sweep = :sweep",
+                ConditionExpression="#st = :queued AND attribute_not_exists(cancel) "
+                "AND attribute_not_exists(lease_owner)",
+                ExpressionAttributeNames={"#st": "status", **_SWEEP_NAMES},
+                ExpressionAttributeValues={
+                    ":yes": encode_attr(True),
+                    ":queued": encode_attr("Queued"),
+                    **_sweep_values(run_id, next_at),
+                },
+            )
+            return True
+        except Exception as err:
+            if is_conflict(err):
+                return False
+            raise
 
     def mark_cancels_opened(self, run: Run, owner: str, keys: list[tuple[str, str]]) -> None:
         """`keys`: the pauses written, for the run's end to delete (they carry no TTL)."""

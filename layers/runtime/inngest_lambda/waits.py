@@ -1,7 +1,8 @@
 """`step.wait_for_event` and `cancel=`: turning them into pauses, and events into resumptions.
 
-A run's pause is created by the executor (waits) or at run creation (cancels); incoming events
-are matched against pauses by ingestion. See `pauses.py` for the index and the race it closes.
+A run's pause is created by the executor (waits) or with the run (cancels: `run_cancels.py`);
+incoming events are matched against pauses by ingestion. See `pauses.py` for the index and the
+race it closes.
 """
 
 from __future__ import annotations
@@ -96,7 +97,18 @@ class Waits:
         `exclude` names events that must not match (those another wait of the run consumed).
         """
         self.index.put(pause)
-        for event_id in self.index.recent_event_ids(pause.event_name, since):
+        return self.recent_match(pause, since, exclude)
+
+    def recent_match(
+        self,
+        pause: Pause,
+        since: float,
+        exclude: set[str] | frozenset[str] = frozenset(),
+        until: float | None = None,
+    ) -> dict[str, Any] | None:
+        """The first event received in [since, until] (the recent-events index: an hour) that
+        matches a pause already written: the look-back half of the race in `pauses.py`."""
+        for event_id in self.index.recent_event_ids(pause.event_name, since, until):
             if event_id in exclude:
                 continue
             event = self.store.get_event(event_id)

@@ -78,7 +78,9 @@ def create(
             ended_at=d.now if not d.queued else None,
         )
         try:
-            created_id, created = store.create_run(run, dedupe, d.extra)
+            created_id, created = store.create_run(
+                run, dedupe, [*d.extra, *ingestor.cancel_items(fn, run)]
+            )
         except Conflict:
             if extra:
                 raise
@@ -114,6 +116,14 @@ def _after_create(
         from inngest_lambda.flow import timeouts
 
         timeouts.arm_start(d.run_id, d.now + flow.timeouts.start)
+    if run.cancel_pauses and d.next_at > clock.now() + EARLY_SECONDS:
+        from inngest_lambda import run_cancels
+
+        # Its first drive is later than the recent-events index may keep an event that raced
+        # the run's creation: look back now (see run_cancels).
+        if run_cancels.check_delayed(ingestor.waits, fn.config["cancel"], run):
+            _send_start(d.run_id, 0.0, messages)  # cancelled: a drive records the end now
+            return
     _send_start(d.run_id, d.next_at, messages)
 
 
