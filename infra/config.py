@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LAYERS_DIR = ROOT / "build" / "layers"
 
 ContextGetter = Callable[[str], Any]
+MAX_LOG_RETENTION_DAYS = 3653  # ten years: CloudWatch Logs' longest retention short of never
 
 
 def _int(value: Any, key: str) -> int | None:
@@ -36,6 +37,27 @@ def _queue_concurrency(value: Any) -> int:
         return StackConfig.queue_max_concurrency
     if not 2 <= parsed <= 1000:
         raise ValueError(f"context 'queueMaxConcurrency' must be 2-1000, got {parsed}")
+    return parsed
+
+
+def _retention_days(value: Any) -> int:
+    """Runs' retention: 1 day or more (0 used to mean the default, a negative value was taken)."""
+    if value is None or value == "":
+        return StackConfig.retention_days
+    return settings.retention_days(value, "context 'retentionDays'")
+
+
+def _log_retention_days(value: Any) -> int:
+    """CloudWatch Logs' retention, rounded up to a period it allows (`infra/log_retention.py`);
+    past its longest finite one, or under a day, it cannot be honoured."""
+    parsed = _int(value, "logRetentionDays")
+    if parsed is None:
+        return StackConfig.log_retention_days
+    if not 1 <= parsed <= MAX_LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"context 'logRetentionDays' must be 1 to {MAX_LOG_RETENTION_DAYS} days "
+            f"(CloudWatch Logs' longest finite retention), got {parsed}"
+        )
     return parsed
 
 
@@ -116,10 +138,9 @@ class StackConfig:
             reserved_concurrency=_int(get("reservedConcurrency"), "reservedConcurrency"),
             api_reserved_concurrency=_int(get("apiReservedConcurrency"), "apiReservedConcurrency"),
             queue_max_concurrency=_queue_concurrency(get("queueMaxConcurrency")),
-            retention_days=_int(get("retentionDays"), "retentionDays") or d.retention_days,
+            retention_days=_retention_days(get("retentionDays")),
             log_level=str(get("logLevel") or d.log_level).upper(),
-            log_retention_days=_int(get("logRetentionDays"), "logRetentionDays")
-            or d.log_retention_days,
+            log_retention_days=_log_retention_days(get("logRetentionDays")),
             api_rate_limit=_int(get("apiRateLimit"), "apiRateLimit") or d.api_rate_limit,
             api_burst_limit=_int(get("apiBurstLimit"), "apiBurstLimit") or d.api_burst_limit,
             alarm_topic_arn=get("alarmTopicArn") or None,

@@ -78,3 +78,44 @@ def test_front_door_choices():
         _config({"apiFrontDoor": "cloudfront"})
     with pytest.raises(ValueError, match="wafRateLimit"):
         _config({"apiFrontDoor": "rest-waf", "wafRateLimit": "5"})
+
+
+def test_retention_days_below_one_or_past_what_s3_can_expire_is_refused():
+    import pytest
+
+    assert _config({"retentionDays": "1"}).retention_days == 1
+    assert _config({"retentionDays": 400}).retention_days == 400  # cdk.json: a number
+    assert _config({"retentionDays": ""}).retention_days == settings.DEFAULT_RETENTION_DAYS
+    too_long = settings.MAX_RETENTION_DAYS + 1  # its S3 lifecycle (+1 day) overflows 32 bits
+    for bad in ("0", "-5", 0, "1.5", "ten", str(too_long)):
+        with pytest.raises(ValueError, match=r"context 'retentionDays' .*from 1 to 2,147,483,646"):
+            _config({"retentionDays": bad})
+
+
+def test_log_retention_days_within_cloudwatch_periods_rounds_up_and_the_rest_is_refused():
+    import pytest
+
+    from infra.log_retention import log_retention
+
+    assert _config({}).log_retention_days == 30
+    assert _config({"logRetentionDays": "3653"}).log_retention_days == 3653
+    for bad in ("0", "-1", "3654"):
+        with pytest.raises(ValueError, match=r"context 'logRetentionDays' must be 1 to 3653"):
+            _config({"logRetentionDays": bad})
+    # CloudWatch's own periods are kept as they are, others rounded up to the next one (400
+    # days became ten years before, 60 days three months).
+    periods = {1: 1, 2: 3, 5: 5, 60: 60, 61: 90, 365: 365, 400: 400, 401: 545, 3653: 3653}
+    for days, kept in periods.items():
+        assert _cloudwatch_days(log_retention(days)) == kept, days
+
+
+def _cloudwatch_days(retention) -> int:
+    """The RetentionInDays a CDK RetentionDays synthesizes to."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_logs as logs
+
+    stack = cdk.Stack(cdk.App())
+    logs.LogGroup(stack, "G", retention=retention)
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    (group,) = template["Resources"].values()
+    return group["Properties"]["RetentionInDays"]

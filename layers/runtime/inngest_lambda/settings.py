@@ -52,6 +52,10 @@ DEFAULT_SCHEDULE_GROUP = "inngest-lambda"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FUNCTIONS_MODULE = "functions"
 DEFAULT_RETENTION_DAYS = 30
+# A run's S3 values expire a day after its items (an S3 lifecycle rule of retention + 1 days, a
+# 32-bit integer of at least 1): the range a retention can be honoured in.
+MIN_RETENTION_DAYS = 1
+MAX_RETENTION_DAYS = 2**31 - 2
 
 # --- The Lambda ---------------------------------------------------------------------------------
 HANDLER = "inngest_lambda.handler.handler"
@@ -176,7 +180,9 @@ class Settings:
             or f"arn:aws:iam::{account}:role/inngest-lambda-scheduler",
             functions_module=e.get(ENV_FUNCTIONS, DEFAULT_FUNCTIONS_MODULE),
             region=region,
-            retention_days=int(e.get(ENV_RETENTION_DAYS, DEFAULT_RETENTION_DAYS)),
+            retention_days=retention_days(
+                e.get(ENV_RETENTION_DAYS) or DEFAULT_RETENTION_DAYS, ENV_RETENTION_DAYS
+            ),
             log_level=e.get(ENV_LOG_LEVEL, "INFO"),
             signing_key_secret_arn=e.get(ENV_SIGNING_KEY_SECRET_ARN) or None,
             event_key_secret_arn=e.get(ENV_EVENT_KEY_SECRET_ARN) or None,
@@ -189,6 +195,21 @@ class Settings:
             in ("1", "true", "yes"),
             dlq_arn=e.get(ENV_DLQ_ARN) or f"arn:aws:sqs:{region}:{account}:{DEFAULT_DLQ}",
         )
+
+
+def retention_days(value: object, name: str) -> int:
+    """A retention in whole days that the runtime can honour; `name` (the env var, the CDK
+    context key) is named in the error. 0 or a negative value would expire runs at once."""
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = None
+    if days is None or not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(
+            f"{name} must be a whole number of days from {MIN_RETENTION_DAYS} to "
+            f"{MAX_RETENTION_DAYS:,}, got {value!r}"
+        )
+    return days
 
 
 @functools.cache
