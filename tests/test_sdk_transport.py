@@ -19,6 +19,22 @@ from inngest_lambda.sdk_transport import without_http10_transfer_encoding
 STREAMED = b' {"status": 200, "body": "\\"Hi\\"", "headers": {}}'
 
 
+def _read_request(conn: socket.socket) -> None:
+    """Read one whole request, body included: closing a socket with unread bytes sends a reset,
+    which can destroy the answer before the client (or a proxy in between) has read it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(
+            line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        ).split(b":")[1]
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+
+
 def _serve_once(answer: bytes) -> tuple[str, threading.Thread]:
     """A server that reads one request, writes `answer` verbatim and closes the connection."""
     listener = socket.socket()
@@ -28,19 +44,7 @@ def _serve_once(answer: bytes) -> tuple[str, threading.Thread]:
     def serve() -> None:
         conn, _ = listener.accept()
         with conn, listener:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
-            head, _, body = data.partition(b"\r\n\r\n")
-            length = int(
-                next(
-                    line
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                ).split(b":")[1]
-            )
-            while len(body) < length:
-                body += conn.recv(65536)
+            _read_request(conn)
             conn.sendall(answer)
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -224,9 +228,7 @@ def test_an_https_app_is_reached_through_the_environment_s_proxy_tunnel(monkeypa
     def serve() -> None:
         conn, _ = listener.accept()
         with server_context.wrap_socket(conn, server_side=True) as tls, listener:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += tls.recv(65536)
+            _read_request(tls)
             tls.sendall(HTTP10_WITH_CHUNKED_HEADER)
 
     app = threading.Thread(target=serve, daemon=True)
