@@ -21,6 +21,9 @@ class Runtime:
         self.log = get_logger(settings.log_level)
         _load_secrets(settings)
         module = importlib.import_module(settings.functions_module)
+        from inngest_lambda import sdk_replay
+
+        self.sdk_replay_fixed = sdk_replay.install(settings.sdk_replay_fix)
         self.client = module.client
         self.functions = list(module.functions)
         from inngest_lambda import send_ids

@@ -36,6 +36,7 @@ ENV_SDK_TIMEOUT = "INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS"
 ENV_MAX_EVENT_BYTES = "INNGEST_LAMBDA_MAX_EVENT_BYTES"
 ENV_MAX_REQUEST_BYTES = "INNGEST_LAMBDA_MAX_REQUEST_BYTES"
 ENV_SDK_INLINE_STATE_BYTES = "INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES"
+ENV_SDK_REPLAY_FIX = "INNGEST_LAMBDA_SDK_REPLAY_FIX"  # "0" keeps the SDK's own StepMemos.pop
 ENV_REGION = "AWS_REGION"
 # The SDK's own variables, read by the SDK and by us with the same meaning.
 ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"
@@ -161,6 +162,7 @@ class Settings:
     sdk_inline_state_bytes: int = DEFAULT_SDK_INLINE_STATE_BYTES
     accept_previous_signing_key: bool = False
     dlq_arn: str = ""  # where one-off timer schedules put what they could not deliver
+    sdk_replay_fix: bool = True  # see sdk_replay.py
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -194,6 +196,7 @@ class Settings:
             accept_previous_signing_key=e.get(ENV_ACCEPT_PREVIOUS_SIGNING_KEY, "").lower()
             in ("1", "true", "yes"),
             dlq_arn=e.get(ENV_DLQ_ARN) or f"arn:aws:sqs:{region}:{account}:{DEFAULT_DLQ}",
+            sdk_replay_fix=e.get(ENV_SDK_REPLAY_FIX, "1").lower() not in ("0", "false", "no"),
         )
 
 
