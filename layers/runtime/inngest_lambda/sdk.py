@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from inngest_lambda import clock
+from inngest_lambda import asgi_call, clock
 
 SDK_TIMEOUT_SECONDS = 900.0
 # Requests sent to SDKs by this process, for benchmarks and logs.
@@ -112,9 +112,7 @@ class SdkClient:
         # In production every response must be signed by the SDK with one of our keys: an
         # unsigned or forged answer (a spoofed app URL, a proxy) must not complete a step.
         self._verify_keys = [k for k in (signing_key, signing_key_fallback) if k]
-        self._local = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=asgi_app), timeout=SDK_TIMEOUT_SECONDS
-        )
+        self._asgi_app = asgi_app  # this Lambda's own functions, called in-process
         self._remote_client: httpx.AsyncClient | None = None
 
     @property
@@ -137,7 +135,6 @@ class SdkClient:
         return self._signing_key is not None
 
     async def aclose(self) -> None:
-        await self._local.aclose()
         if self._remote_client is not None:
             await self._remote_client.aclose()
 
@@ -152,17 +149,20 @@ class SdkClient:
         }
         if self._signing_key:
             headers["x-inngest-signature"] = sign(payload, self._signing_key)
-        client = self._local if local else self._remote
         STATS["requests"] += 1
         STATS["request_bytes"] += len(payload)
         started = time.perf_counter_ns()
-        res = await client.post(
-            step_url(runtime_url, function_id, step_id), content=payload, headers=headers
-        )
+        url = step_url(runtime_url, function_id, step_id)
+        if local:
+            res = await asgi_call.post(self._asgi_app, url, payload, headers)
+            status, headers, content = res.status, res.headers, res.content
+        else:
+            remote = await self._remote.post(url, content=payload, headers=headers)
+            status, content = remote.status_code, remote.content
+            headers = {k.lower(): v for k, v in remote.headers.items()}
         STATS["request_ns"] += time.perf_counter_ns() - started
-        headers = {k.lower(): v for k, v in res.headers.items()}
         if self._verify_keys and not response_signed_by(
-            res.content, headers.get("x-inngest-signature"), self._verify_keys
+            content, headers.get("x-inngest-signature"), self._verify_keys
         ):
             STATS["unverified_responses"] += 1
             problem = "missing" if "x-inngest-signature" not in headers else "invalid"
@@ -171,13 +171,13 @@ class SdkClient:
                 {
                     "name": "SDKResponseUnverified",
                     "message": f"the app's response signature is {problem} (HTTP"
-                    f" {res.status_code}); is the app's INNGEST_SIGNING_KEY this deployment's?",
+                    f" {status}); is the app's INNGEST_SIGNING_KEY this deployment's?",
                     "stack": None,
                 },
                 headers,
             )
         try:
-            parsed = res.json() if res.content else None
-        except json.JSONDecodeError:
-            parsed = res.text
-        return SdkResponse(res.status_code, parsed, headers)
+            parsed = json.loads(content) if content else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            parsed = content.decode("utf-8", "replace")
+        return SdkResponse(status, parsed, headers)
