@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
 
 FN = "faults-throttled-cancellable"
 MINUTE = datetime.timedelta(minutes=1)
+# 34 calls from the delayed run's event to its end: the first 6 (to the creation transaction)
+# and every 3rd after (the look-back, its flag, the cancel, the drive), 32 cases; every one
+# with FAULT_SWEEP_FULL=1, as for the main sweep.
 DENSE_POSITIONS = 6
-STRIDE = 3
+STRIDE = 1 if os.environ.get("FAULT_SWEEP_FULL") else 3
 
 
 def _expire(durable) -> int:
@@ -193,3 +197,14 @@ def test_a_fault_at_any_call_from_creation_to_cancel_loses_no_cancel(durable):
     assert tested >= 2 * DENSE_POSITIONS
     durable.advance(datetime.timedelta(hours=3))  # the throttle timers fire: no-ops now
     check_nothing_left(durable)
+
+
+@pytest.mark.durable(duplicate_deliveries=True)
+def test_every_message_delivered_twice_cancels_the_delayed_run_once(durable):
+    faults = Injector()
+    faults.install(durable.stack)
+    _case(durable, faults, "twice", None, False)
+    durable.advance(datetime.timedelta(hours=3))
+    check_nothing_left(durable)
+    counters = durable.stack.pump.counters
+    assert counters.messages_delivered == 2 * counters.messages_received > 0
