@@ -29,23 +29,6 @@ DENSE_POSITIONS = 6
 STRIDE = 1 if os.environ.get("FAULT_SWEEP_FULL") else 3
 
 
-def _expire(durable) -> int:
-    """What DynamoDB's TTL would have deleted by now (nothing else deletes on the virtual
-    clock): every item whose `expires_at` has passed."""
-    from inngest_lambda import clock
-    from inngest_lambda.local.aws_clients import client
-    from inngest_lambda.settings import TABLE_TTL_ATTRIBUTE
-
-    ddb, table = client("dynamodb", durable.stack.settings.region), durable.stack.settings.table
-    deleted = 0
-    for page in ddb.get_paginator("scan").paginate(TableName=table):
-        for item in page["Items"]:
-            if TABLE_TTL_ATTRIBUTE in item and float(item[TABLE_TTL_ATTRIBUTE]["N"]) < clock.now():
-                ddb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
-                deleted += 1
-    return deleted
-
-
 def _pause_items(durable) -> list[tuple[str, str]]:
     from inngest_lambda.local.aws_clients import client
 
@@ -113,7 +96,7 @@ def test_an_event_accepted_while_the_run_is_created_still_cancels_it(durable):
     assert len(sent) == 1  # it found no pause: the run's transaction had not committed yet
     assert durable.run("race-late").status == "Cancelled"  # the look-back after the commit
     durable.advance(70 * MINUTE)
-    _expire(durable)
+    durable.expire_items()
     durable.advance(60 * MINUTE)  # past the throttle slot
     run = durable.run("race-late")
     assert run.status == "Cancelled"
@@ -150,7 +133,7 @@ def test_a_process_that_dies_before_the_look_back_is_followed_by_the_sweeper(dur
     durable.advance(3 * MINUTE)  # the sweeper's next ticks
     assert durable.get_run(late.run_id).status == "Cancelled"
     durable.advance(70 * MINUTE)
-    _expire(durable)
+    durable.expire_items()
     durable.advance(60 * MINUTE)
     run = durable.get_run(late.run_id)
     assert run.status == "Cancelled" and EXECUTIONS[f"{run.run_id}:work"] == 0

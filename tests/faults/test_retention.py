@@ -21,21 +21,6 @@ def _ddb(durable):
     return client("dynamodb", durable.stack.settings.region)
 
 
-def _expire(durable) -> int:
-    """What DynamoDB's TTL would have deleted by now: every item whose `expires_at` passed."""
-    from inngest_lambda import clock
-    from inngest_lambda.settings import TABLE_TTL_ATTRIBUTE
-
-    ddb, table = _ddb(durable), durable.stack.settings.table
-    now, deleted = clock.now(), 0
-    for page in ddb.get_paginator("scan").paginate(TableName=table):
-        for item in page["Items"]:
-            if TABLE_TTL_ATTRIBUTE in item and float(item[TABLE_TTL_ATTRIBUTE]["N"]) < now:
-                ddb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
-                deleted += 1
-    return deleted
-
-
 def _items(durable, prefix: str) -> dict[tuple[str, str], int | None]:
     """(pk, sk) -> TTL of every item whose partition key starts with `prefix`."""
     ddb, table = _ddb(durable), durable.stack.settings.table
@@ -61,7 +46,7 @@ def test_a_60_day_sleep_is_still_cancellable_by_its_event_on_day_59(durable):
     assert _items(durable, "E#")[link] is None  # the link lives as long as the run
     assert set(_items(durable, "P#f/stop").values()) == {None}  # so does the cancel pause
     durable.advance(59 * DAY)
-    assert _expire(durable) > 0  # the TTL sweep ran over something (the trigger event)
+    assert durable.expire_items() > 0  # the TTL sweep ran over something (the trigger event)
     assert durable.run(event_id).status == "Running"  # the event still lists its run
     durable.send("f/stop", {"order": "o-1"})
     assert durable.run(event_id).status == "Cancelled"
@@ -75,7 +60,7 @@ def test_a_60_day_sleep_with_cancel_that_completes_keeps_its_link_and_drops_its_
     event_id = durable.send("f/long-sleep-cancellable", {"days": 60, "order": "o-2"})
     run_id = durable.run(event_id).run_id
     durable.advance(60 * DAY + datetime.timedelta(minutes=1))
-    _expire(durable)
+    durable.expire_items()
     assert_completed(durable.run(event_id), "woke")
     ended = durable.clock.now()
     ttl = _items(durable, "E#")[(f"E#{event_id}", f"R#{run_id}")]
@@ -104,7 +89,7 @@ def test_a_run_waiting_31_days_for_a_concurrency_slot_keeps_its_place(durable):
         assert durable.run(second["event"]).steps == ()  # it has not run a step
         assert list(_waiters(durable).values()) == [None]  # no TTL while it waits
         durable.clock.advance(31 * 86400)
-        _expire(durable)
+        durable.expire_items()
 
     fault_functions.DURING_WORK["first"] = backlog
     first = durable.send("f/backlog", {"tag": "first"})
@@ -151,11 +136,11 @@ def test_a_replay_of_a_60_day_sleep_stays_listed_with_it_until_it_ends(durable):
     link = (f"R#{original}", f"X#{replay}")
     assert _items(durable, f"R#{original}")[link] is None  # the link lives as long as the run
     durable.advance(59 * DAY)
-    assert _expire(durable) > 0
+    assert durable.expire_items() > 0
     assert durable.get_run(original).status == "Running"
     assert replay in _replayed_as(durable, original)  # day 59: still listed
     durable.advance(DAY + datetime.timedelta(minutes=1))
-    _expire(durable)
+    durable.expire_items()
     assert_completed(durable.get_run(original), "after 60d")
     assert_completed(durable.get_run(replay), "after 60d")
     ended = durable.clock.now()
@@ -208,7 +193,7 @@ def test_a_2_day_debounce_runs_with_its_event_under_a_1_day_retention(durable):
     # The burst reads its last event when it fires: the stored event must outlive the burst.
     event_id = durable.send("f/slow-debounce", {"n": 7})
     durable.advance(DAY + datetime.timedelta(hours=1))
-    _expire(durable)  # a 1-day TTL would have taken the event by now
+    durable.expire_items()  # a 1-day TTL would have taken the event by now
     durable.advance(DAY)
     assert_completed(durable.run(event_id), 7)
 
@@ -217,7 +202,7 @@ def test_the_event_page_of_a_60_day_sleep_still_shows_its_event_on_day_59(durabl
     event_id = durable.send("f/long-sleep", {"days": 60, "order": "o-59"})
     run_id = durable.run(event_id).run_id
     durable.advance(59 * DAY)
-    assert _expire(durable) > 0
+    assert durable.expire_items() > 0
     assert durable.request("GET", f"/v1/events/{event_id}")[0] == 404  # the stored event
     status, page = durable.request("GET", f"/events/{event_id}")  # the run page links here
     assert status == 200, page
@@ -225,5 +210,5 @@ def test_the_event_page_of_a_60_day_sleep_still_shows_its_event_on_day_59(durabl
     durable.advance(DAY + datetime.timedelta(minutes=1))
     assert_completed(durable.run(event_id), "after 60d")
     durable.advance(_retention() + 60)
-    _expire(durable)  # the run and its link are gone: so is the page
+    durable.expire_items()  # the run and its link are gone: so is the page
     assert durable.request("GET", f"/events/{event_id}")[0] == 404

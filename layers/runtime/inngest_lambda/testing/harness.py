@@ -179,6 +179,24 @@ class Durable:
             target = float(when)
         self._driver().advance_to(max(target, self.clock.now()))
 
+    def expire_items(self) -> int:
+        """Delete every item whose TTL (`expires_at`) is before the virtual now, as DynamoDB's
+        TTL sweep eventually does; returns how many. The virtual clock deletes nothing by itself,
+        so a test of what outlives a long wait (retention, a 30-day sleep) calls this after
+        `advance`."""
+        from inngest_lambda import aws
+
+        settings, now, deleted = self.stack.settings, self.clock.now(), 0
+        ddb = aws.client("dynamodb")
+        for page in ddb.get_paginator("scan").paginate(TableName=settings.table):
+            for item in page["Items"]:
+                ttl = item.get(s.TABLE_TTL_ATTRIBUTE)
+                if ttl is not None and float(ttl["N"]) < now:
+                    key = {k: item[k] for k in (s.TABLE_PK, s.TABLE_SK)}
+                    ddb.delete_item(TableName=settings.table, Key=key)
+                    deleted += 1
+        return deleted
+
     # --- events ----------------------------------------------------------------------------------
     def send(
         self,
