@@ -28,31 +28,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda import clock
 from inngest_lambda.pauses import Pause, pause_item
 from inngest_lambda.store import Run
-from inngest_lambda.waits import WaitError, Waits, build_pause
+from inngest_lambda.waits import WaitError, Waits, cancel_pause
 
 
 def pauses_for(cancels: list[dict[str, Any]], run: Run) -> list[Pause]:
     """The run's cancel pauses, deterministic keys (`cancel-<n>`), dated from the run's
     creation when the option has a timeout. Raises WaitError for an unusable expression."""
-    out = []
-    for i, cancel in enumerate(cancels):
-        timeout = cancel.get("timeout")
-        expires = run.created_at + clock.duration_seconds(timeout) if timeout else None
-        out.append(
-            build_pause(
-                "cancel",
-                cancel["event"],
-                cancel.get("if"),
-                run.event,
-                run.run_id,
-                f"cancel-{i}",
-                expires,
-            )
-        )
-    return out
+    return [
+        cancel_pause(i, cancel, run.run_id, run.event, run.created_at)
+        for i, cancel in enumerate(cancels)
+    ]
 
 
 def creation_items(waits: Waits, cancels: list[dict[str, Any]], run: Run) -> list[dict[str, Any]]:

@@ -21,6 +21,25 @@ class WaitError(Exception):
     """A wait or cancel expression that cannot be used; the message names it."""
 
 
+def cancel_pause(
+    index: int,
+    cancel: dict[str, Any],
+    run_id: str,
+    event: dict[str, Any],
+    starts_at: float | None,
+) -> Pause:
+    """The pause of a run's `index`-th `cancel=` option (deterministic key `cancel-<index>`).
+    With a `timeout` it expires that long after `starts_at`; without one (or with no
+    `starts_at`, when only its key is wanted) it lasts as long as the run, deleted by its end."""
+    timeout = cancel.get("timeout")
+    expires = (
+        starts_at + clock.duration_seconds(timeout) if timeout and starts_at is not None else None
+    )
+    return build_pause(
+        "cancel", cancel["event"], cancel.get("if"), event, run_id, f"cancel-{index}", expires
+    )
+
+
 def cancel_pause_keys(
     cancels: list[dict[str, Any]], run_id: str, event: dict[str, Any]
 ) -> list[tuple[str, str]]:
@@ -29,9 +48,7 @@ def cancel_pause_keys(
     keys = []
     for i, cancel in enumerate(cancels):
         try:
-            pause = build_pause(
-                "cancel", cancel["event"], cancel.get("if"), event, run_id, f"cancel-{i}", None
-            )
+            pause = cancel_pause(i, cancel, run_id, event, None)
         except WaitError:
             continue  # never opened: the run failed on this very expression
         keys.append((pause.pk, pause.sk))
@@ -154,13 +171,7 @@ class Waits:
     ) -> str | None:
         """Pauses for a new run's `cancel=` options; a reason if an event already cancels it."""
         for i, cancel in enumerate(cancels):
-            timeout = cancel.get("timeout")
-            # Without a timeout the pause lasts as long as the run, however long it sleeps:
-            # no TTL, deleted by the run's end (`cancel_pause_keys`).
-            expires = clock.now() + clock.duration_seconds(timeout) if timeout else None
-            pause = build_pause(
-                "cancel", cancel["event"], cancel.get("if"), event, run_id, f"cancel-{i}", expires
-            )
+            pause = cancel_pause(i, cancel, run_id, event, clock.now())
             matched = self.open(pause, since)
             if matched is not None:
                 return f"cancelled by event {matched['name']} ({matched['id']})"
