@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from infra import network_config
 from inngest_lambda import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +118,14 @@ class StackConfig:
     snap_start: bool = False
     # Run the cdk-nag AwsSolutions pack on every synth.
     nag: bool = True
+    # Both functions in the user's VPC (infra/vpc_placement.py): its id, the subnets the
+    # functions' ENIs go in, and the security groups they carry (None: the stack makes one with
+    # all egress and no ingress). No VPC by default.
+    vpc_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] | None = None
+    # HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY for both functions (upper-case names).
+    proxy: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_context(
@@ -155,6 +164,18 @@ class StackConfig:
             keys_version=str(get("keysVersion")) if get("keysVersion") else None,
             snap_start=_bool(get("snapStart")),
             nag=_bool(get("nag")) if get("nag") is not None else d.nag,
+            vpc_id=network_config.resource_id(get("vpcId"), "vpcId", "vpc"),
+            subnet_ids=network_config.resource_ids(
+                get("subnetIds"), "subnetIds", "subnet", network_config.MAX_SUBNETS
+            )
+            or (),
+            security_group_ids=network_config.resource_ids(
+                get("securityGroupIds"),
+                "securityGroupIds",
+                "sg",
+                network_config.MAX_SECURITY_GROUPS,
+            ),
+            proxy=network_config.proxy_environment(get("proxy")),
         )._checked()
 
     def _checked(self) -> StackConfig:
@@ -166,4 +187,11 @@ class StackConfig:
             )
         if not 10 <= self.waf_rate_limit <= 2_000_000_000:
             raise ValueError("context 'wafRateLimit' must be 10 to 2,000,000,000 per 5 minutes")
+        if bool(self.vpc_id) != bool(self.subnet_ids):
+            raise ValueError(
+                "context 'vpcId' and 'subnetIds' go together: the VPC's id and the subnets"
+                " (of that VPC) the functions run in"
+            )
+        if self.security_group_ids is not None and not self.vpc_id:
+            raise ValueError("context 'securityGroupIds' needs 'vpcId' and 'subnetIds'")
         return self

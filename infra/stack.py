@@ -19,6 +19,7 @@ from infra.ops_dashboard import OpsDashboard
 from infra.rest_api import RestFrontDoor
 from infra.scheduling import Scheduling
 from infra.storage import Storage
+from infra.vpc_placement import VpcPlacement
 from infra.work_queue import WorkQueue
 from infra.worker import Worker
 
@@ -61,6 +62,17 @@ class InngestLambdaStack(Stack):
             if config.api_front_door == "rest-waf"
             else HttpApi(self, "Http", **front_door)
         )
+        placement = (
+            VpcPlacement(
+                self,
+                "Network",
+                vpc_id=config.vpc_id,
+                subnet_ids=config.subnet_ids,
+                security_group_ids=config.security_group_ids,
+            )
+            if config.vpc_id
+            else None
+        )
         worker = Worker(
             self,
             "Worker",
@@ -78,6 +90,7 @@ class InngestLambdaStack(Stack):
             event_key=keys.event_key,
             dashboard_key=keys.dashboard_key,
             api_url=api.url,
+            placement=placement,
         )
         api.route_everything_to(worker.api_target)
         alarms = Alarms(

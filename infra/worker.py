@@ -32,6 +32,7 @@ from infra.layer_artifacts import LayerArtifacts
 from infra.log_retention import log_retention
 from infra.nag import acknowledge, wildcard_resource_finding
 from infra.scheduling import SCHEDULER_PRINCIPAL
+from infra.vpc_placement import VpcPlacement
 from inngest_lambda import settings
 
 TABLE_ACTIONS = [
@@ -102,6 +103,7 @@ class Worker(Construct):
         event_key: secretsmanager.ISecret,
         dashboard_key: secretsmanager.ISecret,
         api_url: str,
+        placement: VpcPlacement | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -130,6 +132,8 @@ class Worker(Construct):
             scheduler_role=scheduler_role,
             secrets=[signing_key, event_key, dashboard_key],
         )
+        if placement is not None:
+            placement.grant_network_interfaces(self.role)
         architecture = architecture_for(layers.architecture)
         runtime = runtime_for(layers.python_version)
         layer_props = {
@@ -173,6 +177,11 @@ class Worker(Construct):
             # The runtime reads the secret's AWSPREVIOUS version at cold start, like the
             # current one: no key value ever sits in the function's configuration.
             environment[settings.ENV_ACCEPT_PREVIOUS_SIGNING_KEY] = "true"
+        # Both functions: the executor calls apps, model APIs (step.ai.infer) and this API's
+        # public URL (step.send_event); the API function calls no app, but both make their
+        # AWS calls with boto3, which honours the same variables, so in a VPC whose only way
+        # out is the proxy the API function needs it as much as the executor does.
+        environment.update(config.proxy)
         snap_start: dict[str, Any] = {}
         if config.snap_start:
             major, minor = (int(p) for p in layers.python_version.split(".")[:2])
@@ -191,6 +200,9 @@ class Worker(Construct):
             "layers": [deps_layer, runtime_layer],
             "environment": environment,
             "role": self.role,
+            # Both run user code (the registry is imported at cold start) and call AWS for it;
+            # they are the stack's only functions (no custom resource brings its own).
+            **(placement.function_props() if placement is not None else {}),
         }
         self.executor_function = lambda_.Function(
             self,

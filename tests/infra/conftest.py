@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from infra_support import Synth, make_fake_layers, synthesize
+from infra_support import VPC_CONTEXT, VPC_GROUPS_CONTEXT, Synth, make_fake_layers, synthesize
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +54,17 @@ def synth_rest(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> S
     """The stack with the WAF-protected REST front door (cdk-nag on)."""
     context = {"apiFrontDoor": "rest-waf", "wafRateLimit": "500"}
     return synthesize(tmp_path_factory.mktemp("cdk.out.rest"), fake_layers, context)
+
+
+@pytest.fixture(scope="session")
+def synth_vpc(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> Synth:
+    """Both functions in a VPC, with the security group the stack makes and a proxy (cdk-nag on)."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out.vpc"), fake_layers, VPC_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def synth_vpc_groups(tmp_path_factory: pytest.TempPathFactory, fake_layers: Path) -> Synth:
+    """Both functions in a VPC with security groups the user gives."""
+    return synthesize(
+        tmp_path_factory.mktemp("cdk.out.vpc-groups"), fake_layers, VPC_GROUPS_CONTEXT, nag=False
+    )

@@ -16,6 +16,18 @@ if str(ROOT) not in sys.path:  # `infra` and `tests.infra.*` import from the rep
 
 TEST_REGISTRY = "tests.infra.registry_with_cron"
 
+# What the VPC tests give the stack (tests/infra/test_infra_vpc.py checks it arrives as given).
+VPC_CONTEXT = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "subnetIds": "subnet-0123456789abcdef0,subnet-89abcdef",  # as `-c subnetIds=a,b` gives it
+    "proxy": {"https_proxy": "http://proxy.internal:3128", "NO_PROXY": ".amazonaws.com,10.0.0.5"},
+}
+VPC_GROUPS_CONTEXT = {
+    "vpcId": "vpc-89abcdef",
+    "subnetIds": ["subnet-01234567"],
+    "securityGroupIds": '["sg-0123456789abcdef0", "sg-01234567"]',  # as `-c key='[...]'`
+}
+
 
 def make_fake_layers(
     directory: Path, python_version: str | None = None, arch: str = "arm64"

@@ -8,8 +8,10 @@ from cfnlint.api import ManualArgs, lint_file
 ALLOWED_WARNINGS = {"W3005"}
 
 
-@pytest.fixture(scope="module")
-def matches(synth):
+@pytest.fixture(scope="module", params=["synth", "synth_vpc"])
+def matches(request):
+    """The default stack, and the one inside a VPC (security group, VpcConfig, ENI grant)."""
+    synth = request.getfixturevalue(request.param)
     template = synth.outdir / synth.stack.template_file
     return lint_file(template, ManualArgs(regions=["us-east-1", "eu-west-1"]))
 

@@ -1,9 +1,11 @@
 """Every IAM statement of the stack's roles names this stack's own resources, read from the
-synthesized template (the default stack, the WAF-protected REST variant and the one with every
-knob set): no `*` resource, no other account's or stack's resource, and a wildcard only as the
-last part of an ARN whose names the runtime makes up at run time (objects in the stack's bucket,
-schedules in the stack's schedule group). tests/infra/test_infra_iam_enforced.py proves the
-same grants are enough, and each needed, by running the runtime under them.
+synthesized template (the default stack, the WAF-protected REST variant, the one with every
+knob set and the one inside a VPC): no `*` resource (but, in a VPC, the one statement Lambda
+needs to manage the functions' network interfaces, checked in test_infra_vpc_placement.py), no
+other account's or stack's resource, and a wildcard only as the last part of an ARN whose names
+the runtime makes up at run time (objects in the stack's bucket, schedules in the stack's
+schedule group). tests/infra/test_infra_iam_enforced.py proves the same grants are enough, and
+each needed, by running the runtime under them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from typing import Any
 
 import pytest
 
+from infra.vpc_placement import ENI_ACTIONS
 from inngest_lambda import settings
 
 PSEUDO = {"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix"}
 
 
-@pytest.fixture(params=["synth", "synth_rest", "synth_tuned"])
+@pytest.fixture(params=["synth", "synth_rest", "synth_tuned", "synth_vpc"])
 def stack(request):
     return request.getfixturevalue(request.param)
 
@@ -26,8 +29,18 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _in_a_vpc(synth) -> bool:
+    functions = synth.resources("AWS::Lambda::Function").values()
+    return any("VpcConfig" in fn["Properties"] for fn in functions)
+
+
+def _eni_grant(statement: dict[str, Any]) -> bool:
+    return statement["Resource"] == "*" and set(_as_list(statement["Action"])) == set(ENI_ACTIONS)
+
+
 def _role_statements(synth) -> dict[str, list[dict[str, Any]]]:
-    """Role logical id -> every statement of its policies (attached and inline)."""
+    """Role logical id -> every statement of its policies (attached and inline), but the ENI
+    grant of a stack in a VPC; one anywhere else fails here."""
     out: dict[str, list[dict[str, Any]]] = {lid: [] for lid in synth.resources("AWS::IAM::Role")}
     for policy in synth.resources("AWS::IAM::Policy").values():
         for role in policy["Properties"]["Roles"]:
@@ -35,6 +48,8 @@ def _role_statements(synth) -> dict[str, list[dict[str, Any]]]:
     for lid, role in synth.resources("AWS::IAM::Role").items():
         for inline in role["Properties"].get("Policies", []):
             out[lid].extend(inline["PolicyDocument"]["Statement"])
+    if _in_a_vpc(synth):
+        out = {lid: [s for s in found if not _eni_grant(s)] for lid, found in out.items()}
     return out
 
 

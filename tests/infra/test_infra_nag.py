@@ -28,12 +28,19 @@ def _violations(report):
     ]
 
 
-def test_awssolutions_pack_finds_nothing_unacknowledged(synth):
-    assert _violations(synth.validation_report) == []
-    assert synth.error is None, synth.error
+@pytest.fixture(params=["synth", "synth_vpc"])
+def checked(request):
+    """The stacks synthesized with cdk-nag on: the default and the one inside a VPC."""
+    return request.getfixturevalue(request.param)
 
 
-def test_no_synth_errors_or_warnings(synth):
+def test_awssolutions_pack_finds_nothing_unacknowledged(checked):
+    assert _violations(checked.validation_report) == []
+    assert checked.error is None, checked.error
+
+
+def test_no_synth_errors_or_warnings(checked):
+    synth = checked
     annotations = Annotations.from_stack(synth.stack)
     assert annotations.find_error("*", Match.any_value()) == []
     assert annotations.find_warning("*", Match.any_value()) == []
@@ -48,7 +55,8 @@ def _acknowledgments(synth):
                     yield path, rule.removeprefix("Annotation::"), reason
 
 
-def test_every_acknowledgment_has_a_reason(synth):
+def test_every_acknowledgment_has_a_reason(checked):
+    synth = checked
     acknowledged = list(_acknowledgments(synth))
     assert acknowledged, "expected the documented acknowledgments in the cloud assembly"
     for path, rule, reason in acknowledged:
@@ -79,6 +87,18 @@ def test_wildcard_acknowledgments_are_per_finding(synth):
     assert all(rule.startswith("AwsSolutions-IAM5[Resource::") for rule in iam5)
     assert any(":schedule/" in rule and rule.endswith("/*]") for rule in iam5)
     assert any(rule.endswith(".Arn>/*]") for rule in iam5)
+
+
+def test_in_a_vpc_only_the_eni_grant_adds_an_acknowledged_wildcard(synth_vpc):
+    """One more IAM5, for `Resource::*` (the ENI actions), on the functions' role only."""
+    iam5 = [
+        (path, rule)
+        for path, rule, _ in _acknowledgments(synth_vpc)
+        if rule.startswith("AwsSolutions-IAM5")
+    ]
+    assert len(iam5) == 3
+    (star,) = [(path, rule) for path, rule in iam5 if rule == "AwsSolutions-IAM5[Resource::*]"]
+    assert star[0].endswith("/Worker/Role")
 
 
 def test_the_pack_really_runs(tmp_path):
