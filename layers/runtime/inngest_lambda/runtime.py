@@ -43,6 +43,12 @@ class Runtime:
         self.event_key = os.environ.get(names.ENV_EVENT_KEY) or None
         self.sdk_app = api.create_sdk_app(self)
         self.app = api.Entry(self.sdk_app, lambda: api.create_app(self))
+        from inngest_lambda import inprocess_send
+
+        # Sends to this deployment's own event API skip API Gateway (its throttle, its cost).
+        self.inprocess_send = inprocess_send.install(
+            self.client, self.app, settings.api_url, enabled=settings.inprocess_send, log=self.log
+        )
         self.executor = executor.Executor(
             self.store,
             self.registry,

@@ -37,6 +37,13 @@ ENV_MAX_EVENT_BYTES = "INNGEST_LAMBDA_MAX_EVENT_BYTES"
 ENV_MAX_REQUEST_BYTES = "INNGEST_LAMBDA_MAX_REQUEST_BYTES"
 ENV_SDK_INLINE_STATE_BYTES = "INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES"
 ENV_SDK_REPLAY_FIX = "INNGEST_LAMBDA_SDK_REPLAY_FIX"  # "0" keeps the SDK's own StepMemos.pop
+# "0" sends the served functions' events over the network even to this deployment's own API.
+ENV_INPROCESS_SEND = "INNGEST_LAMBDA_INPROCESS_SEND"
+# This deployment's public API URL, whose event API the runtime serves in-process. The CDK stack
+# sets the SDK's INNGEST_EVENT_API_BASE_URL to it (read when this is unset); the local stack sets
+# this one, since there the SDK finds the stack through INNGEST_DEV.
+ENV_API_URL = "INNGEST_LAMBDA_API_URL"
+ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
 ENV_REGION = "AWS_REGION"
 # The SDK's own variables, read by the SDK and by us with the same meaning.
 ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"
@@ -163,6 +170,8 @@ class Settings:
     accept_previous_signing_key: bool = False
     dlq_arn: str = ""  # where one-off timer schedules put what they could not deliver
     sdk_replay_fix: bool = True  # see sdk_replay.py
+    inprocess_send: bool = True  # see inprocess_send.py
+    api_url: str = ""  # this deployment's own API URL ("": unknown, nothing is routed in-process)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -197,6 +206,8 @@ class Settings:
             in ("1", "true", "yes"),
             dlq_arn=e.get(ENV_DLQ_ARN) or f"arn:aws:sqs:{region}:{account}:{DEFAULT_DLQ}",
             sdk_replay_fix=e.get(ENV_SDK_REPLAY_FIX, "1").lower() not in ("0", "false", "no"),
+            inprocess_send=e.get(ENV_INPROCESS_SEND, "1").lower() not in ("0", "false", "no"),
+            api_url=e.get(ENV_API_URL) or e.get(ENV_EVENT_API_BASE_URL) or "",
         )
 
 

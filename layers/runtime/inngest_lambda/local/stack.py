@@ -195,6 +195,9 @@ class LocalStack:
             api_timeout_seconds=self._api_timeout_seconds,
             region=settings.region,
         ).start()
+        # The API URL the CDK stack gives the function: the runtime serves sends to it in-process.
+        self._setenv(s.ENV_API_URL, self._server.url)
+        s.get_settings.cache_clear()
         self._pump = Pump(handler, settings, **self._pump_options)
         self._guard.add_listener(self._pump.notify)
         if self._background_pump:

@@ -6,8 +6,8 @@ Two things differ: time is a `VirtualClock` that moves only in `advance()`, and 
 schedules are delivered by the calling thread (`delivery.py`) instead of background pollers, so
 a test is deterministic and a 30-day sleep takes milliseconds.
 
-The local HTTP server still runs (on 127.0.0.1): `step.send_event` and `client.send()` inside a
-function reach the event API over HTTP, as they do on AWS.
+The local HTTP server still runs (on 127.0.0.1), as API Gateway does on AWS; `step.send_event`
+and `client.send()` inside a function reach its event API in-process, as they do on AWS.
 """
 
 from __future__ import annotations
