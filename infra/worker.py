@@ -61,7 +61,8 @@ SCHEDULE_ACTIONS = [
 BUCKET_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"]
 SNAP_START_MIN_PYTHON = (3, 12)
 LIVE_ALIAS = "live"
-# SDK environment variables: where `step.send_event` and API calls go (the deployment's API).
+# SDK environment variables: where `step.send_event` and API calls go (the deployment's API; the
+# runtime serves sends to it in-process, see inprocess_send.py).
 ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
 ENV_API_BASE_URL = "INNGEST_API_BASE_URL"
 # Read by nobody: changing it is how a deploy makes every execution environment re-read the keys.
@@ -177,8 +178,8 @@ class Worker(Construct):
             # The runtime reads the secret's AWSPREVIOUS version at cold start, like the
             # current one: no key value ever sits in the function's configuration.
             environment[settings.ENV_ACCEPT_PREVIOUS_SIGNING_KEY] = "true"
-        # Both functions: the executor calls apps, model APIs (step.ai.infer) and this API's
-        # public URL (step.send_event); the API function calls no app, but both make their
+        # Both functions: the executor calls apps and model APIs (step.ai.infer; its
+        # step.send_event stays in-process); the API function calls no app, but both make their
         # AWS calls with boto3, which honours the same variables, so in a VPC whose only way
         # out is the proxy the API function needs it as much as the executor does.
         environment.update(config.proxy)
