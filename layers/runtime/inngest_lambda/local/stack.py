@@ -14,6 +14,7 @@ Everything it changes in `os.environ` is put back by `stop()`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 import os
@@ -197,6 +198,7 @@ class LocalStack:
         ).start()
         # The API URL the CDK stack gives the function: the runtime serves sends to it in-process.
         self._setenv(s.ENV_API_URL, self._server.url)
+        self._settings = dataclasses.replace(settings, api_url=self._server.url)
         s.get_settings.cache_clear()
         self._pump = Pump(handler, settings, **self._pump_options)
         self._guard.add_listener(self._pump.notify)
