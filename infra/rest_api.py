@@ -10,7 +10,7 @@ API events as well as HTTP API ones. It costs about $6 a month at rest (web ACL 
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -35,6 +35,10 @@ RATE_RULE = "per-ip-rate"
 # A literal, not the stage's token: the function's environment holds the URL, and the stage
 # depends (through the deployment and the methods) on the function.
 STAGE = "api"
+# Without a custom domain the REST API's URL ends in the stage, and SDK clients drop a base URL's
+# path: they join `/e/<key>` and `/fn/register` to its origin (`urljoin`), so their requests
+# miss the stage and API Gateway refuses them (403).
+STAGE_PATH_WARNING = "inngest-lambda:restStagePath"
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -62,6 +66,16 @@ class RestFrontDoor(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._domain_name = domain_name
+        if not domain_name:
+            Annotations.of(self).add_warning_v2(
+                STAGE_PATH_WARNING,
+                f"apiFrontDoor=rest-waf without domainName: the API's URL ends in its stage"
+                f" (/{STAGE}), and inngest SDK clients keep only a base URL's origin (they send"
+                f" to <origin>/e/<key> and sync at <origin>/fn/register), so apps served"
+                f" elsewhere cannot send events to this API or sync with it. Give domainName"
+                f" and certificateArn. Functions this deployment serves are not affected (their"
+                f" sends stay in-process), nor is a client that posts to the full URL itself.",
+            )
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
         )
