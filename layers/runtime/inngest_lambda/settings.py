@@ -123,6 +123,15 @@ SWEEP_SHARD_ATTRIBUTE = "sweep_shard"  # "0".."SWEEP_SHARDS-1", spreads index wr
 SWEEP_AT_ATTRIBUTE = "sweep_at"  # epoch seconds (number)
 SWEEPS_ATTRIBUTE = "sweeps"  # how often the sweeper re-drove the run since it last parked
 SWEEP_SHARDS = 8
+# The order in which a table that predates its secondary indexes gets them, one per deploy
+# (DynamoDB creates one GSI per table update): the sweep index first (recovery needs it), then
+# the listing indexes. New tables get all of them at once. See docs/upgrading.md.
+INDEX_UPGRADE_ORDER = (
+    SWEEP_INDEX,
+    INDEX_RUNS_BY_FUNCTION,
+    INDEX_RUNS_BY_STATUS,
+    INDEX_EVENTS_BY_TIME,
+)
 # How long after it should have moved a run counts as stuck (normal delivery takes < 1 s).
 SWEEP_GRACE_SECONDS = 15
 # The sweeper: a Scheduler rate schedule sending {"kind": "sweep"} to the work queue.
