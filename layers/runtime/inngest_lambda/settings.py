@@ -90,6 +90,11 @@ SCHEDULE_MAX_EVENT_AGE_SECONDS = 24 * 3600
 # SQS caps DelaySeconds at 15 minutes; longer timers go through EventBridge Scheduler.
 MAX_SQS_DELAY_SECONDS = 900
 
+# The format of what the runtime stores (table items, S3 values, messages, schedules): one more
+# whenever a release changes it; the table's marker item holds it (data_format.py). A runtime
+# refuses a table of a newer format; an older one is migrated. See docs/upgrading.md.
+DATA_FORMAT_VERSION = 1
+
 # --- DynamoDB table layout ----------------------------------------------------------------------
 # One table, string partition and sort keys. Every access of the runtime is by key, except the
 # sweeper's query of its sparse index; the listing indexes exist for the dashboard, CLI, /v1/runs.
