@@ -87,8 +87,8 @@ class Storage(Construct):
                 "inngest-lambda:upgrade-step",
                 f"tableIndexes={len(self.indexes)}: the table gets {len(self.indexes)} of its"
                 f" {len(settings.INDEX_UPGRADE_ORDER)} indexes; missing: {', '.join(missing)}."
-                f" Once this deploy is done, deploy with -c tableIndexes={len(self.indexes) + 1}"
-                " (docs/upgrading.md).",
+                " When the new index is ACTIVE (python -m inngest_lambda upgrade), deploy with"
+                f" -c tableIndexes={len(self.indexes) + 1} (docs/upgrading.md).",
             )
         self.bucket = s3.Bucket(
             self,

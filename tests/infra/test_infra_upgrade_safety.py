@@ -143,9 +143,11 @@ def test_a_new_resource_and_in_place_changes_pass() -> None:
 
 
 # --- the index upgrade path ----------------------------------------------------------------------
-def _table_at_step(index_count: int | None) -> dict[str, Any]:
-    """The table's snapshot at one step of the path (a stack of the storage alone: cheap)."""
+def _table_at_step(index_count: int | None) -> tuple[dict[str, Any], list[str]]:
+    """The table's snapshot at one step of the path (a stack of the storage alone: cheap), and
+    the warnings synth prints."""
     from aws_cdk import App, Stack
+    from aws_cdk.assertions import Annotations, Match
 
     from infra.storage import Storage
 
@@ -155,11 +157,14 @@ def _table_at_step(index_count: int | None) -> dict[str, Any]:
         stack, "Storage", retention_days=settings.DEFAULT_RETENTION_DAYS, index_count=index_count
     )
     template = app.synth().get_stack_by_name("S").template
-    return {TABLE: upgrade_safety.snapshot(template)[TABLE]}
+    found = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+    warnings_ = [str(w.entry.data) for w in found]
+    return {TABLE: upgrade_safety.snapshot(template)[TABLE]}, warnings_
 
 
 def test_each_step_of_the_upgrade_path_creates_at_most_one_index(synth: Synth) -> None:
-    steps = [_table_at_step(n) for n in range(len(settings.INDEX_UPGRADE_ORDER) + 1)]
+    order = settings.INDEX_UPGRADE_ORDER
+    steps, said = zip(*(_table_at_step(n) for n in range(len(order) + 1)), strict=True)
     # Step 0 is the table as stacks that predate the indexes have it: keys only.
     assert "GlobalSecondaryIndexes" not in steps[0][TABLE]["Properties"], (
         "every index of the table must be a step of settings.INDEX_UPGRADE_ORDER, added by"
@@ -168,13 +173,17 @@ def test_each_step_of_the_upgrade_path_creates_at_most_one_index(synth: Synth) -
     for n in range(1, len(steps)):
         verdict = upgrade_safety.compare(steps[n - 1], steps[n])
         assert verdict.breaking == [], (n, verdict.breaking)
-        assert verdict.safe[-1].endswith(
-            f"index {settings.INDEX_UPGRADE_ORDER[n - 1]} created (backfills in place)"
-        ), verdict.safe
+        assert verdict.safe[-1].endswith(f"index {order[n - 1]} created (backfills in place)"), (
+            verdict.safe
+        )
+    # Synth says where the path stands and what the next deploy is, until it is done.
+    for n in range(len(order)):
+        assert len(said[n]) == 1 and f"deploy with -c tableIndexes={n + 1}" in said[n][0], said[n]
+    assert said[-1] == []
     # The last step is what a stack built without the context has; so is the default.
     full = upgrade_safety.snapshot(synth.template)[TABLE]
     assert steps[-1][TABLE] == full
-    assert _table_at_step(None)[TABLE] == full
+    assert _table_at_step(None) == ({TABLE: full}, [])
 
 
 @pytest.mark.parametrize("value", ["-1", "5", "two"])
