@@ -5,8 +5,9 @@
 schedule and on a delayed message, a wait_for_event, an invoke pending its child, a retry
 scheduled, a debounce, a throttled run, a step output in S3, a run queued) on the `durable`
 harness, and writes everything the runtime keeps (table items, S3 objects with tags, schedules,
-queue messages) to `golden/format-<DATA_FORMAT_VERSION>.json`. Regenerate ONLY when a release
-changes the stored layout, into a new file, and keep the old ones: each is the state that
+queue messages) to `golden/format-<DATA_FORMAT_VERSION>.json`, and refuses to overwrite one
+(`--force` does, while that format is unreleased). Generate a file ONLY when a release changes
+the stored layout (and DATA_FORMAT_VERSION), and keep the old ones: each is the state that
 release's users have deployed, and tests/upgrade/test_golden_items.py runs every one of them to
 completion with the current code.
 """
@@ -68,7 +69,7 @@ def dump(durable: Any) -> dict[str, Any]:
             schedules.append({k: got[k] for k in _SCHEDULE_FIELDS if k in got})
     schedules.sort(key=lambda x: x["Name"])
     return {
-        "data_format": getattr(s, "DATA_FORMAT_VERSION", 1),
+        "data_format": s.DATA_FORMAT_VERSION,
         "generated_from": _commit(),
         "now": durable.clock.now(),
         "table": items,
@@ -140,14 +141,22 @@ def _commit() -> str:
         return "unknown"
 
 
-def main() -> None:
+def main(argv: list[str]) -> int:
     from inngest_lambda.testing import Durable
 
+    path = GOLDEN_DIR / f"format-{s.DATA_FORMAT_VERSION}.json"
+    if path.exists() and "--force" not in argv:
+        print(
+            f"{path.name} exists: it is what users of data format {s.DATA_FORMAT_VERSION} have"
+            " deployed, keep it. Raise DATA_FORMAT_VERSION for a new layout, or pass --force"
+            " to rewrite it (only while that format is unreleased).",
+            file=sys.stderr,
+        )
+        return 1
     with Durable(FUNCTIONS, start=START) as durable:
         drive_to_mid_states(durable)
         state = dump(durable)
     GOLDEN_DIR.mkdir(exist_ok=True)
-    path = GOLDEN_DIR / f"format-{state['data_format']}.json"
     path.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
     print(
         f"wrote {path.relative_to(Path.cwd())}: {len(state['table'])} items,"
@@ -156,6 +165,8 @@ def main() -> None:
         file=sys.stderr,
     )
 
+    return 0
+
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

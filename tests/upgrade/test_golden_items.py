@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from inngest_lambda import aws, data_format
+from inngest_lambda import settings as s
 from inngest_lambda.testing import Durable
 from tests.upgrade.golden_state import FUNCTIONS, GOLDEN_DIR, load
 
@@ -70,3 +72,6 @@ def test_runs_of_an_older_layout_run_to_completion(path: Path) -> None:
             ((r.function_id, r.output) for r in runs), key=lambda x: json.dumps(x, sort_keys=True)
         )
         assert outputs == sorted(OUTPUTS, key=lambda x: json.dumps(x, sort_keys=True))
+        # The table now says which format it holds (a version-1 table had no marker).
+        ddb = durable.stack.settings.table
+        assert data_format.stored_format(aws.client("dynamodb"), ddb) == s.DATA_FORMAT_VERSION
