@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs browser bench bench-memory clean
+.PHONY: install dev test test-lambda-python lint docs browser bench bench-memory clean golden-items
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -74,6 +74,11 @@ bench: $(STAMP)
 # Long: 1,000 runs of 100 steps in one handler process (BENCH_MEMORY_RUNS to change).
 bench-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
+
+# Golden items (docs/upgrading.md): the state the current code leaves mid-run, written to
+# tests/upgrade/golden/format-<DATA_FORMAT_VERSION>.json. Only when a release changes the layout.
+golden-items: $(STAMP)
+	INNGEST_LAMBDA_LOG_LEVEL=WARNING $(BIN)/python -m tests.upgrade.golden_state
 
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules

@@ -62,6 +62,16 @@ def _log_retention_days(value: Any) -> int:
     return parsed
 
 
+def _table_indexes(value: Any) -> int | None:
+    parsed = _int(value, "tableIndexes")
+    if parsed is None:
+        return None
+    limit = len(settings.INDEX_UPGRADE_ORDER)
+    if not 0 <= parsed <= limit:
+        raise ValueError(f"context 'tableIndexes' must be 0 to {limit}, got {parsed}")
+    return parsed
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
@@ -126,6 +136,10 @@ class StackConfig:
     security_group_ids: tuple[str, ...] | None = None
     # HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY for both functions (upper-case names).
     proxy: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Upgrading a table that predates its secondary indexes: how many of them (in
+    # settings.INDEX_UPGRADE_ORDER) the table has after this deploy, one more per deploy
+    # (docs/upgrading.md). None: all of them (new stacks, and stacks that have them all).
+    table_indexes: int | None = None
 
     @classmethod
     def from_context(
@@ -176,6 +190,7 @@ class StackConfig:
                 network_config.MAX_SECURITY_GROUPS,
             ),
             proxy=network_config.proxy_environment(get("proxy")),
+            table_indexes=_table_indexes(get("tableIndexes")),
         )._checked()
 
     def _checked(self) -> StackConfig:

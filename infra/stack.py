@@ -42,7 +42,12 @@ class InngestLambdaStack(Stack):
             construct_id,
             description="inngest-lambda: Inngest SDK functions on Lambda, DynamoDB, SQS, Scheduler",
         )
-        storage = Storage(self, "Storage", retention_days=config.retention_days)
+        storage = Storage(
+            self,
+            "Storage",
+            retention_days=config.retention_days,
+            index_count=config.table_indexes,
+        )
         work = WorkQueue(self, "Work")
         keys = Keys(self, "Keys")
         scheduling = Scheduling(

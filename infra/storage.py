@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -11,10 +11,24 @@ from infra.nag import acknowledge
 from inngest_lambda import settings
 
 
+def indexes_at_step(index_count: int | None) -> tuple[str, ...]:
+    """The table's secondary indexes at step `index_count` of the upgrade path (None: all):
+    the first `index_count` of settings.INDEX_UPGRADE_ORDER."""
+    order = settings.INDEX_UPGRADE_ORDER
+    return order if index_count is None else order[:index_count]
+
+
 class Storage(Construct):
     """Table and bucket. Both are retained when the stack is deleted: they hold user data."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, retention_days: int) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        retention_days: int,
+        index_count: int | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         # Layout comes from settings.py, which the runtime and the local stack also read.
         self.table = dynamodb.Table(
@@ -37,7 +51,12 @@ class Storage(Construct):
         )
         # Listing indexes (dashboard, CLI): sparse, keyed on attributes that change only with a
         # run's status, so they cost writes per run, never per step (docs/dashboard.md).
+        # `index_count` < all: a table that predates them gets them one per deploy, in
+        # settings.INDEX_UPGRADE_ORDER (docs/upgrading.md); the template keeps its order.
+        self.indexes = indexes_at_step(index_count)
         for index_name, partition_attr in settings.LIST_INDEXES:
+            if index_name not in self.indexes:
+                continue
             self.table.add_global_secondary_index(
                 index_name=index_name,
                 partition_key=dynamodb.Attribute(
@@ -50,17 +69,27 @@ class Storage(Construct):
                 non_key_attributes=list(settings.LIST_PROJECTION),
             )
         # Sparse: only runs something must still happen to carry these attributes (store.py).
-        self.table.add_global_secondary_index(
-            index_name=settings.SWEEP_INDEX,
-            partition_key=dynamodb.Attribute(
-                name=settings.SWEEP_SHARD_ATTRIBUTE, type=dynamodb.AttributeType.STRING
-            ),
-            sort_key=dynamodb.Attribute(
-                name=settings.SWEEP_AT_ATTRIBUTE, type=dynamodb.AttributeType.NUMBER
-            ),
-            projection_type=dynamodb.ProjectionType.INCLUDE,
-            non_key_attributes=[settings.SWEEPS_ATTRIBUTE],
-        )
+        if settings.SWEEP_INDEX in self.indexes:
+            self.table.add_global_secondary_index(
+                index_name=settings.SWEEP_INDEX,
+                partition_key=dynamodb.Attribute(
+                    name=settings.SWEEP_SHARD_ATTRIBUTE, type=dynamodb.AttributeType.STRING
+                ),
+                sort_key=dynamodb.Attribute(
+                    name=settings.SWEEP_AT_ATTRIBUTE, type=dynamodb.AttributeType.NUMBER
+                ),
+                projection_type=dynamodb.ProjectionType.INCLUDE,
+                non_key_attributes=[settings.SWEEPS_ATTRIBUTE],
+            )
+        missing = [name for name in settings.INDEX_UPGRADE_ORDER if name not in self.indexes]
+        if missing:
+            Annotations.of(self).add_warning_v2(
+                "inngest-lambda:upgrade-step",
+                f"tableIndexes={len(self.indexes)}: the table gets {len(self.indexes)} of its"
+                f" {len(settings.INDEX_UPGRADE_ORDER)} indexes; missing: {', '.join(missing)}."
+                " When the new index is ACTIVE (python -m inngest_lambda upgrade), deploy with"
+                f" -c tableIndexes={len(self.indexes) + 1} (docs/upgrading.md).",
+            )
         self.bucket = s3.Bucket(
             self,
             "Bucket",

@@ -74,6 +74,15 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
     def problem(status: int, message: str) -> JSONResponse:
         return JSONResponse({"error": message, "status": status}, status_code=status)
 
+    from inngest_lambda.data_format import DataFormatTooNew
+    from inngest_lambda.index_query import IndexUnavailable
+
+    async def unavailable(request: fastapi.Request, exc: Exception) -> JSONResponse:
+        return problem(503, str(exc))  # a newer data format, an index not built yet
+
+    app.add_exception_handler(DataFormatTooNew, unavailable)
+    app.add_exception_handler(IndexUnavailable, unavailable)
+
     def authorised(request: fastapi.Request) -> bool:
         """`/v0`, `/v1` and `/fn/register` take the signing key (or its SHA-256, as the SDK
         sends it)."""

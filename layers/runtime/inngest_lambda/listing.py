@@ -16,6 +16,10 @@ so a 100-step run costs the indexes what a 1-step run does. Concretely:
 * `events-by-time` (`lst_ev` = "EV#<shard>"): one entry per event, written once; events are
   spread over a few partitions so a burst of events does not heat one index partition.
 
+A stack upgraded from a version before these indexes gets them one per deploy, and a new index
+backfills for a while (docs/upgrading.md): until it is ACTIVE a listing that needs it raises
+`index_query.IndexUnavailable` (HTTP 503 naming the index), never an empty list.
+
 All three sort on `lst_at` = "<13-digit epoch ms>#<id>": unique, so it doubles as the cursor.
 Writers take these attributes from `index_keys.py`. Index reads are eventually consistent (GSIs
 offer nothing else): a run that just changed status can show its old status for a fraction of a
@@ -29,6 +33,7 @@ import heapq
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from inngest_lambda import index_query
 from inngest_lambda.attributes import decode_attr, encode_attr
 from inngest_lambda.index_keys import ACTIVE_STATES, ALL_STATES, status_key, time_bound
 from inngest_lambda.settings import (
@@ -195,7 +200,7 @@ def _query_desc(
     kwargs["ExpressionAttributeNames"] = names
     kwargs["ExpressionAttributeValues"] = values
     while True:
-        res = store.ddb.query(**kwargs)
+        res = index_query.query(store.ddb, kwargs)
         for item in res.get("Items", []):
             # BETWEEN is inclusive; `before` (a cursor, or `until`) is exclusive.
             if upper is not None and item[LIST_AT]["S"] >= upper:
@@ -268,7 +273,7 @@ def count_runs(store: Store, function_id: str, status: str, since: float) -> int
         kwargs["ExpressionAttributeValues"][":st"] = {"S": status}
     total = 0
     while True:
-        res = store.ddb.query(**kwargs)
+        res = index_query.query(store.ddb, kwargs)
         total += int(res.get("Count", 0))
         if "LastEvaluatedKey" not in res:
             return total

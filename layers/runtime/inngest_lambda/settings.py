@@ -90,6 +90,11 @@ SCHEDULE_MAX_EVENT_AGE_SECONDS = 24 * 3600
 # SQS caps DelaySeconds at 15 minutes; longer timers go through EventBridge Scheduler.
 MAX_SQS_DELAY_SECONDS = 900
 
+# The format of what the runtime stores (table items, S3 values, messages, schedules): one more
+# whenever a release changes it; the table's marker item holds it (data_format.py). A runtime
+# refuses a table of a newer format; an older one is migrated. See docs/upgrading.md.
+DATA_FORMAT_VERSION = 1
+
 # --- DynamoDB table layout ----------------------------------------------------------------------
 # One table, string partition and sort keys. Every access of the runtime is by key, except the
 # sweeper's query of its sparse index; the listing indexes exist for the dashboard, CLI, /v1/runs.
@@ -123,6 +128,15 @@ SWEEP_SHARD_ATTRIBUTE = "sweep_shard"  # "0".."SWEEP_SHARDS-1", spreads index wr
 SWEEP_AT_ATTRIBUTE = "sweep_at"  # epoch seconds (number)
 SWEEPS_ATTRIBUTE = "sweeps"  # how often the sweeper re-drove the run since it last parked
 SWEEP_SHARDS = 8
+# The order in which a table that predates its secondary indexes gets them, one per deploy
+# (DynamoDB creates one GSI per table update): the sweep index first (recovery needs it), then
+# the listing indexes. New tables get all of them at once. See docs/upgrading.md.
+INDEX_UPGRADE_ORDER = (
+    SWEEP_INDEX,
+    INDEX_RUNS_BY_FUNCTION,
+    INDEX_RUNS_BY_STATUS,
+    INDEX_EVENTS_BY_TIME,
+)
 # How long after it should have moved a run counts as stuck (normal delivery takes < 1 s).
 SWEEP_GRACE_SECONDS = 15
 # The sweeper: a Scheduler rate schedule sending {"kind": "sweep"} to the work queue.

@@ -27,7 +27,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from inngest_lambda import aws, blobs, clock, index_keys
+from inngest_lambda import aws, blobs, clock, data_format, index_keys
 from inngest_lambda.attributes import decode_attr, encode_attr, item_key
 from inngest_lambda.settings import (
     INLINE_VALUE_LIMIT_BYTES,
@@ -318,7 +318,10 @@ class Store:
         """Made on first use: a cold start that makes no DynamoDB call (the SDK's introspection,
         a dashboard asset, a dropped message) skips the client's ~0.1 s of model loading."""
         if self._ddb is None:
-            self._ddb = aws.client("dynamodb")
+            ddb = aws.client("dynamodb")
+            # Once per process: never on data of a newer format (data_format.py).
+            data_format.ensure(ddb, self.table)
+            self._ddb = ddb
         return self._ddb
 
     def _track_blob(self, run_id: str, value: dict[str, Any]) -> None:
