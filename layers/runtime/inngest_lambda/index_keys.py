@@ -109,6 +109,8 @@ def recent_event_item(event: dict[str, Any], received_at: float, expires_at: int
 def name_entry_key(position: str) -> str:
     """The `EN#` sort key (or bound) of a listing position "<13-digit ms>[#<id>]"."""
     at, sep, rest = position.partition("#")
+    if not at.isdigit():
+        raise ValueError(f"{position[:40]!r} is not a listing cursor")
     return f"{int(at):015d}{sep}{rest}"
 
 
