@@ -163,6 +163,12 @@ def test_event_listings_among_10000_read_what_they_return(durable, reads):
     assert second.items[0].cursor < first.items[-1].cursor
     assert reads.items <= 50 + _lookahead(EVENT_INDEX_SHARDS)
 
+    # An empty window (since after until) asks nothing.
+    reads.reset()
+    assert listing.list_events(store, name=COMMON, since=start + 300, until=start + 240).items == []
+    assert listing.list_runs(store, ["f"], since=start + 300, until=start + 240).items == []
+    assert reads.queries == 0
+
     # A window in the middle of the data (minutes 4 to 5), by name and for all names, and the
     # page after it (the cursor within the same window).
     since, until = start + 4 * 60, start + 5 * 60

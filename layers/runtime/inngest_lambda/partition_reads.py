@@ -84,6 +84,8 @@ class _Request:
 
     def stream(self, rng: KeyRange) -> Iterator[tuple[str, bool, Item]]:
         """(position, wanted, item) of the range, newest first, queried a page at a time."""
+        if rng.lower is not None and rng.upper is not None and rng.lower >= rng.upper:
+            return  # an empty window (`since` after `until`): nothing to ask DynamoDB
         names = {"#p": rng.pk_attr}
         values: dict[str, Any] = {":p": {"S": rng.pk}}
         cond = "#p = :p"
