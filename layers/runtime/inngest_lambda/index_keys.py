@@ -2,11 +2,13 @@
 
 * the `lst_*` attributes of the three listing indexes (their layout and cost: `listing.py`,
   which reads them);
-* the `EN#<event name>#<shard>` entry written beside each event, which `pauses.py` reads to
-  close the race between an event and a pause being written. It is spread over RECENT_SHARDS
-  partition keys (a hash of the event id): one key takes at most 1,000 writes/s, and every event
-  of a name writes one entry. Entries written before the sharding sit under `EN#<event name>`
-  (LEGACY) for their hour.
+* the `EN#<event name>#<shard>` entry written beside each event: the events of a name by time.
+  `pauses.py` reads its last hour to close the race between an event and a pause being written;
+  `listing.py` reads it to list events by name. It is spread over RECENT_SHARDS partition keys
+  (a hash of the event id): one key takes at most 1,000 writes/s, and every event of a name
+  writes one entry. It lives as long as its event (it lived an hour before the by-name listing
+  used it: see `name_index_complete_from`). Entries written before the sharding sit under
+  `EN#<event name>` (LEGACY) for their hour.
 
 Store writes these and the reading modules import store, so the shapes live here, below all
 three.
@@ -92,12 +94,49 @@ def recent_event_bound(since: float) -> str:
     return f"{int(since * 1000):015d}"
 
 
-def recent_event_item(event: dict[str, Any], received_at: float) -> dict[str, Any]:
-    """The `EN#` entry ingestion writes beside each event (its id only: events can be large)."""
+def recent_event_item(event: dict[str, Any], received_at: float, expires_at: int) -> dict[str, Any]:
+    """The `EN#` entry ingestion writes beside each event (its id only: events can be large);
+    `expires_at` is the event's own TTL."""
     return {
         **item_key(
             recent_event_pk(event["name"], shard_of(str(event["id"]), RECENT_SHARDS)),
             f"{recent_event_bound(received_at)}#{event['id']}",
         ),
-        TABLE_TTL_ATTRIBUTE: encode_attr(int(received_at + RECENT_EVENTS_SECONDS)),
+        TABLE_TTL_ATTRIBUTE: encode_attr(expires_at),
     }
+
+
+def name_entry_key(position: str) -> str:
+    """The `EN#` sort key (or bound) of a listing position "<13-digit ms>[#<id>]"."""
+    at, sep, rest = position.partition("#")
+    if not at.isdigit():
+        raise ValueError(f"{position[:40]!r} is not a listing cursor")
+    return f"{int(at):015d}{sep}{rest}"
+
+
+def name_entry_position(sort_key: str) -> str:
+    """The listing position "<13-digit ms>#<id>" of an `EN#` entry's sort key."""
+    at, _, event_id = sort_key.partition("#")
+    return f"{int(at):013d}#{event_id}"
+
+
+# --- since when the `EN#` entries are complete -----------------------------------------------
+# Before the by-name listing, `EN#` entries lived an hour, so events received by older code
+# have none once that hour is over. The first ingestion by this code writes this marker (once:
+# a conditional put) with its time; from an hour later (NAME_INDEX_SETTLE_SECONDS: older code
+# still running then, in an invocation that began before the deploy or in a function updated
+# later, has finished) every event has its entry for its whole life. Readers list older events
+# by name from the events-by-time index instead (listing.py).
+NAME_INDEX_MARKER = ("LAYOUT", "events-by-name")
+NAME_INDEX_SETTLE_SECONDS = RECENT_EVENTS_SECONDS
+
+
+def name_index_marker(now: float) -> dict[str, Any]:
+    return {**item_key(*NAME_INDEX_MARKER), "since": encode_attr(now)}
+
+
+def name_index_complete_from(marker: dict[str, Any] | None) -> float | None:
+    """From when every event has a lasting `EN#` entry (None: no marker, so none is known to)."""
+    if not marker or "since" not in marker:
+        return None
+    return float(marker["since"]["N"]) + NAME_INDEX_SETTLE_SECONDS

@@ -29,13 +29,25 @@ second.
 from __future__ import annotations
 
 import dataclasses
-import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from inngest_lambda import index_query
-from inngest_lambda.attributes import decode_attr, encode_attr
-from inngest_lambda.index_keys import ACTIVE_STATES, ALL_STATES, status_key, time_bound
+from inngest_lambda.attributes import decode_attr, item_key
+from inngest_lambda.index_keys import (
+    ACTIVE_STATES,
+    ALL_STATES,
+    ENDED_STATES,
+    NAME_INDEX_MARKER,
+    RECENT_SHARDS,
+    name_entry_key,
+    name_entry_position,
+    name_index_complete_from,
+    recent_event_pk,
+    status_key,
+    time_bound,
+)
+from inngest_lambda.partition_reads import Item, KeyRange, Reads, newest_first
 from inngest_lambda.settings import (
     EVENT_INDEX_SHARDS,
     INDEX_EVENTS_BY_TIME,
@@ -46,6 +58,7 @@ from inngest_lambda.settings import (
     LIST_FUNCTION,
     LIST_FUNCTION_STATUS,
     TABLE_PK,
+    TABLE_SK,
 )
 
 if TYPE_CHECKING:
@@ -81,7 +94,10 @@ T = TypeVar("T")
 @dataclasses.dataclass
 class Page(Generic[T]):
     items: list[T]
-    next_cursor: str | None  # pass as `before` for the next (older) page; None: no more
+    # Pass as `before` for the next (older) page; None: no more. A page that examined
+    # FILTER_BUDGET entries ends early: fewer items than asked for (maybe none), and a cursor.
+    next_cursor: str | None
+    reads: Reads = dataclasses.field(default_factory=Reads)  # what reading it cost
 
 
 def list_runs(
@@ -96,22 +112,25 @@ def list_runs(
 ) -> Page[RunSummary]:
     """Runs of these functions (optionally of one status), newest first.
 
-    One index query per function (a few in flight at once would be a later optimisation):
-    listing cost grows with the number of functions asked about, not with the number of runs.
+    One index partition per function, merged lazily (`partition_reads`): listing cost grows
+    with the number of functions asked about and the runs returned, not with the runs stored.
+    Queued and Running share a partition (`fn#active`): listing one of them examines at most
+    FILTER_BUDGET entries and may end the page early, with a cursor.
     """
     if status is not None and status not in ALL_STATES:
         raise ValueError(f"unknown status {status!r} (one of {', '.join(ALL_STATES)})")
     limit = _clamp(limit)
-    streams = []
+    lower, upper = _window(since, until, before)
+    wanted = _has_status(status) if status in ACTIVE_STATES else None
+    ranges = []
     for fn in sorted(set(function_ids)):
         if status is None:
             index, attr, value = INDEX_RUNS_BY_FUNCTION, LIST_FUNCTION, fn
         else:
             index, attr, value = INDEX_RUNS_BY_STATUS, LIST_FUNCTION_STATUS, status_key(fn, status)
-        wanted = status if status in ACTIVE_STATES else None
-        streams.append(_query_desc(store, index, attr, value, since, until, before, limit, wanted))
-    items = [_run_summary(it) for it in _merge(streams, limit)]
-    return Page(items, items[-1].cursor if len(items) == limit else None)
+        ranges.append(KeyRange(index, attr, value, LIST_AT, lower, upper, _lst_at, wanted))
+    found = newest_first(store, [ranges], limit)
+    return Page([_run_summary(it) for it in found.items], found.cursor, found.reads)
 
 
 def list_events(
@@ -123,103 +142,93 @@ def list_events(
     before: str | None = None,
     limit: int = 50,
 ) -> Page[EventSummary]:
-    """Events as received, newest first (optionally only those with one name)."""
+    """Events as received, newest first (optionally only those with one name).
+
+    All events: the events-by-time index's shards. One name: its `EN#` entries (one partition
+    per shard, `index_keys.py`) back to when they became complete (the marker), and before that
+    the events-by-time index, keeping that name's entries (FILTER_BUDGET examined at most)."""
     limit = _clamp(limit)
-    streams = [
-        _query_desc(
-            store,
-            INDEX_EVENTS_BY_TIME,
-            LIST_EVENTS,
-            f"EV#{shard}",
-            since,
-            until,
-            before,
-            limit,
-            None,
-            name,
+    lower, upper = _window(since, until, before)
+    if name is None:
+        groups = [_events_by_time(lower, upper)]
+    else:
+        groups = _events_by_name(store, name, lower, upper)
+    found = newest_first(store, groups, limit)
+    items = [_event_summary(it, name) for it in found.items]
+    return Page(items, found.cursor, found.reads)
+
+
+def _events_by_time(
+    lower: str | None, upper: str | None, wanted: Callable[[Item], bool] | None = None
+) -> list[KeyRange]:
+    return [
+        KeyRange(
+            INDEX_EVENTS_BY_TIME, LIST_EVENTS, f"EV#{s}", LIST_AT, lower, upper, _lst_at, wanted
         )
-        for shard in range(EVENT_INDEX_SHARDS)
+        for s in range(EVENT_INDEX_SHARDS)
     ]
-    items = [_event_summary(it) for it in _merge(streams, limit)]
-    return Page(items, items[-1].cursor if len(items) == limit else None)
+
+
+def _events_by_name(
+    store: Store, name: str, lower: str | None, upper: str | None
+) -> list[list[KeyRange]]:
+    """Newest first: the `EN#` entries from `complete` on, then older events by time."""
+    marker = store.ddb.get_item(TableName=store.table, Key=item_key(*NAME_INDEX_MARKER))
+    complete_from = name_index_complete_from(marker.get("Item"))
+    groups = []
+    split = time_bound(complete_from) if complete_from is not None else None
+    if split is not None and (upper is None or upper > split):
+        low = split if lower is None else max(lower, split)
+        groups.append(
+            [
+                KeyRange(
+                    None,
+                    TABLE_PK,
+                    recent_event_pk(name, shard),
+                    TABLE_SK,
+                    name_entry_key(low),
+                    name_entry_key(upper) if upper is not None else None,
+                    _name_entry_at,
+                    consistent=True,
+                )
+                for shard in range(RECENT_SHARDS)
+            ]
+        )
+    if split is None or lower is None or lower < split:
+        high = split if upper is None else (upper if split is None else min(upper, split))
+        groups.append(_events_by_time(lower, high, lambda it: _ev_name(it) == name))
+    return groups
+
+
+def _window(
+    since: float | None, until: float | None, before: str | None
+) -> tuple[str | None, str | None]:
+    """Sort-key bounds [lower, upper) of a time window and a cursor."""
+    upper = before
+    if until is not None:
+        bound = time_bound(until)
+        upper = bound if upper is None else min(upper, bound)
+    return (time_bound(since) if since is not None else None), upper
 
 
 def _clamp(limit: int) -> int:
     return max(1, min(MAX_LIMIT, int(limit)))
 
 
-def _query_desc(
-    store: Store,
-    index: str,
-    attr: str,
-    value: str,
-    since: float | None,
-    until: float | None,
-    before: str | None,
-    limit: int,
-    status: str | None = None,
-    name: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Items of one index partition, newest first, lazily paged (at most `limit` per request)."""
-    names = {"#p": attr}
-    values: dict[str, Any] = {":p": {"S": value}}
-    cond = "#p = :p"
-    upper = before
-    if until is not None:
-        bound = time_bound(until)
-        upper = bound if upper is None else min(upper, bound)
-    lower = time_bound(since) if since is not None else None
-    if lower is not None and upper is not None:
-        cond += " AND #at BETWEEN :lo AND :hi"
-        values[":lo"], values[":hi"] = {"S": lower}, {"S": upper}
-    elif lower is not None:
-        cond += " AND #at >= :lo"
-        values[":lo"] = {"S": lower}
-    elif upper is not None:
-        cond += " AND #at < :hi"
-        values[":hi"] = {"S": upper}
-    if lower is not None or upper is not None:
-        names["#at"] = LIST_AT
-    kwargs: dict[str, Any] = {
-        "TableName": store.table,
-        "IndexName": index,
-        "KeyConditionExpression": cond,
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    filters = []
-    if status is not None:
-        filters.append("#st = :st")
-        names["#st"] = "status"
-        values[":st"] = encode_attr(status)
-    if name is not None:
-        filters.append("ev_name = :name")
-        values[":name"] = encode_attr(name)
-    if filters:
-        kwargs["FilterExpression"] = " AND ".join(filters)
-    kwargs["ExpressionAttributeNames"] = names
-    kwargs["ExpressionAttributeValues"] = values
-    while True:
-        res = index_query.query(store.ddb, kwargs)
-        for item in res.get("Items", []):
-            # BETWEEN is inclusive; `before` (a cursor, or `until`) is exclusive.
-            if upper is not None and item[LIST_AT]["S"] >= upper:
-                continue
-            yield item
-        if "LastEvaluatedKey" not in res:
-            return
-        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+def _lst_at(item: Item) -> str:
+    return str(item[LIST_AT]["S"])
 
 
-def _merge(streams: list[Iterator[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
-    """The newest `limit` items across partitions, each stream already newest first."""
-    merged = heapq.merge(*streams, key=lambda it: it[LIST_AT]["S"], reverse=True)
-    out = []
-    for item in merged:
-        out.append(item)
-        if len(out) == limit:
-            break
-    return out
+def _name_entry_at(item: Item) -> str:
+    return name_entry_position(item[TABLE_SK]["S"])
+
+
+def _ev_name(item: Item) -> str:
+    return str(item.get("ev_name", {}).get("S", ""))
+
+
+def _has_status(status: str | None) -> Callable[[Item], bool]:
+    return lambda item: item.get("status", {}).get("S") == status
 
 
 def _run_summary(item: dict[str, Any]) -> RunSummary:
@@ -242,39 +251,73 @@ def _run_summary(item: dict[str, Any]) -> RunSummary:
     )
 
 
-def _event_summary(item: dict[str, Any]) -> EventSummary:
-    at = item[LIST_AT]["S"]
+def _event_summary(item: Item, name: str | None) -> EventSummary:
+    if TABLE_SK in item and item[TABLE_PK]["S"].startswith("EN#"):  # a by-name entry
+        at = _name_entry_at(item)
+        event_id = at.split("#", 1)[1]
+        event_name = name or ""
+    else:
+        at = _lst_at(item)
+        event_id = item[TABLE_PK]["S"][2:]
+        event_name = _ev_name(item)
     return EventSummary(
-        event_id=item[TABLE_PK]["S"][2:],
-        name=item.get("ev_name", {}).get("S", ""),
+        event_id=event_id,
+        name=event_name,
         received_at=int(at.split("#", 1)[0]) / 1000,
         cursor=at,
     )
 
 
-def count_runs(store: Store, function_id: str, status: str, since: float) -> int:
-    """How many runs of a function are in `status`, among those created since `since`."""
-    if status not in ALL_STATES:
-        raise ValueError(f"unknown status {status!r}")
-    kwargs: dict[str, Any] = {
-        "TableName": store.table,
-        "IndexName": INDEX_RUNS_BY_STATUS,
-        "KeyConditionExpression": "#p = :p AND #at >= :lo",
-        "ExpressionAttributeNames": {"#p": LIST_FUNCTION_STATUS, "#at": LIST_AT},
-        "ExpressionAttributeValues": {
-            ":p": {"S": status_key(function_id, status)},
-            ":lo": {"S": time_bound(since)},
-        },
-        "Select": "COUNT",
-    }
-    if status in ACTIVE_STATES:
-        kwargs["FilterExpression"] = "#st = :st"
-        kwargs["ExpressionAttributeNames"]["#st"] = "status"
-        kwargs["ExpressionAttributeValues"][":st"] = {"S": status}
-    total = 0
-    while True:
-        res = index_query.query(store.ddb, kwargs)
-        total += int(res.get("Count", 0))
-        if "LastEvaluatedKey" not in res:
-            return total
-        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+COUNT_CAP = 1000  # index entries a run count reads at most, per partition
+
+
+@dataclasses.dataclass
+class RunCounts:
+    counts: dict[str, int]  # status -> runs
+    at_least: list[str]  # statuses whose count stopped at COUNT_CAP entries: there may be more
+
+
+def count_runs(store: Store, function_id: str, since: float) -> RunCounts:
+    """How many runs of a function are in each status, among those created since `since`.
+
+    One Query per index partition (five: the two active statuses share one), each reading at
+    most COUNT_CAP entries; a partition with more makes its counts lower bounds (`at_least`)."""
+    counts = dict.fromkeys(ALL_STATES, 0)
+    at_least: set[str] = set()
+    for key_status in (ACTIVE_STATES[0], *ENDED_STATES):
+        active = key_status in ACTIVE_STATES
+        names = {"#p": LIST_FUNCTION_STATUS, "#at": LIST_AT}
+        kwargs: dict[str, Any] = {
+            "TableName": store.table,
+            "IndexName": INDEX_RUNS_BY_STATUS,
+            "KeyConditionExpression": "#p = :p AND #at >= :lo",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                ":p": {"S": status_key(function_id, key_status)},
+                ":lo": {"S": time_bound(since)},
+            },
+        }
+        if active:  # Queued and Running share the partition: read each entry's status
+            kwargs["ProjectionExpression"] = "#st"
+            names["#st"] = "status"
+        else:
+            kwargs["Select"] = "COUNT"
+        read = 0
+        while True:
+            kwargs["Limit"] = COUNT_CAP - read
+            res = index_query.query(store.ddb, kwargs)
+            read += int(res.get("Count", 0))
+            if active:
+                for item in res.get("Items", []):
+                    st = str(item.get("status", {}).get("S", ""))
+                    if st in counts:
+                        counts[st] += 1
+            else:
+                counts[key_status] += int(res.get("Count", 0))
+            if "LastEvaluatedKey" not in res:
+                break
+            if read >= COUNT_CAP:
+                at_least.update(ACTIVE_STATES if active else (key_status,))
+                break
+            kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+    return RunCounts(counts, [st for st in ALL_STATES if st in at_least])

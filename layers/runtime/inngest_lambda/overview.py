@@ -36,10 +36,13 @@ class FunctionOverview:
     flow: dict[str, Any]
     retries: int
     counts: dict[str, int]  # status -> runs created in the last RECENT_SECONDS
+    # Statuses whose count is a lower bound (listing.COUNT_CAP entries read): shown as "1000+".
+    counts_at_least: list[str] = dataclasses.field(default_factory=list)
 
 
 def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -> FunctionOverview:
-    """One function's facts; run counts only when a store is given (one COUNT query each)."""
+    """One function's facts; run counts only when a store is given (`listing.count_runs`:
+    five Queries, at most COUNT_CAP entries read each)."""
     at = clock.now() if now is None else now
     triggers = []
     for t in fn.config.get("triggers", []):
@@ -50,9 +53,10 @@ def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -
             )
         )
     counts: dict[str, int] = {}
+    at_least: list[str] = []
     if store is not None:
-        since = at - RECENT_SECONDS
-        counts = {s: listing.count_runs(store, fn.id, s, since) for s in listing.ALL_STATES}
+        found = listing.count_runs(store, fn.id, at - RECENT_SECONDS)
+        counts, at_least = found.counts, found.at_least
     return FunctionOverview(
         id=fn.id,
         name=fn.name,
@@ -61,6 +65,7 @@ def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -
         flow=flowconfig.present(fn.config, SHOWN_KEYS),
         retries=fn.max_attempts - 1,
         counts=counts,
+        counts_at_least=at_least,
     )
 
 

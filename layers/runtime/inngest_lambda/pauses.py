@@ -9,8 +9,9 @@ A pause is written when a run reaches `step.wait_for_event` (kind "wait") or is 
     P#<event name>#<path>#<value> / <pause>   pauses whose expression is `async.<path> == <value>`
     P#<event name>#*#<s> / <pause>            every other pause on this name (evaluated one by one)
     P#<event name>#* / <pause>                unkeyed pauses written before the sharding (LEGACY)
-    EN#<event name>#<s> / <received ms>#<event id>  recent events by name (1 h), for the race below
-                                              (written by store.put_events: index_keys.py)
+    EN#<event name>#<s> / <received ms>#<event id>  events by name, of which the race below
+                                              reads the last hour (written by store.put_events,
+                                              kept as long as the event: index_keys.py)
 
 An incoming event therefore costs one read for the path list, one query per distinct path, one
 for the legacy unkeyed partition and, if an unkeyed pause was ever written for its name since
@@ -48,6 +49,7 @@ from typing import Any
 from inngest_lambda import clock
 from inngest_lambda.attributes import encode_attr, item_key
 from inngest_lambda.index_keys import (
+    RECENT_EVENTS_SECONDS,
     RECENT_SHARDS,
     legacy_recent_event_pk,
     recent_event_bound,
@@ -186,7 +188,11 @@ class PauseIndex:
 
     def recent_event_ids(self, name: str, since: float, until: float | None = None) -> list[str]:
         """Ids of events of this name received at or after `since` (and, given `until`, not
-        after it; server time), oldest first, from every shard and the legacy key."""
+        after it; server time), oldest first, from every shard and the legacy key.
+
+        Never more than the last RECENT_EVENTS_SECONDS: the entries now live as long as their
+        events (the by-name listing reads them), and this look-back's cost stays an hour's."""
+        since = max(since, clock.now() - RECENT_EVENTS_SECONDS)
         entries: list[str] = []
         for shard in range(RECENT_SHARDS):
             entries.extend(self._recent_entries(recent_event_pk(name, shard), since))

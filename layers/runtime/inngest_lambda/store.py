@@ -13,7 +13,9 @@ Layout (all strings; `pk`/`sk` from settings):
 
 Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`
 reads them, `index_keys.py` shapes them), written when the item is created and when a run's
-status changes, never per step; each event also gets an `EN#` entry for the pause index.
+status changes, never per step; each event also gets an `EN#` entry, kept as long as the event:
+the events of a name by time, for the pause index and `GET /v1/events?name=`.
+    LAYOUT / events-by-name     since when every event has its lasting `EN#` entry
 
 Every state change is a conditional write, so two Lambda invocations racing on one run (a
 duplicate SQS delivery, a timer and an event at once, a lease that expired mid-step) cannot
@@ -312,6 +314,7 @@ class Store:
         self.table = get_settings().table
         self._ddb: Any = None
         self._written: dict[str, set[str]] = {}  # run -> S3 keys written by this process
+        self._name_index_marked = False  # the by-name marker is known to exist
 
     @property
     def ddb(self) -> Any:
@@ -361,6 +364,8 @@ class Store:
     def put_events(self, events: list[dict[str, Any]]) -> None:
         """Store accepted events; rewriting one with the same id is harmless (same content)."""
         now = clock.now()
+        self._mark_name_index(now)
+        expires_at = self._ttl(max(self._retention(), EVENT_MIN_KEEP_SECONDS))
         requests = []
         for ev in events:
             value = _dump_value(f"events/{ev['id']}", "event", "event", ev)
@@ -370,15 +375,13 @@ class Store:
                     received_at=now,
                     **value,
                     **index_keys.event_fields(ev, now),
-                    **{
-                        TABLE_TTL_ATTRIBUTE: self._ttl(
-                            max(self._retention(), EVENT_MIN_KEEP_SECONDS)
-                        )
-                    },
+                    **{TABLE_TTL_ATTRIBUTE: expires_at},
                 ),
             }
             requests.append({"PutRequest": {"Item": item}})
-            requests.append({"PutRequest": {"Item": index_keys.recent_event_item(ev, now)}})
+            # Beside it, its by-name entry, kept as long as the event (listing.py, pauses.py).
+            entry = index_keys.recent_event_item(ev, now, expires_at)
+            requests.append({"PutRequest": {"Item": entry}})
         chunks = [requests[i : i + 25] for i in range(0, len(requests), 25)]
         if len(chunks) <= 2:
             for chunk in chunks:
@@ -391,6 +394,25 @@ class Store:
 
         with ThreadPoolExecutor(max_workers=PUT_EVENTS_PARALLEL) as pool:
             list(pool.map(self._write_batch, chunks))
+
+    def _mark_name_index(self, now: float) -> None:
+        """Record, once per table, when this code first wrote lasting `EN#` entries
+        (`index_keys.name_index_complete_from`): one read per process, one write per table."""
+        if self._name_index_marked:
+            return
+        key = item_key(*index_keys.NAME_INDEX_MARKER)
+        if "Item" not in self.ddb.get_item(TableName=self.table, Key=key):
+            try:
+                self.ddb.put_item(
+                    TableName=self.table,
+                    Item=index_keys.name_index_marker(now),
+                    ConditionExpression="attribute_not_exists(#pk)",
+                    ExpressionAttributeNames={"#pk": TABLE_PK},
+                )
+            except Exception as err:
+                if not is_conflict(err):
+                    raise
+        self._name_index_marked = True
 
     def _write_batch(self, chunk: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {self.table: chunk}

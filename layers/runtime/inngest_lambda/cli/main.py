@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import click
 from rich.console import Console
@@ -21,6 +21,7 @@ from inngest_lambda.cli.client import EXIT_ERROR, Api, CliError, stack_url
 
 DEFAULT_URL = "http://127.0.0.1:8288"
 MAX_BULK = 500
+MAX_PAGES = 50  # requests one `list` makes at most, following cursors
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
@@ -75,8 +76,8 @@ def runs_list(
     obj: Context, function_id: str | None, status: str | None, since: str | None, limit: int
 ) -> None:
     """Runs, newest first."""
-    params = {"function_id": function_id, "status": status, "since": since, "limit": limit}
-    body = obj.api.request("GET", "/v1/runs", params={k: v for k, v in params.items() if v})
+    params = {"function_id": function_id, "status": status, "since": since}
+    body = _pages(obj.api, "/v1/runs", params, limit, lambda b: b["metadata"]["next_cursor"])
     if obj.as_json:
         return obj.emit(body)
     table = _table("Run", "Function", "Status", "Created", "Ended")
@@ -251,8 +252,7 @@ def events_send(obj: Context, name: str, data: str, event_key: str) -> None:
 @click.pass_obj
 def events_list(obj: Context, name: str | None, limit: int) -> None:
     """Events, newest first."""
-    params = {"name": name, "limit": limit}
-    body = obj.api.request("GET", "/v1/events", params={k: v for k, v in params.items() if v})
+    body = _pages(obj.api, "/v1/events", {"name": name}, limit, lambda b: b["cursor"])
     if obj.as_json:
         return obj.emit(body)
     table = _table("Event", "Name", "Received", "Data")
@@ -264,6 +264,37 @@ def events_list(obj: Context, name: str | None, limit: int) -> None:
             json.dumps(ev.get("data"))[:60],
         )
     out.print(table if body["data"] else "No events.")
+
+
+class Requester(Protocol):
+    """What `_pages` needs of the API client (`client.Api`)."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any: ...
+
+
+def _pages(
+    api: Requester,
+    path: str,
+    params: dict[str, Any],
+    limit: int,
+    cursor_of: Callable[[dict[str, Any]], str | None],
+) -> dict[str, Any]:
+    """Up to `limit` items of a listing, following its cursor: a page of the API may hold fewer
+    than asked for (one that looked through its read budget of Queued/Running runs, or of
+    events stored before an upgrade, ends early). At most MAX_PAGES requests, each bounded; the
+    body returned is the last page's, with every page's `data`."""
+    data: list[Any] = []
+    query = {k: v for k, v in params.items() if v}
+    for _ in range(MAX_PAGES):
+        body: dict[str, Any] = api.request(
+            "GET", path, params={**query, "limit": limit - len(data)}
+        )
+        data += body["data"]
+        cursor = cursor_of(body)
+        if len(data) >= limit or not cursor:
+            break
+        query["cursor"] = cursor
+    return {**body, "data": data}
 
 
 def _table(*columns: str) -> Table:

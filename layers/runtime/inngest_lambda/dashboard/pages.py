@@ -11,6 +11,7 @@ from inngest_lambda import clock, listing
 from inngest_lambda.store import MISSING, TERMINAL_STATES, Run, Step
 
 if TYPE_CHECKING:
+    from inngest_lambda.overview import FunctionOverview
     from inngest_lambda.runtime import Runtime
 
 PAGE_SIZE = 50
@@ -251,6 +252,11 @@ def _step_detail(rt: Runtime, run: Run, s: Step) -> str:
 
 
 # --- functions -------------------------------------------------------------------------------
+def _count(o: FunctionOverview, status: str) -> str:
+    """A run count; "1000+" when counting stopped there (`listing.count_runs`)."""
+    return f"{o.counts[status]}{'+' if status in o.counts_at_least else ''}"
+
+
 def functions_page(rt: Runtime) -> str:
     from inngest_lambda import overview
 
@@ -258,7 +264,7 @@ def functions_page(rt: Runtime) -> str:
     for fn in sorted(rt.registry.all(), key=lambda f: f.id):
         o = overview.describe(fn, rt.store)
         counts = " ".join(
-            f'<a href="/runs?function={e(o.id)}&amp;status={s}">{badge(s)} {n}</a>'
+            f'<a href="/runs?function={e(o.id)}&amp;status={s}">{badge(s)} {_count(o, s)}</a>'
             for s, n in o.counts.items()
             if n
         )
@@ -305,7 +311,7 @@ def function_page(rt: Runtime, function_id: str, token: str) -> str | None:
     st_opts = "".join(
         f"<option {'selected' if s == 'Failed' else ''}>{e(s)}</option>" for s in listing.ALL_STATES
     )
-    counts = "".join(f"<dt>{badge(s)}</dt><dd>{n}</dd>" for s, n in o.counts.items())
+    counts = "".join(f"<dt>{badge(s)}</dt><dd>{_count(o, s)}</dd>" for s in o.counts)
     return (
         f"<h1>Function {e(o.id)}</h1><dl><dt>Name</dt><dd>{e(o.name)}</dd>"
         f"<dt>App</dt><dd>{e(o.app_id)}</dd><dt>Triggers</dt><dd>{_triggers(o)}</dd>"

@@ -215,9 +215,13 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if stop := await signed_in(request):
             return stop
         query = {k: v for k, v in request.query_params.items() if v}
-        return page(
-            "Events", await asyncio.to_thread(pages.events_page, rt, query), "events", request
-        )
+        try:
+            body = await asyncio.to_thread(pages.events_page, rt, query)
+        except ValueError as err:  # a cursor that is not one
+            return page(
+                "Events", f'<div class="note error">{pages.e(err)}</div>', "events", request
+            )
+        return page("Events", body, "events", request)
 
     @route("GET", "/events/{event_id}")
     async def event(request: fastapi.Request) -> Response:
