@@ -10,8 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from inngest_lambda import data_format
+from inngest_lambda import data_format, index_keys
 from inngest_lambda import settings as s
+from inngest_lambda.attributes import item_key
 from inngest_lambda.local.resources import create_resources
 
 
@@ -61,12 +62,18 @@ def _set_marker(name: str, version: int) -> None:
 def test_a_table_without_marker_gets_one_then_each_process_reads_it_once(table: str) -> None:
     ddb = Counting(boto3.client("dynamodb"))
     assert data_format.ensure(ddb, table) == s.DATA_FORMAT_VERSION
-    assert ddb.calls == {"get_item": 1, "put_item": 1}
+    # Created as format 1 (what a table without the marker holds), then migrated step by step:
+    # 1 -> 2 records since when events keep their by-name entries (one put, one marker update).
+    assert ddb.calls == {"get_item": 1, "put_item": 2, "update_item": 1}
     assert _marker(table) == {
         s.TABLE_PK: {"S": data_format.MARKER_PK},
         s.TABLE_SK: {"S": data_format.MARKER_SK},
-        "format": {"N": "1"},
+        "format": {"N": str(s.DATA_FORMAT_VERSION)},
     }
+    name_marker = boto3.client("dynamodb").get_item(
+        TableName=table, Key=item_key(*index_keys.NAME_INDEX_MARKER)
+    )
+    assert "since" in name_marker["Item"]
     again = Counting(boto3.client("dynamodb"))  # the next cold start
     assert data_format.ensure(again, table) == s.DATA_FORMAT_VERSION
     assert again.calls == {"get_item": 1}

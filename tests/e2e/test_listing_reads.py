@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from inngest_lambda import aws, clock, ids, index_keys, listing, runtime
+from inngest_lambda import aws, clock, data_format, ids, index_keys, listing, runtime
 from inngest_lambda.attributes import encode_attr, item_key
 from inngest_lambda.partition_reads import FILTER_BUDGET, PAGE_ITEMS
 from inngest_lambda.settings import EVENT_INDEX_SHARDS, TABLE_PK, TABLE_SK
@@ -116,7 +116,16 @@ def _forget_name_entries(names: list[str]) -> None:
     for i in range(0, len(keys), 25):
         requests = [{"DeleteRequest": {"Key": k}} for k in keys[i : i + 25]]
         ddb.batch_write_item(RequestItems={store.table: requests})
-    store._name_index_marked = False  # a new process of this code
+    # A table of data format 1, reached by a new process of this code: its first DynamoDB
+    # call migrates the table to format 2, which writes the marker (data_format.py).
+    ddb.put_item(
+        TableName=store.table,
+        Item={
+            **item_key(data_format.MARKER_PK, data_format.MARKER_SK),
+            data_format.FORMAT_ATTRIBUTE: {"N": "1"},
+        },
+    )
+    store._ddb = None
 
 
 def _past_the_settling_hour(durable) -> None:

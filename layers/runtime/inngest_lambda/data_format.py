@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from inngest_lambda import clock, index_keys
 from inngest_lambda.settings import DATA_FORMAT_VERSION, TABLE_PK, TABLE_SK
 
 MARKER_PK = "M#data-format"
@@ -31,7 +32,26 @@ LEGACY_FORMAT = 1  # what a table without the marker holds
 
 # A migration of the table from format N to N+1 (idempotent), keyed by N.
 Migration = Callable[[Any, str], None]
-MIGRATIONS: Mapping[int, Migration] = {}
+
+
+def _record_lasting_name_entries(ddb: Any, table: str) -> None:
+    """1 -> 2: from now on every event's `EN#` entry lives as long as the event. The by-name
+    listing reads them for events from an hour after this time and the events-by-time index
+    for older ones (`index_keys.name_index_complete_from`). Written once (a conditional put: a
+    process that repeats the step after a crash, or races another, keeps the first time)."""
+    try:
+        ddb.put_item(
+            TableName=table,
+            Item=index_keys.name_index_marker(clock.now()),
+            ConditionExpression="attribute_not_exists(#pk)",
+            ExpressionAttributeNames={"#pk": TABLE_PK},
+        )
+    except Exception as exc:
+        if not _conditional_failed(exc):
+            raise
+
+
+MIGRATIONS: Mapping[int, Migration] = {1: _record_lasting_name_entries}
 
 
 class DataFormatTooNew(RuntimeError):

@@ -122,8 +122,9 @@ def name_entry_position(sort_key: str) -> str:
 
 # --- since when the `EN#` entries are complete -----------------------------------------------
 # Before the by-name listing, `EN#` entries lived an hour, so events received by older code
-# have none once that hour is over. The first ingestion by this code writes this marker (once:
-# a conditional put) with its time; from an hour later (NAME_INDEX_SETTLE_SECONDS: older code
+# have none once that hour is over. The data-format step 1 -> 2 (data_format.py, run by the
+# first process of this code to reach the table) writes this marker once with its time; from
+# an hour later (NAME_INDEX_SETTLE_SECONDS: older code
 # still running then, in an invocation that began before the deploy or in a function updated
 # later, has finished) every event has its entry for its whole life. Readers list older events
 # by name from the events-by-time index instead (listing.py).

@@ -93,7 +93,10 @@ MAX_SQS_DELAY_SECONDS = 900
 # The format of what the runtime stores (table items, S3 values, messages, schedules): one more
 # whenever a release changes it; the table's marker item holds it (data_format.py). A runtime
 # refuses a table of a newer format; an older one is migrated. See docs/upgrading.md.
-DATA_FORMAT_VERSION = 1
+#   1: the layout before the marker existed.
+#   2: `EN#` by-name entries live as long as their event (events are listed by name from them);
+#      the 1 -> 2 step records when that started (data_format.MIGRATIONS, index_keys).
+DATA_FORMAT_VERSION = 2
 
 # --- DynamoDB table layout ----------------------------------------------------------------------
 # One table, string partition and sort keys. Every access of the runtime is by key, except the

@@ -314,7 +314,6 @@ class Store:
         self.table = get_settings().table
         self._ddb: Any = None
         self._written: dict[str, set[str]] = {}  # run -> S3 keys written by this process
-        self._name_index_marked = False  # the by-name marker is known to exist
 
     @property
     def ddb(self) -> Any:
@@ -364,7 +363,6 @@ class Store:
     def put_events(self, events: list[dict[str, Any]]) -> None:
         """Store accepted events; rewriting one with the same id is harmless (same content)."""
         now = clock.now()
-        self._mark_name_index(now)
         expires_at = self._ttl(max(self._retention(), EVENT_MIN_KEEP_SECONDS))
         requests = []
         for ev in events:
@@ -394,25 +392,6 @@ class Store:
 
         with ThreadPoolExecutor(max_workers=PUT_EVENTS_PARALLEL) as pool:
             list(pool.map(self._write_batch, chunks))
-
-    def _mark_name_index(self, now: float) -> None:
-        """Record, once per table, when this code first wrote lasting `EN#` entries
-        (`index_keys.name_index_complete_from`): one read per process, one write per table."""
-        if self._name_index_marked:
-            return
-        key = item_key(*index_keys.NAME_INDEX_MARKER)
-        if "Item" not in self.ddb.get_item(TableName=self.table, Key=key):
-            try:
-                self.ddb.put_item(
-                    TableName=self.table,
-                    Item=index_keys.name_index_marker(now),
-                    ConditionExpression="attribute_not_exists(#pk)",
-                    ExpressionAttributeNames={"#pk": TABLE_PK},
-                )
-            except Exception as err:
-                if not is_conflict(err):
-                    raise
-        self._name_index_marked = True
 
     def _write_batch(self, chunk: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {self.table: chunk}
