@@ -44,7 +44,7 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 MAX_INVOKE_BYTES = 6_291_556  # Lambda synchronous invocation payload limit, request and response
 API_TIMEOUT_SECONDS = 30.0  # API Gateway HTTP API integration timeout
 IDLE_KEEPALIVE_SECONDS = 60  # an idle keep-alive connection is closed after this
-MAX_CONCURRENT_INVOCATIONS = 64  # handler calls at once (threads); more requests wait their turn
+MAX_CONCURRENT_INVOCATIONS = 8  # handler calls at once (threads); more requests wait their turn
 LISTEN_BACKLOG = 2048  # connections the kernel queues before the server accepts them
 
 
@@ -318,4 +318,3 @@ class _GatheredWrites:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
-
