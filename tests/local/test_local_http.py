@@ -171,17 +171,24 @@ def test_keep_alive_reuses_the_connection(stack):
     assert [e["body"] for e in handler.http_events] == ["first", "second"]
 
 
-def test_chunked_request_body(stack):
-    parts = urlsplit(stack.url)
+def _raw_exchange(url: str, raw_request: bytes) -> bytes:
+    """Send raw bytes, read until the server closes the connection."""
+    parts = urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
-        sock.sendall(
-            b"POST /chunked HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
-        )
+        sock.sendall(raw_request)
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
+    return data
+
+
+def test_chunked_request_body(stack):
+    data = _raw_exchange(
+        stack.url,
+        b"POST /chunked HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    )
     assert data.startswith(b"HTTP/1.1 200")
     assert handler.http_events[0]["body"] == "hello world"
 
@@ -239,15 +246,11 @@ def test_each_response_is_one_write_on_a_nodelay_socket(stack, monkeypatch):
 
 
 def test_a_body_over_the_gateway_limit_is_413_without_reading_it(stack):
-    parts = urlsplit(stack.url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
-        sock.sendall(
-            b"POST /e/key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 10485761\r\n\r\n{}"
-        )
-        data = b""
-        while chunk := sock.recv(65536):  # the server closes the connection after answering
-            data += chunk
+    data = _raw_exchange(  # the server closes the connection after answering
+        stack.url,
+        b"POST /e/key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 10485761\r\n\r\n{}",
+    )
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413 ")
     assert b"connection: close" in head.lower()

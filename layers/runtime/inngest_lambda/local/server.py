@@ -9,14 +9,16 @@ unusable (502, with a JSON body saying what), a response over 6 MB (502), a call
 30 s integration timeout (503, decided after the fact: a thread cannot be cut short). Every such
 answer carries Inngest's `error` field, so the SDK's `send` raises on it (`apigw.error_response`).
 
-Each response leaves in one write on a TCP_NODELAY socket (`_OneWriteH11`): Python's
+Each response leaves in one write on a TCP_NODELAY socket (`_one_write_h11`): Python's
 `http.server`, used before, wrote headers and body in two sends without TCP_NODELAY, so on a
 kept-alive connection Nagle's algorithm held the body until the client's delayed ACK, about
 40 ms, longer than a fast run. Its accept backlog of 5 also reset or delayed (SYN retries, 1 s,
 3 s, ...) most of 100+ simultaneous connections; uvicorn listens with a backlog of 2048.
 
 `mount(prefix, app)` routes a path prefix (HTTP or WebSocket) to another ASGI app, on the same
-port; everything else is API Gateway.
+port; everything else is API Gateway. The handler runs `MAX_CONCURRENT_INVOCATIONS` at a time:
+moto serialises AWS calls and the handler holds the GIL, so more threads only contend (500
+parallel sends: p99 15.3 s with 64 threads, 9.8 s with 8).
 """
 
 from __future__ import annotations
@@ -161,23 +163,13 @@ class LocalServer:
         with self._lock:
             return self._in_flight
 
-    async def _invoke_in_pool(
-        self,
-        method: str,
-        target: str,
-        headers: list[tuple[str, str]],
-        body: bytes,
-        source_ip: str,
-        protocol: str,
-    ) -> apigw.HttpResponse:
-        """`respond` on a pool thread: the handler blocks (boto3, the SDK), the loop must not."""
+    async def _invoke_in_pool(self, *request: Any) -> apigw.HttpResponse:
+        """`respond(*request)` on a pool thread: the handler blocks (boto3, the SDK), the event
+        loop must not."""
         pool = self._pool
         if pool is None:
             return apigw.error_response(503, "Service Unavailable")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            pool, self.respond, method, target, headers, body, source_ip, protocol
-        )
+        return await asyncio.get_running_loop().run_in_executor(pool, self.respond, *request)
 
     # --- one request ---------------------------------------------------------------------------
     def respond(
