@@ -66,6 +66,7 @@ test-lambda-python: $(LAMBDA_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sidebyside.py
+	$(BIN)/python bench/devserver.py
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py

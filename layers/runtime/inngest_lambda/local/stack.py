@@ -25,7 +25,12 @@ from types import TracebackType
 from typing import Any
 
 from inngest_lambda import settings as s
-from inngest_lambda.local import moto_expressions, moto_tracking, moto_transactions
+from inngest_lambda.local import (
+    moto_expressions,
+    moto_partition_query,
+    moto_tracking,
+    moto_transactions,
+)
 from inngest_lambda.local.invoke import Handler
 from inngest_lambda.local.moto_guard import MotoGuard
 from inngest_lambda.local.pump import Pump
@@ -168,6 +173,7 @@ class LocalStack:
         self._mock.start()
         self._guard = MotoGuard().install()
         moto_transactions.install()
+        moto_partition_query.install()
         moto_expressions.install()
         moto_tracking.install()
         settings = create_resources(s.Settings.from_env())
@@ -220,6 +226,7 @@ class LocalStack:
         if self._guard is not None:
             self._guard.uninstall()
             moto_transactions.uninstall()
+            moto_partition_query.uninstall()
             moto_expressions.uninstall()
             moto_tracking.uninstall()
         if self._mock is not None:
