@@ -11,14 +11,14 @@ import fastapi
 from fastapi.responses import JSONResponse
 
 if TYPE_CHECKING:
-    from inngest_lambda.runtime import Runtime
+    from inngest_lambda.realtime.service import Host
 
 CONNECT_PATH = "/v1/realtime/connect"
 
 
 def register(
     app: fastapi.FastAPI,
-    rt: Runtime,
+    rt: Host,
     authorised: Callable[[fastapi.Request], bool],
     problem: Callable[[int, str], JSONResponse],
 ) -> None:

@@ -5,18 +5,32 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from inngest_lambda import clock
 from inngest_lambda.realtime import fanout, publish, tokens
 from inngest_lambda.realtime.protocol import ProtocolError
 from inngest_lambda.realtime.subscriptions import Subscriptions
+from inngest_lambda.settings import Settings
 
-if TYPE_CHECKING:
-    from inngest_lambda.runtime import Runtime
+
+class _Store(Protocol):
+    @property
+    def ddb(self) -> Any: ...
+
+
+class Host(Protocol):
+    """What realtime needs of the runtime that serves it (`inngest_lambda.runtime.Runtime`)."""
+
+    settings: Settings
+    store: _Store
+    signing_key: str | None
+    signing_key_fallback: str | None
+    log: Any
+
 
 MAX_TOKEN_REQUEST_BYTES = 64 * 1024
-_engines: weakref.WeakKeyDictionary[Runtime, Realtime] = weakref.WeakKeyDictionary()
+_engines: weakref.WeakKeyDictionary[Host, Realtime] = weakref.WeakKeyDictionary()
 
 
 class NotConfigured(Exception):
@@ -67,7 +81,7 @@ class Realtime:
         return self.subscriptions.remove(connection_id)
 
 
-def for_runtime(rt: Runtime) -> Realtime:
+def for_runtime(rt: Host) -> Realtime:
     """The runtime's engine, made on first use (no client or import at cold start)."""
     engine = _engines.get(rt)
     if engine is None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from inngest_lambda.realtime import service, tokens
 
 if TYPE_CHECKING:
-    from inngest_lambda.runtime import Runtime
+    from inngest_lambda.realtime.service import Host
 
 CONNECT = "CONNECT"
 DISCONNECT = "DISCONNECT"
@@ -31,7 +31,7 @@ def is_websocket_event(event: dict[str, Any]) -> bool:
     return isinstance(context, dict) and context.get("eventType") in EVENT_TYPES
 
 
-def handle(rt: Runtime, event: dict[str, Any]) -> dict[str, Any]:
+def handle(rt: Host, event: dict[str, Any]) -> dict[str, Any]:
     context = event["requestContext"]
     connection_id = str(context["connectionId"])
     engine = service.for_runtime(rt)
