@@ -46,6 +46,7 @@ class Alarms(Construct):
         email: str | None = None,
         api_4xx_threshold: int = 500,
         rate_blocked: Callable[..., cloudwatch.IMetric] | None = None,
+        realtime_errors: Callable[..., cloudwatch.IMetric] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if topic_arn:
@@ -132,6 +133,26 @@ class Alarms(Construct):
                 metric=rate_blocked(**sum_),
                 threshold=api_4xx_threshold,
             )
+        if realtime_errors is not None:
+            self._add(
+                "RealtimeErrors",
+                "The realtime WebSocket API's routes failed ($connect, $disconnect: the API"
+                " Lambda erred or timed out), so subscribers could not connect",
+                **at_least_one(realtime_errors(**sum_)),
+            )
+        self._add(
+            "RealtimePostFailures",
+            "Realtime messages could not be posted to subscribed connections (other than gone"
+            " ones): API Gateway throttled or refused the management API",
+            **at_least_one(
+                cloudwatch.Metric(
+                    namespace=metrics.NAMESPACE,
+                    metric_name=metrics.REALTIME_POST_FAILURES,
+                    dimensions_map={"FunctionName": api_function.function_name},
+                    **sum_,
+                )
+            ),
+        )
         self._add(
             "SchedulerDropped",
             "EventBridge Scheduler dropped invocations of this stack's schedules (timers and"

@@ -96,4 +96,8 @@ def deliver(
         for page in subscriptions.connections(channel, topic):
             for future in [pool.submit(one, c) for c in page]:
                 future.result()
+    if result.failed:
+        from inngest_lambda import metrics
+
+        metrics.count(metrics.REALTIME_POST_FAILURES, result.failed)
     return result
