@@ -81,9 +81,7 @@ def test_cloudfront_maps_the_clients_connect_path_to_the_stage_and_nothing_else(
 
 
 def test_realtime_alarms(synth):
-    alarms = {
-        k: a["Properties"] for k, a in synth.resources("AWS::CloudWatch::Alarm").items()
-    }
+    alarms = {k: a["Properties"] for k, a in synth.resources("AWS::CloudWatch::Alarm").items()}
     post = [a for a in alarms.values() if a.get("MetricName") == "RealtimePostFailures"]
     assert len(post) == 1
     errors = [
