@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs browser bench bench-memory clean
+.PHONY: install dev test test-lambda-python lint docs browser realtime-client bench bench-memory clean
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -56,7 +56,18 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test: lint docs browser
+# The realtime browser test bundles the official @inngest/realtime client (pinned, with esbuild,
+# in tests/e2e/realtime_client/package.json + lock); npm ci installs exactly those versions.
+REALTIME_CLIENT := tests/e2e/realtime_client
+REALTIME_CLIENT_STAMP := $(REALTIME_CLIENT)/node_modules/.installed
+
+$(REALTIME_CLIENT_STAMP): $(REALTIME_CLIENT)/package.json $(REALTIME_CLIENT)/package-lock.json
+	npm ci --prefix $(REALTIME_CLIENT) --no-audit --no-fund --loglevel=error
+	touch $(REALTIME_CLIENT_STAMP)
+
+realtime-client: $(REALTIME_CLIENT_STAMP)
+
+test: lint docs browser realtime-client
 	$(BIN)/python -m pytest
 	$(MAKE) test-lambda-python
 
@@ -76,6 +87,6 @@ bench-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
 
 clean:
-	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules
+	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules $(REALTIME_CLIENT)/node_modules
 
 include infra/Makefile.inc
