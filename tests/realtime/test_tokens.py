@@ -36,7 +36,8 @@ def test_a_token_carries_inngests_claims_and_the_requested_topics():
 def test_prefixed_and_bare_signing_keys_give_the_same_token_key_and_dev_mode_uses_inngests():
     assert tokens.secrets_for([KEY]) == tokens.secrets_for(["ab" * 32])
     assert tokens.secrets_for([KEY])[0] != KEY.encode()
-    assert tokens.secrets_for([None, None]) == [b"dev-mode-is-not-secret"]
+    assert tokens.secrets_for([None, None]) == [tokens.DEV_SECRET]
+    assert len(tokens.DEV_SECRET) == 32  # HS256 wants at least 32 bytes of key
 
 
 def test_the_fallback_key_still_verifies_tokens_issued_before_a_rotation():

@@ -8,7 +8,8 @@ token; only this module reads it.
 
 The key: with a signing key configured, HMAC-SHA256 of it under a fixed label, so no new secret
 has to be stored and a rotated signing key (the fallback key still accepted) keeps tokens issued
-just before the rotation valid. Without one (dev mode) it is Inngest's dev-server constant.
+just before the rotation valid. Without one (dev mode) it is a public constant: anyone can
+make tokens for a dev stack, as for Inngest's dev server.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from inngest_lambda.realtime.protocol import ProtocolError, check_name
 
 ISSUER = "rt.inngest.com"
 EXPIRY_SECONDS = 60
-DEV_SECRET = b"dev-mode-is-not-secret"  # Inngest's dev server (pkg/consts/devserver.go)
+# Dev mode (no signing key): a public key, from the constant Inngest's dev server signs with
+# (pkg/consts/devserver.go), hashed to the 32 bytes HS256 wants.
+DEV_SECRET = hashlib.sha256(b"dev-mode-is-not-secret").digest()
 # Inngest's dev server account and environment; one deployment is one account and environment.
 ACCOUNT_ID = "00000000-0000-4000-a000-000000000000"
 ENV_ID = "00000000-0000-4000-b000-000000000000"
