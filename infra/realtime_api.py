@@ -2,8 +2,8 @@
 `@inngest/realtime` builds: `new URL("/v1/realtime/connect", base)` plus `?token=`.
 
 - The WebSocket API routes `$connect`, `$disconnect` and `$default` to the API function
-  (`inngest_lambda.realtime.websocket`); its stage throttles and writes access logs without the
-  query string (it holds the token).
+  (`inngest_lambda.realtime.websocket`, which logs each connect and disconnect); its stage
+  throttles.
 - The API function and the executor may `execute-api:ManageConnections` on this stage's
   `POST @connections/*` only: posting frames to subscribers.
 - API Gateway serves a WebSocket stage at `wss://<id>.execute-api.<region>.amazonaws.com/<stage>`
@@ -15,10 +15,7 @@
 
 from __future__ import annotations
 
-import json
-
-from aws_cdk import Aws, Duration, RemovalPolicy
-from aws_cdk import aws_apigateway as apigw
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cloudfront as cloudfront
@@ -26,29 +23,12 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.http_api import AccessLogSettings
 from infra.nag import acknowledge, wildcard_resource_finding
 
 STAGE = "realtime"
 CONNECT_PATH = "/v1/realtime/connect"
-# $context fields only: never the query string, which carries the subscription token.
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId",
-        "ip": "$context.identity.sourceIp",
-        "requestTime": "$context.requestTime",
-        "eventType": "$context.eventType",
-        "routeKey": "$context.routeKey",
-        "connectionId": "$context.connectionId",
-        "status": "$context.status",
-        "integrationStatus": "$context.integrationStatus",
-        "integrationError": "$context.integrationErrorMessage",
-    },
-    separators=(",", ":"),
-)
 # The viewer-request function: the client's fixed path to the stage, 404 for anything else.
 _REWRITE = f"""function handler(event) {{
   var request = event.request;
@@ -68,15 +48,14 @@ class RealtimeApi(Construct):
         *,
         rate_limit: int,
         burst_limit: int,
-        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
         self.api = apigwv2.WebSocketApi(
             self, "Api", description="inngest-lambda realtime: subscribers' WebSocket connections"
         )
-        self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
+        # No access logs: on a WebSocket stage they need the account-wide API Gateway CloudWatch
+        # role, which a stack should not set and whose absence would fail the deploy. The API
+        # function logs every $connect (connection id, topics) and $disconnect instead.
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",
@@ -84,10 +63,12 @@ class RealtimeApi(Construct):
             stage_name=STAGE,
             auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
-            access_log_settings=AccessLogSettings(
-                apigwv2.LogGroupLogDestination(self.access_logs),
-                apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
-            ),
+        )
+        acknowledge(
+            self.stage,
+            "AwsSolutions-APIG1",
+            "Access logs of a WebSocket stage need the account-wide API Gateway CloudWatch role"
+            " (a deploy fails without it); the API function logs each connect and disconnect.",
         )
         origin_domain = f"{self.api.api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
         rewrite = cloudfront.Function(

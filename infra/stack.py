@@ -68,7 +68,6 @@ class InngestLambdaStack(Stack):
             "Realtime",
             rate_limit=config.api_rate_limit,
             burst_limit=config.api_burst_limit,
-            log_retention=front_door["log_retention"],
         )
         placement = (
             VpcPlacement(

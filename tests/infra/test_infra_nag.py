@@ -23,6 +23,7 @@ EXPECTED_ACKNOWLEDGED = {
     "AwsSolutions-CFR2",
     "AwsSolutions-CFR3",
     "AwsSolutions-CFR4",
+    "AwsSolutions-APIG1",  # the WebSocket stage: access logs need the account-wide role
 }
 
 

@@ -36,8 +36,9 @@ def test_the_websocket_api_routes_connect_disconnect_and_default_to_the_api_func
     ]
     assert stage["StageName"] == "realtime"
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
-    log_format = stage["AccessLogSettings"]["Format"]
-    assert "connectionId" in log_format and "querystring" not in log_format.lower()
+    # Access logs on a WebSocket stage would need the account-wide CloudWatch role (a deploy
+    # in an account without it fails): the API function logs connects instead.
+    assert "AccessLogSettings" not in stage
 
 
 def test_both_functions_know_the_management_endpoint_and_may_post_to_connections_only(synth):

@@ -48,7 +48,8 @@ def handle(rt: Host, event: dict[str, Any]) -> dict[str, Any]:
         )
         return {"statusCode": 200}
     if kind == DISCONNECT:
-        engine.disconnect(connection_id)
+        topics = engine.disconnect(connection_id)
+        rt.log.info("realtime disconnect", extra={"connection_id": connection_id, "topics": topics})
         return {"statusCode": 200}
     return {"statusCode": 200}  # frames from the client are not part of the protocol
 
