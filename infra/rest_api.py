@@ -6,6 +6,12 @@ requests per 5 minutes and applies AWS's managed lists of known bad inputs and o
 with a poor reputation, before a request reaches (and is billed to) the Lambda. Everything
 behind it is the same: one proxy route to the API function, whose handler (Mangum) reads REST
 API events as well as HTTP API ones. It costs about $6 a month at rest (web ACL and rules).
+
+Every answer API Gateway gives itself (a body over its limit, throttling, a WAF block, a wrong
+path, an integration failure or timeout) carries Inngest's `error` field: the inngest SDK's
+`send` reads only the body and raises only when it holds `error`, so API Gateway's own
+`{"message": ...}` would make a refused send look sent. Specific answers for what a sender is
+likely to meet, `DEFAULT_4XX` / `DEFAULT_5XX` for every other type (which inherit them).
 """
 
 from __future__ import annotations
@@ -39,6 +45,54 @@ STAGE = "api"
 # path: they join `/e/<key>` and `/fn/register` to its origin (`urljoin`), so their requests
 # miss the stage and API Gateway refuses them (403).
 STAGE_PATH_WARNING = "inngest-lambda:restStagePath"
+
+
+# (response type, status, what `error` says). The HTTP API front door has no gateway responses:
+# docs/limitations.md says what a sender sees there.
+GATEWAY_ERRORS: tuple[tuple[apigw.ResponseType, int, str], ...] = (
+    (
+        apigw.ResponseType.REQUEST_TOO_LARGE,
+        413,
+        "request too large: API Gateway refused the body before the function ran (an event API"
+        " request must stay under 6 MB, AWS Lambda's limit: send large batches in several"
+        " requests)",
+    ),
+    (
+        apigw.ResponseType.THROTTLED,
+        429,
+        "too many requests: over the API's rate limit (context apiRateLimit / apiBurstLimit)",
+    ),
+    (
+        apigw.ResponseType.WAF_FILTERED,
+        403,
+        "forbidden by the web ACL: over the per-IP rate limit (wafRateLimit) or a managed rule",
+    ),
+    (
+        apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        403,
+        "no such path on this API: without a custom domain the URL must include the stage (/api)",
+    ),
+    (
+        apigw.ResponseType.INTEGRATION_TIMEOUT,
+        504,
+        "the API function did not answer within API Gateway's integration timeout",
+    ),
+    (apigw.ResponseType.INTEGRATION_FAILURE, 504, "the API function could not be reached"),
+)
+# `$context.error.messageString` is API Gateway's message, already a quoted JSON string.
+DEFAULT_ERROR_TEMPLATE = (
+    '{"error": $context.error.messageString, "message": $context.error.messageString,'
+    ' "type": "$context.error.responseType", "requestId": "$context.requestId"}'
+)
+
+
+def gateway_error_template(status: int, error: str) -> str:
+    """A gateway response body: Inngest's `error` (and `status`), API Gateway's `message`."""
+    return (
+        f'{{"error": "{status} {error}", "status": {status},'
+        ' "message": $context.error.messageString, "type": "$context.error.responseType",'
+        ' "requestId": "$context.requestId"}'
+    )
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -101,6 +155,7 @@ class RestFrontDoor(Construct):
                 access_log_format=apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
             ),
         )
+        self._add_gateway_errors()
         rules = [
             wafv2.CfnWebACL.RuleProperty(
                 name=RATE_RULE,
@@ -163,6 +218,21 @@ class RestFrontDoor(Construct):
             ),
         ):
             acknowledge(self.api, rule, reason)
+
+    def _add_gateway_errors(self) -> None:
+        json_body = "application/json"
+        for response_type, status, error in GATEWAY_ERRORS:
+            self.api.add_gateway_response(
+                f"Error{status}{response_type.response_type}",
+                type=response_type,
+                templates={json_body: gateway_error_template(status, error)},
+            )
+        for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+            self.api.add_gateway_response(
+                f"Error{response_type.response_type}",
+                type=response_type,
+                templates={json_body: DEFAULT_ERROR_TEMPLATE},
+            )
 
     @property
     def url(self) -> str:

@@ -69,6 +69,42 @@ def test_a_request_over_the_lambda_limit_is_413_naming_it(api):
     assert "6291556 bytes" in res.json()["errorMessage"]
 
 
+def _sdk_client(api) -> inngest.Inngest:
+    return inngest.Inngest(
+        app_id="oversize-sender",
+        event_key="key",
+        event_api_base_url=api.stack.url,
+        is_production=False,
+    )
+
+
+def test_the_sdk_raises_on_a_send_over_the_lambda_limit(api):
+    """The real SDK reads only the body (never the status): the 413 must carry `error`, or
+    `send_sync` returns [] and the caller believes the event went."""
+    client = _sdk_client(api)
+    event = inngest.Event(name="e2e/none", id="oversize-1", data={"x": "y" * 6_500_000})
+    with pytest.raises(SendEventsError, match="413 Request Entity Too Large.*6291556 bytes"):
+        client.send_sync(event)
+    assert not _stored("oversize-1")
+
+
+def test_the_sdk_raises_when_storing_the_event_fails(api, monkeypatch):
+    """An ingest failure is a 500 with `error`: the SDK retries it, then raises."""
+    ingestor = get_runtime().ingestor
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("DynamoDB is down")
+
+    monkeypatch.setattr(ingestor, "ingest", broken)
+    with pytest.raises(SendEventsError, match="events not stored: DynamoDB is down"):
+        _sdk_client(api).send_sync(inngest.Event(name="e2e/none", id="broken-1"))
+    assert len(calls) == 5  # the SDK's MAX_SEND_ATTEMPTS, each answered 500
+    monkeypatch.undo()
+    assert not _stored("broken-1")
+
+
 def test_the_request_limit_is_a_setting_and_the_413_names_it(api, monkeypatch):
     from inngest_lambda.settings import get_settings
 

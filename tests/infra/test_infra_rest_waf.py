@@ -136,3 +136,61 @@ def test_with_a_custom_domain_there_is_no_stage_path_warning():
     without = RestFrontDoor(stack, "Without", log_retention=retention, **common)
     assert not [w for w in _warnings(with_domain) if "rest-waf" in w]
     assert [w for w in _warnings(without) if "rest-waf" in w]
+
+
+def _render(template: str, message: str, response_type: str) -> object:
+    """What API Gateway makes of a gateway response template (the variables it uses)."""
+    body = (
+        template.replace("$context.error.messageString", json.dumps(message))
+        .replace("$context.error.responseType", response_type)
+        .replace("$context.requestId", "req-1")
+    )
+    assert "$" not in body, body  # no variable left that the test does not know
+    return json.loads(body)
+
+
+def test_every_gateway_error_has_inngest_error_so_the_sdk_send_raises(synth_rest):
+    """API Gateway's own `{"message": ...}` makes the SDK's send return [] silently; each
+    gateway response this stack customises parses, with the SDK's own model, to an error."""
+    from inngest._internal.client_lib.models import SendEventsResult
+
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synth_rest.resources("AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert set(responses) == {
+        "REQUEST_TOO_LARGE",
+        "THROTTLED",
+        "WAF_FILTERED",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "INTEGRATION_TIMEOUT",
+        "INTEGRATION_FAILURE",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    }
+    rest_id = next(iter(synth_rest.resources("AWS::ApiGateway::RestApi")))
+    for response_type, response in responses.items():
+        assert response["RestApiId"] == {"Ref": rest_id}
+        body = _render(
+            response["ResponseTemplates"]["application/json"], "Request Too Large", response_type
+        )
+        result = SendEventsResult.from_raw(body)
+        assert isinstance(result, SendEventsResult), result
+        assert result.error, (response_type, body)
+        assert result.ids == []
+    too_large = _render(
+        responses["REQUEST_TOO_LARGE"]["ResponseTemplates"]["application/json"],
+        "Request Too Large",
+        "REQUEST_TOO_LARGE",
+    )
+    assert too_large["error"].startswith("413 request too large")
+    assert "6 MB" in too_large["error"]
+    assert too_large["message"] == "Request Too Large"
+    default = _render(
+        responses["DEFAULT_4XX"]["ResponseTemplates"]["application/json"], "Forbidden", "X"
+    )
+    assert default["error"] == "Forbidden"
+
+
+def test_the_http_api_front_door_has_no_gateway_responses(synth):
+    assert synth.resources("AWS::ApiGateway::GatewayResponse") == {}

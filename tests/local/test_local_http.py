@@ -204,3 +204,73 @@ def test_concurrent_requests(stack):
     for t in threads:
         t.join(10)
     assert sorted(results) == [b"/0", b"/1", b"/2", b"/3"]
+
+
+def test_each_response_is_one_write_on_a_nodelay_socket(stack, monkeypatch):
+    """Headers and body leave in one write on a TCP_NODELAY socket: two writes without it let
+    Nagle's algorithm hold the body for the client's delayed ACK (~40 ms) on a kept-alive
+    connection. Counted at the server's transports (the test's client uses blocking sockets)."""
+    from asyncio import selector_events
+
+    writes: list[tuple[int, bytes]] = []
+    original = selector_events._SelectorSocketTransport.write
+
+    def counting(self, data):
+        if data:
+            sock = self.get_extra_info("socket")
+            writes.append((sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), bytes(data)))
+        return original(self, data)
+
+    monkeypatch.setattr(selector_events._SelectorSocketTransport, "write", counting)
+    handler.on_http = lambda event: {"statusCode": 200, "body": "payload-" + event["rawPath"]}
+    parts = urlsplit(stack.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        for i in range(3):
+            conn.request("POST", f"/{i}", body=b"x", headers={"Content-Type": "text/plain"})
+            assert conn.getresponse().read() == f"payload-/{i}".encode()
+    finally:
+        conn.close()
+    assert len(writes) == 3  # one per response
+    for i, (nodelay, data) in enumerate(writes):
+        assert nodelay == 1
+        assert data.startswith(b"HTTP/1.1 200 ")
+        assert data.endswith(f"\r\n\r\npayload-/{i}".encode())  # headers and body together
+
+
+def test_a_body_over_the_gateway_limit_is_413_without_reading_it(stack):
+    parts = urlsplit(stack.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /e/key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 10485761\r\n\r\n{}"
+        )
+        data = b""
+        while chunk := sock.recv(65536):  # the server closes the connection after answering
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ")
+    assert b"connection: close" in head.lower()
+    assert json.loads(body)["error"] == "413 Request Entity Too Large"
+    assert handler.http_events == []  # the handler never saw it
+
+
+def test_a_mounted_asgi_app_answers_its_prefix_on_the_same_port():
+    """The seam for routes that are not API Gateway (a WebSocket endpoint, say)."""
+    from inngest_lambda.local.server import LocalServer
+
+    async def extra(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+
+    server = LocalServer(FakeHandler())
+    server.mount("/v1/realtime", extra)
+    server.start()
+    try:
+        assert request(server.url, "GET", "/v1/realtime/connect")[2] == b"/v1/realtime/connect"
+        assert request(server.url, "GET", "/other")[0] == 200  # the handler's
+    finally:
+        server.stop()
+    with pytest.raises(RuntimeError):
+        server.start().mount("/late", extra)
+    server.stop()

@@ -6,6 +6,7 @@ tools that read `/v1/runs` work unchanged.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ from inngest_lambda import auth, cancellation, event_input, events, response_bud
 from inngest_lambda.run_views import run_view, step_view
 from inngest_lambda.settings import SERVE_PATH
 from inngest_lambda.store import TERMINAL_STATES
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from inngest_lambda.runtime import Runtime
@@ -96,7 +99,18 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         ids: list[str] = []
         body: dict[str, Any] = {}
         if checked.valid:
-            result = await _in_thread(rt.ingestor.ingest, events.normalise(checked.valid, seed))
+            try:
+                result = await _in_thread(
+                    rt.ingestor.ingest, events.normalise(checked.valid, seed)
+                )
+            except Exception as err:  # noqa: BLE001 - answered, not lost: the sender must see it
+                # With `error` the SDK raises SendEventsError (after retrying a 5xx; the seed
+                # header makes its retries the same events); a bare 500 would give it no body.
+                log.exception("ingesting %d events failed", len(checked.valid))
+                return JSONResponse(
+                    {"ids": [], "status": 500, "error": f"events not stored: {err}"},
+                    status_code=500,
+                )
             ids = result.ids
             if result.errors:
                 body["trigger_errors"] = result.errors

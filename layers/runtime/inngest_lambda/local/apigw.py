@@ -201,8 +201,13 @@ def parse_response(result: Any) -> HttpResponse:
 
 
 def error_response(status: int, message: str, **details: Any) -> HttpResponse:
-    """A JSON error in API Gateway's `{"message": ...}` shape, with what went wrong added."""
-    body = json.dumps({"message": message, **details}).encode()
+    """A JSON error in API Gateway's `{"message": ...}` shape, with what went wrong added, and
+    Inngest's `error` field (the message, then the detail): the inngest SDK's `send` reads only
+    the body, and raises only when it holds `error`, so without it a refused send looks sent.
+    The REST front door's gateway responses (infra/rest_api.py) carry `error` the same way."""
+    detail = details.get("errorMessage")
+    error = f"{status} {message}: {detail}" if detail else f"{status} {message}"
+    body = json.dumps({"message": message, "error": error, **details}).encode()
     return HttpResponse(status, [("content-type", "application/json")], body)
 
 

@@ -1,27 +1,42 @@
 """A local stand-in for API Gateway: HTTP on 127.0.0.1 -> the Lambda handler -> HTTP.
 
-`http.server` is enough: requests are few (the SDK, curl, a browser) and it keeps the local stack
-free of another web server. One thread per connection, HTTP/1.1 keep-alive, any method. What
+Served by uvicorn (a pinned dev dependency, made for the job) running a small ASGI app
+(`local/gateway_app.py`) on its own event loop in a background thread; each request's Lambda
+invocation runs in a thread pool, as concurrent invocations run in their own sandboxes. What
 API Gateway would refuse or turn into an error is refused here the same way: bodies over 10 MB
 (413), events over Lambda's 6 MB invoke limit (413), a handler that raises or returns something
 unusable (502, with a JSON body saying what), a response over 6 MB (502), a call slower than the
-30 s integration timeout (503, decided after the fact: a thread cannot be cut short).
+30 s integration timeout (503, decided after the fact: a thread cannot be cut short). Every such
+answer carries Inngest's `error` field, so the SDK's `send` raises on it (`apigw.error_response`).
+
+Each response leaves in one write on a TCP_NODELAY socket (`_OneWriteH11`): Python's
+`http.server`, used before, wrote headers and body in two sends without TCP_NODELAY, so on a
+kept-alive connection Nagle's algorithm held the body until the client's delayed ACK, about
+40 ms, longer than a fast run. Its accept backlog of 5 also reset or delayed (SYN retries, 1 s,
+3 s, ...) most of 100+ simultaneous connections; uvicorn listens with a backlog of 2048.
+
+`mount(prefix, app)` routes a path prefix (HTTP or WebSocket) to another ASGI app, on the same
+port; everything else is API Gateway.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import concurrent.futures
 import json
 import logging
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import settings as s
 from inngest_lambda.local import apigw
+from inngest_lambda.local.gateway_app import ASGIApp, GatewayApp
 from inngest_lambda.local.invoke import Handler, invoke
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("inngest_lambda.local.http")
 
@@ -29,12 +44,8 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 MAX_INVOKE_BYTES = 6_291_556  # Lambda synchronous invocation payload limit, request and response
 API_TIMEOUT_SECONDS = 30.0  # API Gateway HTTP API integration timeout
 IDLE_KEEPALIVE_SECONDS = 60  # an idle keep-alive connection is closed after this
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+MAX_CONCURRENT_INVOCATIONS = 64  # handler calls at once (threads); more requests wait their turn
+LISTEN_BACKLOG = 2048  # connections the kernel queues before the server accepts them
 
 
 class LocalServer:
@@ -56,43 +67,89 @@ class LocalServer:
         self.region = region
         self._host = host
         self._port = port
-        self._httpd: _HTTPServer | None = None
+        self._mounts: list[tuple[str, ASGIApp]] = []
+        self._sock: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._in_flight = 0
         self.requests_served = 0
 
     # --- lifecycle -----------------------------------------------------------------------------
+    def mount(self, prefix: str, app: ASGIApp) -> None:
+        """Send requests (HTTP or WebSocket) whose path starts with `prefix` to `app`, an ASGI
+        application, instead of the handler. Before `start()`."""
+        if self._server is not None:
+            raise RuntimeError("mount() before start()")
+        self._mounts.append((prefix, app))
+
     def start(self) -> LocalServer:
         """Bind (port 0 picks a free one) and serve in a background thread."""
-        httpd = _HTTPServer((self._host, self._port), _RequestHandler)
-        httpd.app = self
-        self._httpd = httpd
+        import uvicorn  # dev dependency, like moto: only when a local server starts
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+            sock.listen(LISTEN_BACKLOG)
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._sock = sock
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            MAX_CONCURRENT_INVOCATIONS, thread_name_prefix="inngest-lambda-invoke"
+        )
+        app = GatewayApp(self._invoke_in_pool, MAX_REQUEST_BYTES, mounts=self._mounts)
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if uvicorn_log.level == logging.NOTSET:  # its start/stop chatter, not our request lines
+            uvicorn_log.setLevel(logging.WARNING)
+        config = uvicorn.Config(
+            app,
+            http=_one_write_h11(),
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            headers=[("server", "inngest-lambda-local")],
+            timeout_keep_alive=IDLE_KEEPALIVE_SECONDS,
+            backlog=LISTEN_BACKLOG,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
         self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="inngest-lambda-http",
-            daemon=True,
+            target=server.run, kwargs={"sockets": [sock]}, name="inngest-lambda-http", daemon=True
         )
         self._thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:  # the socket already accepts; this catches a failed start
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop(0)
+                raise RuntimeError("the local HTTP server did not start")
+            time.sleep(0.005)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, let requests in progress finish (up to `timeout`), close the socket."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
+        server, self._server = self._server, None
+        if server is None:
             return
-        httpd.shutdown()
-        httpd.close_connections(timeout)
-        httpd.server_close()
+        server.config.timeout_graceful_shutdown = max(timeout, 0.01)
+        server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(timeout + 1.0)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
+        if self._sock is None:
             raise RuntimeError("server is not running")
-        return int(self._httpd.server_address[1])
+        return int(self._sock.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -103,6 +160,24 @@ class LocalServer:
         """Requests currently inside the handler (LocalStack.wait_idle waits for zero)."""
         with self._lock:
             return self._in_flight
+
+    async def _invoke_in_pool(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        protocol: str,
+    ) -> apigw.HttpResponse:
+        """`respond` on a pool thread: the handler blocks (boto3, the SDK), the loop must not."""
+        pool = self._pool
+        if pool is None:
+            return apigw.error_response(503, "Service Unavailable")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            pool, self.respond, method, target, headers, body, source_ip, protocol
+        )
 
     # --- one request ---------------------------------------------------------------------------
     def respond(
@@ -139,8 +214,8 @@ class LocalServer:
         protocol: str,
     ) -> apigw.HttpResponse:
         path, query = apigw.split_target(target)
-        httpd = self._httpd
-        port = int(httpd.server_address[1]) if httpd is not None else None
+        sock = self._sock
+        port = int(sock.getsockname()[1]) if sock is not None else None
         event = apigw.build_event(
             method, path, query, headers, body, source_ip, protocol=protocol, port=port
         )
@@ -194,150 +269,53 @@ class LocalServer:
             )
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that knows its connections, so stop() can end idle keep-alives."""
+def _one_write_h11() -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with each response's writes joined into one, on TCP_NODELAY.
 
-    daemon_threads = True
-    allow_reuse_address = True
-    app: LocalServer
+    uvicorn writes the status line and headers, then the body, as two `transport.write` calls:
+    two segments. Writes are gathered and sent once the event loop turns (`call_soon`), after
+    the app's back-to-back `http.response.start` and `http.response.body`; TCP_NODELAY (which
+    asyncio also sets) makes that one write leave at once.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    def __init__(
-        self, address: tuple[str, int], handler_class: type[BaseHTTPRequestHandler]
-    ) -> None:
-        super().__init__(address, handler_class)
-        self._conn_lock = threading.Lock()
-        self._conns: dict[_RequestHandler, threading.Thread] = {}
-        self.stopping = False
+    class OneWriteH11(H11Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().connection_made(_GatheredWrites(transport))  # type: ignore[arg-type]
 
-    def register(self, conn: _RequestHandler) -> None:
-        with self._conn_lock:
-            self._conns[conn] = threading.current_thread()
-
-    def unregister(self, conn: _RequestHandler) -> None:
-        with self._conn_lock:
-            self._conns.pop(conn, None)
-
-    def close_connections(self, timeout: float) -> None:
-        """Wake idle connections (a read returning EOF ends them); wait for busy ones."""
-        self.stopping = True
-        with self._conn_lock:
-            conns = dict(self._conns)
-        for conn, _ in conns.items():
-            if not conn.busy:
-                with contextlib.suppress(OSError):
-                    conn.connection.shutdown(socket.SHUT_RDWR)
-        deadline = time.monotonic() + timeout
-        for thread in conns.values():
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+    return OneWriteH11
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive
-    timeout = IDLE_KEEPALIVE_SECONDS
-    server: _HTTPServer
-    server_version = "inngest-lambda-local"
-    sys_version = ""
+class _GatheredWrites:
+    """A transport whose writes within one turn of the event loop go out as one write."""
 
-    def setup(self) -> None:
-        super().setup()
-        self.busy = False
-        self.server.register(self)
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._pending: list[bytes] = []
+        self.writes = 0  # writes handed to the real transport (one per response)
 
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.unregister(self)
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._pending.append(data)
 
-    def handle_one_request(self) -> None:
-        super().handle_one_request()
-        self.busy = False
-        if self.server.stopping:
-            self.close_connection = True
+    def flush(self) -> None:
+        if self._pending and not self._transport.is_closing():
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self.writes += 1
+            self._transport.write(data)
+        self._pending.clear()
 
-    def _handle(self) -> None:
-        self.busy = True
-        started = time.monotonic()
-        try:
-            body = self._read_body()
-        except _BadRequest as exc:
-            self.close_connection = True  # the rest of the body is still on the wire
-            response = apigw.error_response(exc.status, str(exc))
-        else:
-            response = self.server.app.respond(
-                self.command,
-                self.path,
-                list(self.headers.items()),
-                body,
-                self.client_address[0],
-                self.request_version,
-            )
-        self._write(response)
-        log.info(
-            "%s %s %d %dB %.1fms",
-            self.command,
-            self.path,
-            response.status,
-            len(response.body),
-            (time.monotonic() - started) * 1000,
-        )
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _handle
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        raw = self.headers.get("Content-Length")
-        if raw is None:
-            return b""
-        try:
-            length = int(raw)
-        except ValueError:
-            raise _BadRequest(400, "Bad Request: invalid Content-Length") from None
-        if length < 0:
-            raise _BadRequest(400, "Bad Request: invalid Content-Length")
-        if length > MAX_REQUEST_BYTES:
-            raise _BadRequest(413, "Request Entity Too Large")
-        return self.rfile.read(length)
-
-    def _read_chunked(self) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _BadRequest(400, "Bad Request: invalid chunk size") from None
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(chunks)
-            total += size
-            if total > MAX_REQUEST_BYTES:
-                raise _BadRequest(413, "Request Entity Too Large")
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)  # CRLF after the chunk
-
-    def _write(self, response: apigw.HttpResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        has_body = response.status >= 200 and response.status not in (204, 304)
-        if has_body:
-            self.send_header("Content-Length", str(len(response.body)))
-        if self.close_connection or self.server.stopping:
-            self.close_connection = True
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if has_body and self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # _handle logs one line per request itself
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
-        log.debug("http: " + format, *args)
