@@ -215,7 +215,9 @@ class LocalStack:
         self._setenv(s.ENV_API_URL, self._server.url)
         # Where the runtime posts realtime frames: the management endpoint served above.
         self._setenv(s.ENV_REALTIME_ENDPOINT, self._server.url)
-        self._settings = dataclasses.replace(settings, api_url=self._server.url)
+        self._settings = dataclasses.replace(
+            settings, api_url=self._server.url, realtime_endpoint=self._server.url
+        )
         s.get_settings.cache_clear()
         self._pump = Pump(handler, settings, **self._pump_options)
         self._guard.add_listener(self._pump.notify)
