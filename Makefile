@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py
+	$(BIN)/python bench/realtime.py
 	INNGEST_LAMBDA_LOG_LEVEL=CRITICAL $(BIN)/python bench/recovery.py 2>/dev/null
 
 # Long: 1,000 runs of 100 steps in one handler process (BENCH_MEMORY_RUNS to change).

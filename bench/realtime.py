@@ -9,15 +9,17 @@ subscribers, and the frames the local management endpoint accepted per message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,20 +40,31 @@ def main() -> None:
     with LocalStack(port=port, env=env) as stack, httpx.Client(base_url=stack.url) as http:
         token = http.post("/v1/realtime/token", json=[{"channel": "bench", "name": "t"}])
         url = stack.url.replace("http://", "ws://") + "/v1/realtime/connect?token="
-        sockets = [connect(url + token.json()["jwt"]) for _ in range(SUBSCRIBERS)]
-        assert stack.websocket_api is not None
-        posts_before = stack.websocket_api.posts
-        http.post(
-            "/e/key", json={"name": "bench/stamped", "data": {"channel": "bench", "steps": STEPS}}
-        )
         latencies: list[float] = []
-        for ws in sockets:
-            for _ in range(STEPS):
+        lock = threading.Lock()
+
+        def subscriber(ws: ClientConnection) -> None:
+            for _ in range(STEPS):  # each in its own thread: a frame is timed as it arrives
                 frame = ws.recv(timeout=60)
-                latencies.append(time.time() - json.loads(frame)["data"]["sent_at"])
-        posts = stack.websocket_api.posts - posts_before
-        for ws in sockets:
-            ws.close()
+                arrived = time.time()
+                with lock:
+                    latencies.append(arrived - json.loads(frame)["data"]["sent_at"])
+
+        with contextlib.ExitStack() as sockets:
+            clients = [
+                sockets.enter_context(connect(url + token.json()["jwt"]))
+                for _ in range(SUBSCRIBERS)
+            ]
+            threads = [threading.Thread(target=subscriber, args=(ws,)) for ws in clients]
+            for thread in threads:
+                thread.start()
+            assert stack.websocket_api is not None
+            posts_before = stack.websocket_api.posts
+            event = {"name": "bench/stamped", "data": {"channel": "bench", "steps": STEPS}}
+            http.post("/e/key", json=event)
+            for thread in threads:
+                thread.join(120)
+            posts = stack.websocket_api.posts - posts_before
     ms = sorted(x * 1000 for x in latencies)
     print(
         f"realtime: {STEPS} publishes x {SUBSCRIBERS} subscribers, publish-to-receive latency"
