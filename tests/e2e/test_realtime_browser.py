@@ -6,7 +6,6 @@ from three steps, in order; a page subscribed to another channel gets nothing.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -17,13 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from inngest_lambda.local.stack import LocalStack
+from tests.e2e.browser_support import chromium
 from tests.e2e.realtime_support import CLIENT_DIR, realtime_stack, require_client
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TIMEOUT_MS = 20_000
 
 
@@ -101,11 +99,8 @@ def app_url(stack: LocalStack, bundle: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing: `make browser` installs it"
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _subscribed_page(browser: Browser, app_url: str, channel: str, errors: list[str]) -> Page:

@@ -379,12 +379,11 @@ def test_alarms_cover_lost_delayed_and_refused_work_and_reach_a_topic(synth):
             ("AWS/ApiGateway", "5xx"),
             ("AWS/ApiGateway", "4xx"),  # surges (429s from the stage throttle included)
             ("AWS/Scheduler", "InvocationDroppedCount"),
-            ("InngestLambda", "RealtimePostFailures"),
             *[("AWS/Lambda", m) for m in ("Errors", "Throttles", "Duration") for _ in "ea"],
         ]
     )
-    # DynamoDB throttles: reads + writes of the table, as one expression (the other expression
-    # is realtime's WebSocket errors, tests/infra/test_infra_realtime.py).
+    # DynamoDB throttles: reads + writes of the table, as one expression (the other expressions
+    # are realtime's, tests/infra/test_infra_realtime.py).
     (throttles,) = [a for a in alarms if "Metrics" in a and "Throttle" in json.dumps(a)]
     names = {
         m["MetricStat"]["Metric"]["MetricName"] for m in throttles["Metrics"] if "MetricStat" in m

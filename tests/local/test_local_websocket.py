@@ -21,16 +21,15 @@ handler = FakeHandler()
 
 @pytest.fixture(scope="module")
 def stack():
-    with LocalStack(
-        handler=handler, env=NO_FUNCTIONS, poll_interval=0.05, schedule_interval=0.1
-    ) as s:
+    """The stack around a recording handler, reset before each test (`fresh`)."""
+    with LocalStack(handler=handler, env=NO_FUNCTIONS, poll_interval=0.05) as s:
         yield s
 
 
-@pytest.fixture(autouse=True)
-def fresh_handler():
+@pytest.fixture()
+def fresh(stack):
     handler.reset()
-    yield
+    return stack
 
 
 def _ws(stack: LocalStack, query: str = "token=abc") -> str:
@@ -50,8 +49,8 @@ def _management(stack: LocalStack):
     )
 
 
-def test_connect_default_and_disconnect_reach_the_handler_as_api_gateway_sends_them(stack):
-    with connect(_ws(stack, "token=abc&x=1"), additional_headers={"Origin": "http://app"}) as ws:
+def test_connect_default_and_disconnect_reach_the_handler_as_api_gateway_sends_them(fresh):
+    with connect(_ws(fresh, "token=abc&x=1"), additional_headers={"Origin": "http://app"}) as ws:
         (connected,) = _events("CONNECT")
         context = connected["requestContext"]
         assert (context["routeKey"], context["stage"]) == ("$connect", "realtime")
@@ -67,23 +66,23 @@ def test_connect_default_and_disconnect_reach_the_handler_as_api_gateway_sends_t
     assert gone["requestContext"]["connectionId"] == connection_id
 
 
-def test_a_refused_connect_is_an_http_response_before_the_upgrade(stack):
+def test_a_refused_connect_is_an_http_response_before_the_upgrade(fresh):
     handler.on_http = lambda event: {
         "statusCode": 401,
         "headers": {"content-type": "application/json"},
         "body": json.dumps({"error": "invalid token", "status": 401}),
     }
     with pytest.raises(InvalidStatus) as refused:
-        connect(_ws(stack))
+        connect(_ws(fresh))
     assert refused.value.response.status_code == 401
     assert json.loads(refused.value.response.body) == {"error": "invalid token", "status": 401}
     assert _events("DISCONNECT") == []  # never connected
-    assert stack.websocket_api.open_connections == 0
+    assert fresh.websocket_api.open_connections == 0
 
 
-def test_post_to_connection_writes_frames_in_order_and_410s_a_gone_connection(stack):
-    management = _management(stack)
-    with connect(_ws(stack)) as ws:
+def test_post_to_connection_writes_frames_in_order_and_410s_a_gone_connection(fresh):
+    management = _management(fresh)
+    with connect(_ws(fresh)) as ws:
         connection_id = _events("CONNECT")[0]["requestContext"]["connectionId"]
         for n in range(3):
             management.post_to_connection(ConnectionId=connection_id, Data=f'{{"n":{n}}}'.encode())
@@ -94,15 +93,15 @@ def test_post_to_connection_writes_frames_in_order_and_410s_a_gone_connection(st
     with pytest.raises(management.exceptions.GoneException) as gone:
         management.post_to_connection(ConnectionId=connection_id, Data=b"late")
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
-    status, _, _ = request(stack.url, "GET", f"/@connections/{connection_id}")
+    status, _, _ = request(fresh.url, "GET", f"/@connections/{connection_id}")
     assert status == 405
-    status, _, body = request(stack.url, "GET", "/v1/realtime/connect")  # not an upgrade
+    status, _, body = request(fresh.url, "GET", "/v1/realtime/connect")  # not an upgrade
     assert status == 426, body
 
 
-def test_an_idle_connection_is_closed_as_api_gateway_does(stack, monkeypatch):
-    monkeypatch.setattr(stack.websocket_api, "idle_timeout_seconds", 0.3)
-    with connect(_ws(stack)) as ws, pytest.raises(ConnectionClosed) as closed:
+def test_an_idle_connection_is_closed_as_api_gateway_does(fresh, monkeypatch):
+    monkeypatch.setattr(fresh.websocket_api, "idle_timeout_seconds", 0.3)
+    with connect(_ws(fresh)) as ws, pytest.raises(ConnectionClosed) as closed:
         ws.recv(timeout=5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
     wait_for(lambda: _events("DISCONNECT"))
