@@ -66,7 +66,7 @@ def test_connect_default_and_disconnect_reach_the_handler_as_api_gateway_sends_t
     assert gone["requestContext"]["connectionId"] == connection_id
 
 
-def test_a_refused_connect_is_an_http_response_before_the_upgrade(fresh):
+def test_a_refused_connect_is_an_http_response_before_the_upgrade(fresh, caplog):
     handler.on_http = lambda event: {
         "statusCode": 401,
         "headers": {"content-type": "application/json"},
@@ -77,6 +77,7 @@ def test_a_refused_connect_is_an_http_response_before_the_upgrade(fresh):
     assert refused.value.response.status_code == 401
     assert json.loads(refused.value.response.body) == {"error": "invalid token", "status": 401}
     assert _events("DISCONNECT") == []  # never connected
+    assert "without completing handshake" not in caplog.text  # uvicorn's spurious error line
     assert fresh.websocket_api.open_connections == 0
 
 

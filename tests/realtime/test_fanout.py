@@ -217,6 +217,8 @@ def test_the_handler_connects_with_a_token_publishes_and_disconnects(deployed):
 
     assert entry.handler(_ws_event("DISCONNECT", "conn-1"), LambdaContext()) == {"statusCode": 200}
     assert list(subs.connections("c", "t")) == [[]]
+    # A plain HTTP GET of the WebSocket's path (on the HTTP API) says what it is.
+    assert _http("GET", "/v1/realtime/connect", b"", {})["statusCode"] == 426
 
 
 def test_publish_without_a_websocket_endpoint_says_so(deployed, monkeypatch):

@@ -78,6 +78,7 @@ class LocalWebSocketApi:
         self.max_connection_seconds = max_connection_seconds
         self._connections: dict[str, _Connection] = {}
         self.posts = 0  # frames accepted by @connections (tests count them)
+        _quiet_refusals()
 
     @property
     def open_connections(self) -> int:
@@ -261,6 +262,24 @@ def build_event(
             event["body"] = base64.b64encode(message.get("bytes") or b"").decode()
             event["isBase64Encoded"] = True
     return event
+
+
+class _SpuriousHandshakeError(logging.Filter):
+    """uvicorn 0.54's WebSocket protocol (websockets-sansio) logs "ASGI callable returned without
+    completing handshake" after an app answered the upgrade with `websocket.http.response.*`,
+    although the response went out whole (the client gets our 401): drop that one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
+_FILTER = _SpuriousHandshakeError()
+
+
+def _quiet_refusals() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
 
 
 def _connection_id() -> str:
