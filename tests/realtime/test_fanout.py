@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -13,6 +14,7 @@ from moto import mock_aws
 
 from inngest_lambda import aws, settings
 from inngest_lambda.local import aws_clients, resources
+from inngest_lambda.log import JsonFormatter
 from inngest_lambda.realtime import fanout, publish, tokens
 from inngest_lambda.realtime.subscriptions import Subscriptions
 
@@ -134,6 +136,15 @@ def test_disconnect_removes_every_subscription_of_the_connection(aws_env):
     assert subs.remove("x") == 0  # a second $disconnect changes nothing
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 class _Raw:
     def __init__(self, body: bytes) -> None:
         self._body = body
@@ -202,8 +213,19 @@ def test_the_handler_connects_with_a_token_publishes_and_disconnects(deployed):
     assert "signature" in json.loads(refused["body"])["error"]
     missing = entry.handler(_ws_event("CONNECT", "none"), LambdaContext())
     assert missing["statusCode"] == 401
-    ok = entry.handler(_ws_event("CONNECT", "conn-1", {"token": jwt}), LambdaContext())
+    logged = _Records()
+    logging.getLogger("inngest_lambda").addHandler(logged)
+    try:
+        ok = entry.handler(_ws_event("CONNECT", "conn-1", {"token": jwt}), LambdaContext())
+    finally:
+        logging.getLogger("inngest_lambda").removeHandler(logged)
     assert ok == {"statusCode": 200}
+    (line,) = [json.loads(JsonFormatter().format(r)) for r in logged.records]
+    assert (line["message"], line["connection_id"], line["topics"]) == (
+        "realtime connect",
+        "conn-1",
+        1,
+    )
     assert list(subs.connections("c", "t")) == [["conn-1"]]
     assert entry.handler(_ws_event("MESSAGE", "conn-1"), LambdaContext()) == {"statusCode": 200}
 
