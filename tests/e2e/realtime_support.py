@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from inngest_lambda import aws, runtime
+from inngest_lambda.local.invoke import Handler
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 from tests.e2e.conftest import clients_pointed_at
@@ -19,7 +20,8 @@ NODE_MODULES = CLIENT_DIR / "node_modules"
 
 
 @contextlib.contextmanager
-def realtime_stack() -> Iterator[LocalStack]:
+def realtime_stack(handler: Handler | None = None) -> Iterator[LocalStack]:
+    """The local stack serving FUNCTIONS (`handler`: one wrapping the real handler)."""
     port = free_port()
     env = {
         "INNGEST_DEV": f"http://127.0.0.1:{port}",
@@ -28,7 +30,10 @@ def realtime_stack() -> Iterator[LocalStack]:
     }
     runtime.get_runtime.cache_clear()
     aws.reset()
-    with LocalStack(port=port, env=env, concurrency=4) as st, clients_pointed_at(st, FUNCTIONS):
+    with (
+        LocalStack(port=port, handler=handler, env=env, concurrency=4) as st,
+        clients_pointed_at(st, FUNCTIONS),
+    ):
         yield st
     runtime.get_runtime.cache_clear()
     aws.reset()

@@ -12,7 +12,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
-from inngest_lambda import aws, settings
+from inngest_lambda import aws, clock, settings
 from inngest_lambda.local import aws_clients, resources
 from inngest_lambda.log import JsonFormatter
 from inngest_lambda.realtime import fanout, publish, tokens
@@ -92,35 +92,70 @@ def test_a_text_stream_costs_its_frames_per_subscriber(aws_env):
     assert _received("a") == b"".join(frames)
 
 
-def test_a_gone_connection_is_answered_410_and_its_subscription_removed(aws_env):
+def _ids(subs: Subscriptions, channel: str, topic: str) -> list[list[str]]:
+    return [[s.connection_id for s in page] for page in subs.connections(channel, topic)]
+
+
+def _answer_410_for(management, connection_id: str):
+    """Make API Gateway's management API answer 410 GoneException for one connection."""
+
+    def api_gateway_410(request, **_):
+        if request.url.endswith(f"/@connections/{connection_id}"):
+            body = json.dumps({"message": "Gone"}).encode()
+            headers = {"x-amzn-ErrorType": "GoneException"}
+            return AWSResponse(request.url, 410, headers, _Raw(body))
+        return None
+
+    event = "before-send.apigatewaymanagementapi.PostToConnection"
+    management.meta.events.register_first(event, api_gateway_410)
+    return lambda: management.meta.events.unregister(event, api_gateway_410)
+
+
+@pytest.fixture()
+def later():
+    """Move the runtime's clock past the handshake grace."""
+    now = clock.now()
+    yield lambda: clock.set_clock(lambda: now + fanout.HANDSHAKE_GRACE_SECONDS + 1)
+    clock.set_clock(None)
+
+
+def test_a_410_while_the_handshake_may_still_be_running_keeps_the_subscription(aws_env, later):
+    subs, management, calls = aws_env
+    subs.add("new", [tokens.Topic("c", "t")])  # its $connect has just run
+    undo = _answer_410_for(management, "new")
+    try:
+        calls.counts.clear()
+        delivery = fanout.deliver(subs, management, "c", "t", _frames("c", "t", b"1"))
+        assert (delivery.connecting, delivery.gone, delivery.delivered) == (1, 0, 0)
+        assert calls.counts == {"Query": 1, "PostToConnection": 1}  # nothing deleted
+        assert _ids(subs, "c", "t") == [["new"]]
+        later()  # a connection still answering 410 this long after $connect is gone
+        delivery = fanout.deliver(subs, management, "c", "t", _frames("c", "t", b"2"))
+        assert (delivery.connecting, delivery.gone) == (0, 1)
+        assert _ids(subs, "c", "t") == [[]]
+    finally:
+        undo()
+
+
+def test_a_gone_connection_is_answered_410_and_its_subscription_removed(aws_env, later):
     subs, management, calls = aws_env
     for connection in ("live", "gone"):
         subs.add(connection, [tokens.Topic("c", "t")])
+    later()
 
-    def api_gateway_410(request, **_):
-        # What API Gateway answers for a connection that has closed.
-        if request.url.endswith("/@connections/gone"):
-            body = json.dumps({"message": "Gone"}).encode()
-            return AWSResponse(request.url, 410, {"x-amzn-ErrorType": "GoneException"}, _Raw(body))
-        return None
-
-    management.meta.events.register_first(
-        "before-send.apigatewaymanagementapi.PostToConnection", api_gateway_410
-    )
+    undo = _answer_410_for(management, "gone")  # what API Gateway answers for a closed one
     try:
         calls.counts.clear()
         delivery = fanout.deliver(subs, management, "c", "t", _frames("c", "t", b"1"))
         assert (delivery.delivered, delivery.gone) == (1, 1)
         assert calls.counts == {"Query": 1, "PostToConnection": 2, "DeleteItem": 1}
-        assert [ids for ids in subs.connections("c", "t")] == [["live"]]
+        assert _ids(subs, "c", "t") == [["live"]]
         calls.counts.clear()
         again = fanout.deliver(subs, management, "c", "t", _frames("c", "t", b"2"))
         assert (again.delivered, again.gone) == (1, 0)
         assert calls.counts == {"Query": 1, "PostToConnection": 1}
     finally:
-        management.meta.events.unregister(
-            "before-send.apigatewaymanagementapi.PostToConnection", api_gateway_410
-        )
+        undo()
 
 
 def test_disconnect_removes_every_subscription_of_the_connection(aws_env):
@@ -131,8 +166,8 @@ def test_disconnect_removes_every_subscription_of_the_connection(aws_env):
     calls.counts.clear()
     assert subs.remove("x") == 2
     assert calls.counts == {"GetItem": 1, "BatchWriteItem": 1}
-    assert list(subs.connections("c", "t1")) == [["y"]]
-    assert list(subs.connections("c", "t2")) == [[]]
+    assert _ids(subs, "c", "t1") == [["y"]]
+    assert _ids(subs, "c", "t2") == [[]]
     assert subs.remove("x") == 0  # a second $disconnect changes nothing
 
 
@@ -226,19 +261,24 @@ def test_the_handler_connects_with_a_token_publishes_and_disconnects(deployed):
         "conn-1",
         1,
     )
-    assert list(subs.connections("c", "t")) == [["conn-1"]]
+    assert _ids(subs, "c", "t") == [["conn-1"]]
     assert entry.handler(_ws_event("MESSAGE", "conn-1"), LambdaContext()) == {"statusCode": 200}
 
     published = _http(
         "POST", "/v1/realtime/publish?channel=c&topic=t", b'{"hello":"world"}', bearer
     )
     assert published["statusCode"] == 200, published
-    assert json.loads(published["body"]) == {"delivered": 1, "gone": 0, "failed": 0}
+    assert json.loads(published["body"]) == {
+        "delivered": 1,
+        "gone": 0,
+        "connecting": 0,
+        "failed": 0,
+    }
     frame = json.loads(_received("conn-1"))
     assert frame["data"] == {"hello": "world"} and (frame["channel"], frame["topic"]) == ("c", "t")
 
     assert entry.handler(_ws_event("DISCONNECT", "conn-1"), LambdaContext()) == {"statusCode": 200}
-    assert list(subs.connections("c", "t")) == [[]]
+    assert _ids(subs, "c", "t") == [[]]
     # A plain HTTP GET of the WebSocket's path (on the HTTP API) says what it is.
     assert _http("GET", "/v1/realtime/connect", b"", {})["statusCode"] == 426
 

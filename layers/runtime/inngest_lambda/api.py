@@ -100,9 +100,7 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         body: dict[str, Any] = {}
         if checked.valid:
             try:
-                result = await _in_thread(
-                    rt.ingestor.ingest, events.normalise(checked.valid, seed)
-                )
+                result = await _in_thread(rt.ingestor.ingest, events.normalise(checked.valid, seed))
             except Exception as err:  # noqa: BLE001 - answered, not lost: the sender must see it
                 # With `error` the SDK raises SendEventsError (after retrying a 5xx; the seed
                 # header makes its retries the same events); a bare 500 would give it no body.

@@ -24,9 +24,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-Invoke = Callable[
-    [str, str, list[tuple[str, str]], bytes, str, str], Awaitable[apigw.HttpResponse]
-]
+Invoke = Callable[[str, str, list[tuple[str, str]], bytes, str, str], Awaitable[apigw.HttpResponse]]
 
 
 class _TooLarge(Exception):

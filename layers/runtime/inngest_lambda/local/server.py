@@ -318,4 +318,3 @@ class _GatheredWrites:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
-

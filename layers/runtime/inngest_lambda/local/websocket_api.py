@@ -4,9 +4,9 @@ server: the same events to the same handler, the same management endpoint for th
 - `GET /v1/realtime/connect` upgraded to a WebSocket: the handler gets the `$connect` event
   API Gateway sends (query string, headers, a generated connection id). Its answer decides the
   handshake: 200 completes it; anything else is sent back as that HTTP response instead of the
-  101, as API Gateway does (so a bad token is a 401 before the upgrade). The connection is
-  registered *before* `$connect` runs, so a frame posted to it while `$connect` finishes waits
-  and is sent right after the handshake; nothing published after `open` is lost.
+  101, as API Gateway does (so a bad token is a 401 before the upgrade). As on API Gateway, a
+  frame posted to the connection before the handshake completed (while `$connect` runs) is
+  refused with 410; from the handshake on, frames are delivered.
 - A frame from the client is a `$default` event; the close (either side) a `$disconnect`.
 - `POST /@connections/{id}` (the management API the runtime's `apigatewaymanagementapi`
   client is pointed at locally) queues the body as one text frame: 200, or 410 GoneException
@@ -54,7 +54,7 @@ class _Connection:
     def __init__(self, connection_id: str) -> None:
         self.id = connection_id
         self.frames: asyncio.Queue[str | None] = asyncio.Queue()
-        self.open = True
+        self.open = False  # True from the handshake until the close
         self.loop = asyncio.get_running_loop()
 
 
@@ -131,7 +131,7 @@ class LocalWebSocketApi:
             await _refuse(scope, send, 403, {"message": "Forbidden"})
             return
         connection = _Connection(_connection_id())
-        self._connections[connection.id] = connection  # before $connect: see the docstring
+        self._connections[connection.id] = connection  # posts 410 until it is open
         result = await self._event(scope, connection.id, "CONNECT", "$connect")
         status = _status(result)
         if status != 200:
@@ -140,6 +140,7 @@ class LocalWebSocketApi:
             await _refuse(scope, send, status, body or {"message": "Forbidden"})
             return
         await send({"type": "websocket.accept"})
+        connection.open = True
         log.info("realtime connection %s open", connection.id)
         reason = "client closed"
         try:

@@ -21,21 +21,28 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from inngest_lambda.realtime.subscriptions import Subscriptions
+from inngest_lambda import clock
+from inngest_lambda.realtime.subscriptions import Subscriber, Subscriptions
 
 MAX_PARALLEL_POSTS = 16
+# API Gateway answers 410 to posts to a connection whose handshake has not completed yet, and a
+# connection is subscribed during its $connect, before that: a 410 from a connection younger
+# than this keeps its subscription (the frame is lost, but the client has not seen `open` yet).
+HANDSHAKE_GRACE_SECONDS = 60
 log = logging.getLogger("inngest_lambda.realtime")
 _lock = threading.Lock()
 
 
 @dataclasses.dataclass
 class Delivery:
-    """What a publish did: connections reached, found gone, that failed otherwise (throttled
+    """What a publish did: connections reached, found gone, still connecting (410 within the
+    handshake grace: kept), that failed otherwise (throttled
     past the client's retries: logged, the publish still succeeds so that a retried step does
     not repeat the message to everyone else), frames posted."""
 
     delivered: int = 0
     gone: int = 0
+    connecting: int = 0
     failed: int = 0
     posts: int = 0
 
@@ -73,12 +80,16 @@ def deliver(
     result = Delivery()
     counted = threading.Lock()
 
-    def one(connection_id: str) -> None:
+    def one(subscriber: Subscriber) -> None:
+        connection_id = subscriber.connection_id
         for frame in frames:
             try:
                 client.post_to_connection(ConnectionId=connection_id, Data=frame)
             except Exception as err:
-                if is_gone(err):
+                if is_gone(err) and clock.now() - subscriber.connected_at < HANDSHAKE_GRACE_SECONDS:
+                    with counted:
+                        result.connecting += 1
+                elif is_gone(err):
                     subscriptions.drop(channel, topic, connection_id)
                     with counted:
                         result.gone += 1

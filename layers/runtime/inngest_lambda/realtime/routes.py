@@ -55,7 +55,12 @@ def register(
         except service.NotConfigured as err:
             return problem(503, str(err))
         return JSONResponse(
-            {"delivered": delivery.delivered, "gone": delivery.gone, "failed": delivery.failed}
+            {
+                "delivered": delivery.delivered,
+                "gone": delivery.gone,
+                "connecting": delivery.connecting,
+                "failed": delivery.failed,
+            }
         )
 
     @app.get(CONNECT_PATH)

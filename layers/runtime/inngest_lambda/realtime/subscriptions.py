@@ -1,6 +1,6 @@
 """Who listens to what: one DynamoDB item per (channel, topic, connection), in the runtime's table.
 
-    pk "rt#<sha256 of [channel, topic]>"   sk <connection id>   expires_at
+    pk "rt#<sha256 of [channel, topic]>"   sk <connection id>   at, expires_at
     pk "rtc#<connection id>"               sk "conn"            topics [pk, ...], expires_at
 
 A publish queries the first kind by its key (one Query per 1 MB page of connection ids); the
@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from inngest_lambda import clock
 from inngest_lambda.realtime.tokens import Topic
@@ -31,6 +31,12 @@ CONNECTION_SK = "conn"
 MAX_CONNECTION_SECONDS = 2 * 3600
 TTL_SECONDS = MAX_CONNECTION_SECONDS + 600
 _BATCH = 25  # BatchWriteItem's limit
+CONNECTED_AT = "at"  # epoch seconds of the $connect
+
+
+class Subscriber(NamedTuple):
+    connection_id: str
+    connected_at: float
 
 
 def topic_key(channel: str, topic: str) -> str:
@@ -48,7 +54,8 @@ class Subscriptions:
 
     def add(self, connection_id: str, topics: Sequence[Topic]) -> None:
         """Subscribe a connection (at `$connect`, before API Gateway completes the handshake)."""
-        expires = str(int(clock.now()) + TTL_SECONDS)
+        now = int(clock.now())
+        expires = str(now + TTL_SECONDS)
         keys = sorted({topic_key(t.channel, t.name) for t in topics})
         items: list[dict[str, Any]] = [
             {
@@ -62,6 +69,7 @@ class Subscriptions:
             {
                 TABLE_PK: {"S": k},
                 TABLE_SK: {"S": connection_id},
+                CONNECTED_AT: {"N": str(now)},
                 TABLE_TTL_ATTRIBUTE: {"N": expires},
             }
             for k in keys
@@ -98,18 +106,21 @@ class Subscriptions:
             Key={TABLE_PK: {"S": topic_key(channel, topic)}, TABLE_SK: {"S": connection_id}},
         )
 
-    def connections(self, channel: str, topic: str) -> Iterator[list[str]]:
-        """Connection ids subscribed to (channel, topic), one list per Query page."""
+    def connections(self, channel: str, topic: str) -> Iterator[list[Subscriber]]:
+        """The connections subscribed to (channel, topic), one list per Query page."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK},
+            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK, "#at": CONNECTED_AT},
             "ExpressionAttributeValues": {":pk": {"S": topic_key(channel, topic)}},
-            "ProjectionExpression": "#sk",
+            "ProjectionExpression": "#sk, #at",
         }
         while True:
             page = self.ddb.query(**request)
-            yield [item[TABLE_SK]["S"] for item in page.get("Items", [])]
+            yield [
+                Subscriber(item[TABLE_SK]["S"], float(item.get(CONNECTED_AT, {}).get("N", 0)))
+                for item in page.get("Items", [])
+            ]
             last = page.get("LastEvaluatedKey")
             if not last:
                 return
