@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs browser bench bench-memory clean golden-items
+.PHONY: install dev test test-lambda-python lint docs browser realtime-client bench bench-memory clean golden-items
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -56,7 +56,18 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test: lint docs browser
+# The realtime browser test bundles the official @inngest/realtime client (pinned, with esbuild,
+# in tests/e2e/realtime_client/package.json + lock); npm ci installs exactly those versions.
+REALTIME_CLIENT := tests/e2e/realtime_client
+REALTIME_CLIENT_STAMP := $(REALTIME_CLIENT)/node_modules/.installed
+
+$(REALTIME_CLIENT_STAMP): $(REALTIME_CLIENT)/package.json $(REALTIME_CLIENT)/package-lock.json
+	npm ci --prefix $(REALTIME_CLIENT) --no-audit --no-fund --loglevel=error
+	touch $(REALTIME_CLIENT_STAMP)
+
+realtime-client: $(REALTIME_CLIENT_STAMP)
+
+test: lint docs browser realtime-client
 	$(BIN)/python -m pytest
 	$(MAKE) test-lambda-python
 
@@ -70,6 +81,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py
+	$(BIN)/python bench/realtime.py
 	INNGEST_LAMBDA_LOG_LEVEL=CRITICAL $(BIN)/python bench/recovery.py 2>/dev/null
 
 # Long: 1,000 runs of 100 steps in one handler process (BENCH_MEMORY_RUNS to change).
@@ -82,6 +94,6 @@ golden-items: $(STAMP)
 	INNGEST_LAMBDA_LOG_LEVEL=WARNING $(BIN)/python -m tests.upgrade.golden_state
 
 clean:
-	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules
+	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules $(REALTIME_CLIENT)/node_modules
 
 include infra/Makefile.inc

@@ -46,6 +46,7 @@ class Alarms(Construct):
         email: str | None = None,
         api_4xx_threshold: int = 500,
         rate_blocked: Callable[..., cloudwatch.IMetric] | None = None,
+        realtime_errors: Callable[..., cloudwatch.IMetric] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if topic_arn:
@@ -68,6 +69,16 @@ class Alarms(Construct):
             return {"metric": metric, "threshold": 1}
 
         sum_ = {"period": PERIOD, "statistic": "Sum"}
+
+        def ours(name: str, function: lambda_.IFunction) -> cloudwatch.IMetric:
+            """One of the runtime's own EMF metrics (metrics.py), of one function."""
+            return cloudwatch.Metric(
+                namespace=metrics.NAMESPACE,
+                metric_name=name,
+                dimensions_map={"FunctionName": function.function_name},
+                **sum_,
+            )
+
         max_ = {"period": PERIOD, "statistic": "Maximum"}
         client_errors, server_errors = api_errors(**sum_)
         self._add(
@@ -87,14 +98,7 @@ class Alarms(Construct):
             "DriveFailures",
             "Drives failed inside the executor (caught per message, so Lambda's Errors metric"
             " does not count them); the message is retried, then dead-lettered",
-            **at_least_one(
-                cloudwatch.Metric(
-                    namespace=metrics.NAMESPACE,
-                    metric_name=metrics.DRIVE_FAILURES,
-                    dimensions_map={"FunctionName": executor.function_name},
-                    **sum_,
-                )
-            ),
+            **at_least_one(ours(metrics.DRIVE_FAILURES, executor)),
         )
         self._add(
             "TableThrottles",
@@ -132,6 +136,31 @@ class Alarms(Construct):
                 metric=rate_blocked(**sum_),
                 threshold=api_4xx_threshold,
             )
+        if realtime_errors is not None:
+            self._add(
+                "RealtimeErrors",
+                "The realtime WebSocket API's routes failed ($connect, $disconnect: the API"
+                " Lambda erred or timed out), so subscribers could not connect",
+                **at_least_one(realtime_errors(**sum_)),
+            )
+        self._add(
+            "RealtimePostFailures",
+            "Realtime messages could not be posted to subscribed connections (other than gone"
+            " ones): API Gateway throttled or refused the management API",
+            # Both functions publish: the API for other backends, the executor for the
+            # functions it serves (their publishes stay in-process).
+            **at_least_one(
+                cloudwatch.MathExpression(
+                    expression="a + e",
+                    using_metrics={
+                        "a": ours(metrics.REALTIME_POST_FAILURES, api_function),
+                        "e": ours(metrics.REALTIME_POST_FAILURES, executor),
+                    },
+                    period=PERIOD,
+                    label="Failed realtime posts",
+                )
+            ),
+        )
         self._add(
             "SchedulerDropped",
             "EventBridge Scheduler dropped invocations of this stack's schedules (timers and"

@@ -41,7 +41,7 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
-class _AccessLogSettings:
+class AccessLogSettings:
     """IAccessLogSettings is an interface in jsii terms: Python must implement it explicitly."""
 
     def __init__(
@@ -89,7 +89,7 @@ class HttpApi(Construct):
             stage_name="$default",
             auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
-            access_log_settings=_AccessLogSettings(
+            access_log_settings=AccessLogSettings(
                 apigwv2.LogGroupLogDestination(self.access_logs),
                 apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
             ),

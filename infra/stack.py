@@ -16,6 +16,7 @@ from infra.keys import Keys
 from infra.layer_artifacts import LayerArtifacts
 from infra.log_retention import log_retention
 from infra.ops_dashboard import OpsDashboard
+from infra.realtime_api import RealtimeApi
 from infra.rest_api import RestFrontDoor
 from infra.scheduling import Scheduling
 from infra.storage import Storage
@@ -67,6 +68,12 @@ class InngestLambdaStack(Stack):
             if config.api_front_door == "rest-waf"
             else HttpApi(self, "Http", **front_door)
         )
+        realtime = RealtimeApi(
+            self,
+            "Realtime",
+            rate_limit=config.api_rate_limit,
+            burst_limit=config.api_burst_limit,
+        )
         placement = (
             VpcPlacement(
                 self,
@@ -95,9 +102,12 @@ class InngestLambdaStack(Stack):
             event_key=keys.event_key,
             dashboard_key=keys.dashboard_key,
             api_url=api.url,
+            realtime_endpoint=realtime.management_endpoint,
             placement=placement,
         )
         api.route_everything_to(worker.api_target)
+        realtime.route_to(worker.api_target)
+        realtime.grant_post(worker.role)
         alarms = Alarms(
             self,
             "Alarms",
@@ -112,6 +122,7 @@ class InngestLambdaStack(Stack):
             email=config.alarm_email,
             api_4xx_threshold=config.api_4xx_alarm_threshold,
             rate_blocked=api.rate_blocked_metric if isinstance(api, RestFrontDoor) else None,
+            realtime_errors=realtime.error_metric,
         )
         # Beside the alarms: runs, steps, sleeps and the queue per function (EMF metrics).
         ops = OpsDashboard(
@@ -127,6 +138,11 @@ class InngestLambdaStack(Stack):
 
         outputs = {
             "ApiUrl": (api.url, "Base URL: POST events to <ApiUrl>/e/<event key>"),
+            "RealtimeBaseUrl": (
+                realtime.base_url,
+                "Browsers' INNGEST_BASE_URL for @inngest/realtime (serves /v1/realtime/connect)",
+            ),
+            "RealtimeWebSocketUrl": (realtime.stage.url, "The realtime WebSocket stage itself"),
             "EventKeySecretArn": (keys.event_key.secret_arn, "Secret holding the event key"),
             "SigningKeySecretArn": (keys.signing_key.secret_arn, "Secret holding the signing key"),
             "DashboardKeySecretArn": (

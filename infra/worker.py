@@ -104,6 +104,7 @@ class Worker(Construct):
         event_key: secretsmanager.ISecret,
         dashboard_key: secretsmanager.ISecret,
         api_url: str,
+        realtime_endpoint: str,
         placement: VpcPlacement | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -171,6 +172,7 @@ class Worker(Construct):
             settings.ENV_LOG_LEVEL: config.log_level,
             ENV_EVENT_API_BASE_URL: api_url,
             ENV_API_BASE_URL: api_url,
+            settings.ENV_REALTIME_ENDPOINT: realtime_endpoint,
         }
         if config.keys_version:
             environment[ENV_KEYS_VERSION] = config.keys_version

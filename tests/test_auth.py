@@ -8,6 +8,9 @@ SIGNING_KEY = "signkey-prod-" + "ab" * 32
 def test_bearer_accepts_the_key_and_the_sdk_hash_of_it():
     assert auth.bearer_ok(f"Bearer {SIGNING_KEY}", [SIGNING_KEY])
     assert auth.bearer_ok(f"Bearer {auth.hashed_key(SIGNING_KEY)}", [None, SIGNING_KEY])
+    # inngest-js keeps the prefix on the hash (`signkey-prod-<sha256>`, its hashSigningKey).
+    assert auth.bearer_ok(f"Bearer signkey-prod-{auth.hashed_key(SIGNING_KEY)}", [SIGNING_KEY])
+    assert not auth.bearer_ok(f"Bearer signkey-prod-{'cd' * 32}", [SIGNING_KEY])
     assert not auth.bearer_ok("Bearer nope", [SIGNING_KEY])
     assert not auth.bearer_ok("", [SIGNING_KEY])
 

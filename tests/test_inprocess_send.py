@@ -101,6 +101,31 @@ def test_the_origin_is_compared_as_scheme_host_and_port(url: str, same: bool) ->
     assert (inprocess_send.origin(url) == inprocess_send.origin(OWN)) is same
 
 
+def test_realtime_publishes_to_the_own_api_reach_the_app_too() -> None:
+    from inngest.experimental import realtime
+
+    network: list[str] = []
+    app = App()
+    client = inngest.Inngest(
+        app_id="routing",
+        event_key="key",
+        signing_key="signkey-prod-" + "ab" * 32,
+        is_production=True,
+        api_base_url=OWN,  # where the stack points INNGEST_API_BASE_URL
+    )
+    client._http_client._http_client._transport = _network(network)
+    client._http_client._http_client_sync._transport = _network(network)
+    inprocess_send.install(client, app, OWN, enabled=True, log=LOG)
+    realtime.publish_sync(client, "user:1", "ai", {"token": "hi"})
+    asyncio.run(realtime.publish(client, "user:1", "ai", {"token": "ho"}))
+    assert network == []
+    assert [(path, body) for path, body, _ in app.requests] == [
+        ("/v1/realtime/publish", b'{"token":"hi"}'),
+        ("/v1/realtime/publish", b'{"token":"ho"}'),
+    ]
+    assert app.requests[0][2]["authorization"].startswith("Bearer ")  # the signed request
+
+
 def test_only_event_posts_are_routed() -> None:
     network: list[str] = []
     client = _client(OWN, network)

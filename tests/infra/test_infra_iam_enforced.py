@@ -43,7 +43,9 @@ IMPLIED = {
     "sqs:DeleteMessageBatch": {"sqs:DeleteMessage"},
 }
 # Services whose moto handlers authorize against "*" (see the module docstring).
-RESOURCE_BLIND = ("dynamodb:", "scheduler:", "secretsmanager:", "logs:", "iam:")
+# execute-api (realtime's PostToConnection) goes to the local server's @connections endpoint,
+# not to moto; its scoping is checked on the template (tests/infra/test_infra_realtime.py).
+RESOURCE_BLIND = ("dynamodb:", "scheduler:", "secretsmanager:", "logs:", "iam:", "execute-api:")
 _ROLE_NUMBERS = itertools.count()
 
 

@@ -100,10 +100,16 @@ def test_every_statement_names_resources_of_this_stack(stack):
 
 
 def test_wildcards_only_where_the_runtime_makes_the_names_up(stack):
-    """S3 object keys are generated per run and schedule names per timer: IAM cannot name them
-    in advance, so those two ARNs end in `/*`, scoped to the stack's bucket and its group."""
+    """S3 object keys are generated per run, schedule names per timer and WebSocket connection
+    ids per connection: IAM cannot name them in advance, so those three ARNs end in `/*`, scoped
+    to the stack's bucket, its group and its realtime stage."""
     group = stack.one("AWS::Scheduler::ScheduleGroup")["Name"]
     (bucket,) = stack.resources("AWS::S3::Bucket")
+    (websocket,) = [
+        k
+        for k, v in stack.resources("AWS::ApiGatewayV2::Api").items()
+        if v["Properties"]["ProtocolType"] == "WEBSOCKET"
+    ]
     found = {}
     for statements in _role_statements(stack).values():
         for statement in statements:
@@ -114,9 +120,16 @@ def test_wildcards_only_where_the_runtime_makes_the_names_up(stack):
                 if "*" not in text:
                     continue
                 assert text.endswith("/*") and text.count("*") == 1, resource
-                kind = "objects" if _references(resource) == {bucket} else "schedules"
+                refs = _references(resource)
+                kind = {bucket: "objects", websocket: "connections"}.get(
+                    next(iter(refs), ""), "schedules"
+                )
                 found[kind] = (text, actions)
-    assert sorted(found) == ["objects", "schedules"]
+    assert sorted(found) == ["connections", "objects", "schedules"]
+    assert found["connections"] == (
+        "arn:{ref}:execute-api:{ref}:{ref}:{ref}/realtime/POST/@connections/*",
+        {"execute-api:ManageConnections"},
+    )
     assert found["objects"] == ("{ref}/*", {"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"})
     text, actions = found["schedules"]
     assert text.endswith(f":schedule/{group}/*")

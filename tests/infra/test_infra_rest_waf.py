@@ -16,7 +16,9 @@ def test_no_nag_findings_and_no_http_api(synth_rest):
     ]
     # The one warning this stack gives on purpose (no custom domain: see the test below).
     assert violations == [f"Annotation::{STAGE_PATH_WARNING}"]
-    assert synth_rest.resources("AWS::ApiGatewayV2::Api") == {}
+    # API Gateway v2 only for realtime's WebSocket API (REST APIs have no WebSocket).
+    apis = synth_rest.resources("AWS::ApiGatewayV2::Api").values()
+    assert [a["Properties"]["ProtocolType"] for a in apis] == ["WEBSOCKET"]
 
 
 def test_web_acl_rate_limits_each_ip_and_guards_the_stage(synth_rest):

@@ -23,6 +23,14 @@ def _functions(synth):
     )
 
 
+def _http_one(synth, cfn_type):
+    """The one resource of this type that belongs to the HTTP API (not to realtime's WebSocket
+    API, tests/infra/test_infra_realtime.py)."""
+    found = {k: v for k, v in synth.resources(cfn_type).items() if not k.startswith("Realtime")}
+    assert len(found) == 1, f"expected one HTTP {cfn_type}, found {sorted(found)}"
+    return next(iter(found.values()))["Properties"]
+
+
 def _getatt(logical_id, attribute):
     return {"Fn::GetAtt": [logical_id, attribute]}
 
@@ -228,16 +236,16 @@ def test_worker_logs_have_retention(synth):
 
 def test_http_api_routes_everything_to_the_api_lambda(synth):
     fn_id = synth.logical_id(synth.stack.api_function)
-    assert synth.one("AWS::ApiGatewayV2::Api")["ProtocolType"] == "HTTP"
-    assert synth.one("AWS::ApiGatewayV2::Route")["RouteKey"] == "$default"
-    integration = synth.one("AWS::ApiGatewayV2::Integration")
+    assert _http_one(synth, "AWS::ApiGatewayV2::Api")["ProtocolType"] == "HTTP"
+    assert _http_one(synth, "AWS::ApiGatewayV2::Route")["RouteKey"] == "$default"
+    integration = _http_one(synth, "AWS::ApiGatewayV2::Integration")
     assert integration["IntegrationType"] == "AWS_PROXY"
     assert integration["PayloadFormatVersion"] == "2.0"
     assert integration["IntegrationUri"] == _getatt(fn_id, "Arn")
 
 
 def test_http_api_stage_throttles_and_logs_without_paths(synth):
-    stage = synth.one("AWS::ApiGatewayV2::Stage")
+    stage = _http_one(synth, "AWS::ApiGatewayV2::Stage")
     assert stage["StageName"] == "$default"
     assert stage["AutoDeploy"] is True
     assert stage["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50}
@@ -374,8 +382,9 @@ def test_alarms_cover_lost_delayed_and_refused_work_and_reach_a_topic(synth):
             *[("AWS/Lambda", m) for m in ("Errors", "Throttles", "Duration") for _ in "ea"],
         ]
     )
-    # DynamoDB throttles: reads + writes of the table, as one expression.
-    (throttles,) = [a for a in alarms if "Metrics" in a]
+    # DynamoDB throttles: reads + writes of the table, as one expression (the other expressions
+    # are realtime's, tests/infra/test_infra_realtime.py).
+    (throttles,) = [a for a in alarms if "Metrics" in a and "Throttle" in json.dumps(a)]
     names = {
         m["MetricStat"]["Metric"]["MetricName"] for m in throttles["Metrics"] if "MetricStat" in m
     }
@@ -525,7 +534,7 @@ def test_context_knobs_reach_the_resources(synth_tuned):
     assert synth_tuned.one("AWS::Lambda::EventSourceMapping")["ScalingConfig"] == {
         "MaximumConcurrency": 5
     }
-    stage = synth_tuned.one("AWS::ApiGatewayV2::Stage")
+    stage = _http_one(synth_tuned, "AWS::ApiGatewayV2::Stage")
     assert stage["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 40, "ThrottlingRateLimit": 20}
     rules = synth_tuned.one("AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
     assert rules[0]["ExpirationInDays"] == 11
@@ -576,5 +585,9 @@ def test_snap_start_publishes_versions_the_queue_and_the_api_invoke_through_an_a
         assert "Fn::GetAtt" in alias["Properties"]["FunctionVersion"]  # a published version
     mapping = json.dumps(synth_tuned.one("AWS::Lambda::EventSourceMapping")["FunctionName"])
     assert executor_alias in mapping and ":live" in mapping
-    integration = synth_tuned.one("AWS::ApiGatewayV2::Integration")
+    integration = _http_one(synth_tuned, "AWS::ApiGatewayV2::Integration")
     assert integration["IntegrationUri"] == {"Ref": api_alias}
+    # Realtime's WebSocket routes invoke the same alias.
+    for key, other in synth_tuned.resources("AWS::ApiGatewayV2::Integration").items():
+        if key.startswith("Realtime"):
+            assert api_alias in json.dumps(other["Properties"]["IntegrationUri"])

@@ -67,9 +67,11 @@ def test_env_is_exported_while_running_and_restored_after(monkeypatch):
         assert os.environ[s.ENV_SCHEDULE_GROUP] == st.settings.schedule_group
         assert os.environ[s.ENV_SCHEDULER_ROLE_ARN] == st.settings.scheduler_role_arn
         assert os.environ[s.ENV_API_URL] == st.url  # its event API is the runtime's own
+        assert os.environ[s.ENV_REALTIME_ENDPOINT] == st.url  # it serves @connections
         assert s.get_settings() == st.settings  # the cache was cleared
     assert "MY_FLAG" not in os.environ
     assert s.ENV_API_URL not in os.environ
+    assert s.ENV_REALTIME_ENDPOINT not in os.environ
     assert s.ENV_TABLE not in os.environ
     assert os.environ["AWS_PROFILE"] == "would-reach-a-real-account"
 

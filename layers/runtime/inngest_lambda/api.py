@@ -323,6 +323,9 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
     from inngest_lambda import ops_api
 
     ops_api.register(app, rt, authorised, problem)  # listing, replay, invoke (CLI, dashboard)
+    from inngest_lambda.realtime import routes as realtime
+
+    realtime.register(app, rt, authorised, problem)  # /v1/realtime: tokens, publish
     from inngest_lambda.dashboard import routes as dashboard
 
     dashboard.register(app, rt)  # the browser dashboard at /

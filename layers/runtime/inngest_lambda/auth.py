@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 
+_PREFIX = re.compile(r"^signkey-\w+-")
+
 
 def same(given: str, expected: str) -> bool:
     """Constant-time comparison that is simply False for non-ASCII input."""
@@ -28,14 +30,17 @@ def event_key_ok(given: str, expected: str | None) -> bool:
 
 
 def bearer_ok(header: str, keys: list[str | None]) -> bool:
-    """`Authorization: Bearer <signing key or its SHA-256>`, as the SDK sends it."""
+    """`Authorization: Bearer <signing key or its SHA-256>`, as the SDKs send it: the Python SDK
+    sends the bare hash, inngest-js keeps the key's `signkey-<env>-` prefix on it (its
+    `getSubscriptionToken`, for one), so the prefix is taken off the token as off the key."""
     token = header.removeprefix("Bearer ").strip()
-    return any(same(token, key) or same(token, hashed_key(key)) for key in keys if key)
+    bare = _PREFIX.sub("", token)
+    return any(same(token, key) or same(bare, hashed_key(key)) for key in keys if key)
 
 
 def hashed_key(key: str) -> str:
     """The SDK's hashed signing key: SHA-256 of the key's hex part, prefix kept off."""
-    stripped = re.sub(r"^signkey-\w+-", "", key)
+    stripped = _PREFIX.sub("", key)
     try:
         return hashlib.sha256(bytes.fromhex(stripped)).hexdigest()
     except ValueError:

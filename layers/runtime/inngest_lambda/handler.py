@@ -1,5 +1,5 @@
-"""The Lambda entry point: API Gateway requests go to the FastAPI app, SQS batches to the
-executor. The local stack calls this same function."""
+"""The Lambda entry point: API Gateway requests go to the FastAPI app, WebSocket API events to
+realtime, SQS batches to the executor. The local stack calls this same function."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "Records" in event:
         return loop.run_until_complete(_sqs(rt, event["Records"], context))
     if "requestContext" in event:
+        if "connectionId" in event["requestContext"]:  # the WebSocket API (realtime)
+            from inngest_lambda.realtime import websocket
+
+            if websocket.is_websocket_event(event):
+                return websocket.handle(rt, event)
         return rt.http(event, context)
     raise ValueError("unsupported Lambda event: expected an API Gateway or SQS event")
 

@@ -1,4 +1,5 @@
-"""Events the served functions send to this deployment's own event API, ingested in-process.
+"""Events the served functions send to this deployment's own event API, ingested in-process
+(and their realtime publishes to its own API, delivered in-process: PUBLISH_PATH).
 
 `step.send_event` and `client.send()` make the SDK POST to `<event API origin>/e/<key>`, and the
 stack points that origin at the deployment's own API. Over the network every send would leave
@@ -44,6 +45,10 @@ from inngest_lambda import asgi_call
 # on httpx.RequestError and on a 5xx answer with the same request.
 CHECKED_VERSIONS = frozenset({"0.5.19"})
 EVENT_PATH_PREFIX = "/e/"
+# Realtime publishes (`inngest.experimental.realtime.publish`, built from the client's API origin,
+# which the stack also points at its own API) take the same way: a publish from a step then costs
+# no API Gateway request or API invocation (docs/realtime.md).
+PUBLISH_PATH = "/v1/realtime/publish"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # What an ASGI server (Mangum, the local server) answers when the app raises.
 _SERVER_ERROR = b"Internal Server Error"
@@ -100,7 +105,10 @@ class _Route:
         self.log = log
 
     def wants(self, request: httpx.Request) -> bool:
-        if request.method != "POST" or not request.url.path.startswith(EVENT_PATH_PREFIX):
+        path = request.url.path
+        if request.method != "POST" or not (
+            path.startswith(EVENT_PATH_PREFIX) or path == PUBLISH_PATH
+        ):
             return False
         # The SDK builds the URL from the client's event API origin, read at every send (the
         # testing toolkit re-points the client while a test runs): the URL's origin is that one.

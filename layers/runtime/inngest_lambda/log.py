@@ -10,6 +10,8 @@ from typing import Any
 LOGGER_NAME = "inngest_lambda"
 _CONFIGURED = False
 _FIELDS = ("run_id", "function_id", "event_id", "step", "attempt", "status", "request_id")
+# Realtime connections (realtime/websocket.py): which connection, how many topics.
+_FIELDS += ("connection_id", "topics")
 
 
 class JsonFormatter(logging.Formatter):

@@ -29,6 +29,8 @@ from inngest_lambda.settings import ENV_METRICS
 
 NAMESPACE = "InngestLambda"
 DRIVE_FAILURES = "DriveFailures"
+# Realtime frames that could not be posted to a live connection (realtime/fanout.py).
+REALTIME_POST_FAILURES = "RealtimePostFailures"
 # Set by Lambda; the dimension tells two deployments in one account apart.
 _FUNCTION_NAME_ENV = "AWS_LAMBDA_FUNCTION_NAME"
 

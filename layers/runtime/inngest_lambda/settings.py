@@ -44,6 +44,9 @@ ENV_INPROCESS_SEND = "INNGEST_LAMBDA_INPROCESS_SEND"
 # this one, since there the SDK finds the stack through INNGEST_DEV.
 ENV_API_URL = "INNGEST_LAMBDA_API_URL"
 ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
+# Where realtime posts to WebSocket connections (API Gateway's management API): the WebSocket
+# API's stage URL on AWS, the local server locally; unset, a realtime publish answers 503.
+ENV_REALTIME_ENDPOINT = "INNGEST_LAMBDA_REALTIME_ENDPOINT"
 ENV_REGION = "AWS_REGION"
 # The SDK's own variables, read by the SDK and by us with the same meaning.
 ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"
@@ -189,6 +192,7 @@ class Settings:
     sdk_replay_fix: bool = True  # see sdk_replay.py
     inprocess_send: bool = True  # see inprocess_send.py
     api_url: str = ""  # this deployment's own API URL ("": unknown, nothing is routed in-process)
+    realtime_endpoint: str = ""  # see ENV_REALTIME_ENDPOINT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -225,6 +229,7 @@ class Settings:
             sdk_replay_fix=e.get(ENV_SDK_REPLAY_FIX, "1").lower() not in ("0", "false", "no"),
             inprocess_send=e.get(ENV_INPROCESS_SEND, "1").lower() not in ("0", "false", "no"),
             api_url=e.get(ENV_API_URL) or e.get(ENV_EVENT_API_BASE_URL) or "",
+            realtime_endpoint=e.get(ENV_REALTIME_ENDPOINT) or "",
         )
 
 

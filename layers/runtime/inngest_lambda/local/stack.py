@@ -1,9 +1,10 @@
 """The whole deployment in one process: moto for AWS, a local API Gateway, the event sources.
 
 `LocalStack` is what `make dev` runs and what end-to-end tests use: the unchanged Lambda
-handler, fed by HTTP like API Gateway feeds it and by the work queue and schedules like Lambda's
-event source mapping and EventBridge Scheduler do, against moto's in-memory AWS with the same
-resource names and environment variables the CDK stack gives the real function.
+handler, fed by HTTP (and realtime's WebSocket events) like API Gateway feeds it and by the work
+queue and schedules like Lambda's event source mapping and EventBridge Scheduler do, against
+moto's in-memory AWS with the same resource names and environment variables the CDK stack gives
+the real function.
 
     with LocalStack(handler=my_handler) as stack:
         httpx.post(f"{stack.url}/api/inngest", json={...})
@@ -30,12 +31,14 @@ from inngest_lambda.local import (
     moto_partition_query,
     moto_tracking,
     moto_transactions,
+    websocket_api,
 )
 from inngest_lambda.local.invoke import Handler
 from inngest_lambda.local.moto_guard import MotoGuard
 from inngest_lambda.local.pump import Pump
 from inngest_lambda.local.resources import create_resources
 from inngest_lambda.local.server import API_TIMEOUT_SECONDS, LocalServer
+from inngest_lambda.local.websocket_api import LocalWebSocketApi
 from inngest_lambda.log import LOGGER_NAME
 
 LOCAL_HANDLER_ENV = "INNGEST_LAMBDA_LOCAL_HANDLER"
@@ -129,6 +132,7 @@ class LocalStack:
         self._mock: Any = None
         self._guard: MotoGuard | None = None
         self._server: LocalServer | None = None
+        self.websocket_api: LocalWebSocketApi | None = None
         self._pump: Pump | None = None
         self._settings: s.Settings | None = None
         self._log_level: int | None = None
@@ -194,17 +198,28 @@ class LocalStack:
             _create_sweeper_schedule(settings)
 
         handler = self._handler or load_handler(os.environ.get(LOCAL_HANDLER_ENV) or s.HANDLER)
-        self._server = LocalServer(
+        server = LocalServer(
             handler,
             host=self._host,
             port=self._port,
             lambda_timeout_seconds=self._lambda_timeout_seconds,
             api_timeout_seconds=self._api_timeout_seconds,
             region=settings.region,
-        ).start()
+        )
+        # Realtime: API Gateway's WebSocket API and its management endpoint, on the same port.
+        self.websocket_api = LocalWebSocketApi(
+            handler, region=settings.region, lambda_timeout_seconds=self._lambda_timeout_seconds
+        )
+        server.mount(websocket_api.CONNECT_PATH, self.websocket_api)
+        server.mount(websocket_api.CONNECTIONS_PREFIX, self.websocket_api)
+        self._server = server.start()
         # The API URL the CDK stack gives the function: the runtime serves sends to it in-process.
         self._setenv(s.ENV_API_URL, self._server.url)
-        self._settings = dataclasses.replace(settings, api_url=self._server.url)
+        # Where the runtime posts realtime frames: the management endpoint served above.
+        self._setenv(s.ENV_REALTIME_ENDPOINT, self._server.url)
+        self._settings = dataclasses.replace(
+            settings, api_url=self._server.url, realtime_endpoint=self._server.url
+        )
         s.get_settings.cache_clear()
         self._pump = Pump(handler, settings, **self._pump_options)
         self._guard.add_listener(self._pump.notify)

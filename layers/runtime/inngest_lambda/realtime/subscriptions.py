@@ -1,0 +1,139 @@
+"""Who listens to what: one DynamoDB item per (channel, topic, connection), in the runtime's table.
+
+    pk "rt#<sha256 of [channel, topic]>"   sk <connection id>   at, expires_at
+    pk "rtc#<connection id>"               sk "conn"            topics [pk, ...], expires_at
+
+A publish queries the first kind by its key (one Query per 1 MB page of connection ids); the
+second lets `$disconnect`, which carries no token, find what the connection subscribed to.
+Both expire (table TTL) a little after API Gateway's 2-hour connection limit, so a connection
+whose `$disconnect` never ran leaves nothing behind for long; a publish meanwhile meets the
+dead connection (410) and deletes its item at once.
+
+Writes are plain puts and deletes: a `$connect` or `$disconnect` delivered twice writes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+
+from inngest_lambda import clock
+from inngest_lambda.realtime.tokens import Topic
+from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
+
+TOPIC_PREFIX = "rt#"
+CONNECTION_PREFIX = "rtc#"
+CONNECTION_SK = "conn"
+# API Gateway closes every WebSocket connection after 2 hours; items outlive that a little.
+MAX_CONNECTION_SECONDS = 2 * 3600
+TTL_SECONDS = MAX_CONNECTION_SECONDS + 600
+_BATCH = 25  # BatchWriteItem's limit
+CONNECTED_AT = "at"  # epoch seconds of the $connect
+
+
+class Subscriber(NamedTuple):
+    connection_id: str
+    connected_at: float
+
+
+def topic_key(channel: str, topic: str) -> str:
+    """The partition of a (channel, topic): fixed length whatever the names hold."""
+    named = json.dumps([channel, topic], separators=(",", ":"), ensure_ascii=False)
+    return TOPIC_PREFIX + hashlib.sha256(named.encode()).hexdigest()
+
+
+class Subscriptions:
+    """Reads and writes of subscription items; `ddb` is a boto3 DynamoDB client."""
+
+    def __init__(self, ddb: Any, table: str) -> None:
+        self.ddb = ddb
+        self.table = table
+
+    def add(self, connection_id: str, topics: Sequence[Topic]) -> None:
+        """Subscribe a connection (at `$connect`, before API Gateway completes the handshake)."""
+        now = int(clock.now())
+        expires = str(now + TTL_SECONDS)
+        keys = sorted({topic_key(t.channel, t.name) for t in topics})
+        items: list[dict[str, Any]] = [
+            {
+                TABLE_PK: {"S": CONNECTION_PREFIX + connection_id},
+                TABLE_SK: {"S": CONNECTION_SK},
+                "topics": {"L": [{"S": k} for k in keys]},
+                TABLE_TTL_ATTRIBUTE: {"N": expires},
+            }
+        ]
+        items += [
+            {
+                TABLE_PK: {"S": k},
+                TABLE_SK: {"S": connection_id},
+                CONNECTED_AT: {"N": str(now)},
+                TABLE_TTL_ATTRIBUTE: {"N": expires},
+            }
+            for k in keys
+        ]
+        self._write([{"PutRequest": {"Item": item}} for item in items])
+
+    def remove(self, connection_id: str) -> int:
+        """Unsubscribe a connection (at `$disconnect`); the number of topics it had."""
+        found = self.ddb.get_item(
+            TableName=self.table,
+            Key={
+                TABLE_PK: {"S": CONNECTION_PREFIX + connection_id},
+                TABLE_SK: {"S": CONNECTION_SK},
+            },
+            ConsistentRead=True,
+        ).get("Item")
+        if found is None:
+            return 0
+        keys = [k["S"] for k in found.get("topics", {}).get("L", [])]
+        deletes = [(k, connection_id) for k in keys]
+        deletes.append((CONNECTION_PREFIX + connection_id, CONNECTION_SK))
+        self._write(
+            [
+                {"DeleteRequest": {"Key": {TABLE_PK: {"S": pk}, TABLE_SK: {"S": sk}}}}
+                for pk, sk in deletes
+            ]
+        )
+        return len(keys)
+
+    def drop(self, channel: str, topic: str, connection_id: str) -> None:
+        """Forget one subscription of a connection that is gone (a 410 on posting to it)."""
+        self.ddb.delete_item(
+            TableName=self.table,
+            Key={TABLE_PK: {"S": topic_key(channel, topic)}, TABLE_SK: {"S": connection_id}},
+        )
+
+    def connections(self, channel: str, topic: str) -> Iterator[list[Subscriber]]:
+        """The connections subscribed to (channel, topic), one list per Query page."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK, "#at": CONNECTED_AT},
+            "ExpressionAttributeValues": {":pk": {"S": topic_key(channel, topic)}},
+            "ProjectionExpression": "#sk, #at",
+        }
+        while True:
+            page = self.ddb.query(**request)
+            yield [
+                Subscriber(item[TABLE_SK]["S"], float(item.get(CONNECTED_AT, {}).get("N", 0)))
+                for item in page.get("Items", [])
+            ]
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return
+            request["ExclusiveStartKey"] = last
+
+    def _write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), _BATCH):
+            pending = {self.table: requests[start : start + _BATCH]}
+            for attempt in range(8):
+                left = self.ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                if not left:
+                    break
+                pending = left
+                time.sleep(0.05 * 2**attempt)  # throttled: back off before the rest
+            else:
+                raise RuntimeError("DynamoDB left subscription writes unprocessed after 8 tries")
