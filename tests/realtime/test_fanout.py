@@ -48,7 +48,7 @@ def aws_env(monkeypatch):
         ddb = aws_clients.client("dynamodb", REGION)
         management = fanout.management_client(ENDPOINT, REGION)
         calls = _Calls(ddb, management)
-        yield Subscriptions(ddb, config.table), management, calls
+        yield Subscriptions(lambda: ddb, config.table), management, calls
         calls.close(ddb, management)
 
 

@@ -85,8 +85,9 @@ def for_runtime(rt: Host) -> Realtime:
     """The runtime's engine, made on first use (no client or import at cold start)."""
     engine = _engines.get(rt)
     if engine is None:
+        store = rt.store  # not `rt` itself in the closure: the engine must not keep it alive
         engine = Realtime(
-            Subscriptions(rt.store.ddb, rt.settings.table),
+            Subscriptions(lambda: store.ddb, rt.settings.table),
             [rt.signing_key, rt.signing_key_fallback],
             rt.settings.realtime_endpoint,
             rt.settings.region,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from inngest_lambda import clock
@@ -46,11 +46,17 @@ def topic_key(channel: str, topic: str) -> str:
 
 
 class Subscriptions:
-    """Reads and writes of subscription items; `ddb` is a boto3 DynamoDB client."""
+    """Reads and writes of subscription items; `client()` gives the boto3 DynamoDB client,
+    asked for at the first read or write only (a token request touches no table: the runtime's
+    client makes its data-format check on first use)."""
 
-    def __init__(self, ddb: Any, table: str) -> None:
-        self.ddb = ddb
+    def __init__(self, client: Callable[[], Any], table: str) -> None:
+        self._client = client
         self.table = table
+
+    @property
+    def ddb(self) -> Any:
+        return self._client()
 
     def add(self, connection_id: str, topics: Sequence[Topic]) -> None:
         """Subscribe a connection (at `$connect`, before API Gateway completes the handshake)."""
