@@ -110,6 +110,8 @@ def create_app(rt: Runtime) -> fastapi.FastAPI:
         if checked.valid:
             try:
                 result = await _in_thread(rt.ingestor.ingest, events.normalise(checked.valid, seed))
+            except (DataFormatTooNew, IndexUnavailable):
+                raise  # their handler answers 503 naming the cause (it has `error` too)
             except Exception as err:  # noqa: BLE001 - answered, not lost: the sender must see it
                 # With `error` the SDK raises SendEventsError (after retrying a 5xx; the seed
                 # header makes its retries the same events); a bare 500 would give it no body.
