@@ -3,10 +3,11 @@ call the runtime makes (DynamoDB, SQS, Scheduler, S3; event ingestion included) 
 service's real throttling error (`tests/faults/throttling.py`), and senders retry refused sends
 with the same event ids, as the SDK does.
 
-Each workflow kind of the fault sweep runs through its own storm, seeded from one base seed; the
-cases check what the sweep checks (outputs and end statuses, one record per step, recovery
-within the bound after the storm, the same runs as a clean run: one run per trigger, one
-listener run per event sent) and the test then checks that nothing is left behind.
+Each workflow kind of the fault sweep, and a few more (`STORM_SCENARIOS`), runs through its
+own storm, seeded from one base seed; the cases check what the sweep checks (outputs and end
+statuses, one record per step, recovery within the bound after the storm, the same runs as a
+clean run: one run per trigger, one listener run per event sent) and the test then checks that
+nothing is left behind.
 
 `make test` runs one storm per kind from a fixed seed. `FAULT_SWEEP_FULL=1` runs
 `FULL_ROUNDS` storms per kind from a random base seed; `FAULT_STORM_SEED=<n>` replays a seed
@@ -57,10 +58,10 @@ def test_a_throttling_storm_over_every_workflow_kind_loses_and_duplicates_nothin
     print(f"throttling storm: rate {RATE}, {WINDOW:.0f} s, base seed {base} (FAULT_STORM_SEED)")
     random.seed(base)  # retry jitter too, so that the seed replays the same calls
     rounds = FULL_ROUNDS if FULL else 1
-    for scenario in scenarios.SCENARIOS.values():
+    for scenario in scenarios.STORM_SCENARIOS.values():
         calibrate(durable, faults, scenario)
     throttled = 0
-    for index, (kind, scenario) in enumerate(scenarios.SCENARIOS.items()):
+    for index, (kind, scenario) in enumerate(scenarios.STORM_SCENARIOS.items()):
         worst = 0.0
         calls = 0
         for round_ in range(rounds):
