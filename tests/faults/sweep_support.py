@@ -63,7 +63,9 @@ class Case:
         return f"case {self.tag} (fault at call {self.position}, crash={self.crash})"
 
 
-def _send(durable):
+def _send(durable, delayed: list[str]):
+    """The scenario's sender; notes in `delayed` each event it sent only after a wait."""
+
     def send(name: str, data: dict[str, Any], event_id: str) -> None:
         body = {"name": name, "data": data, "id": event_id}
         for attempt in range(1, SEND_TRIES + 1):
@@ -73,6 +75,7 @@ def _send(durable):
                 break
             if attempt % SDK_SEND_ATTEMPTS == 0:
                 durable.advance(SEND_RETRY_SECONDS)
+                delayed.append(event_id)
         assert status == 200, reply
         durable.run_until_idle()
 
@@ -122,7 +125,8 @@ def run_case(durable, faults, case: Case) -> Outcome:
     for storm in case.storms:
         faults.add(storm.rule())
     started = durable.clock.now()
-    expected = case.scenario.start(durable, _send(durable), case.tag)
+    delayed: list[str] = []
+    expected = case.scenario.start(durable, _send(durable, delayed), case.tag)
     # recovery is measured from the end of the clean run or of the storm, whichever is later
     calm = max(started + case.scenario.duration, case.storm_end())
     durable.advance(max(0.0, calm - durable.clock.now()))
@@ -134,20 +138,33 @@ def run_case(durable, faults, case: Case) -> Outcome:
         durable.advance(POLL)
     late = durable.clock.now() - calm
     faults.clear()
+    # a late event may regroup a debounce or a batch: then its runs' outputs are checked as a
+    # whole, and their number is not the clean run's
+    regrouped = bool(delayed) and bool(case.scenario.regrouped)
+    while regrouped and durable.clock.now() < bound:
+        with faults.observing():
+            new = [durable.get_run(r) for r, _ in durable._run_index() if r not in runs_before]
+        if all(r.status in ("Completed", "Failed", "Cancelled") for r in new):
+            break
+        durable.advance(POLL)
     with faults.observing():
-        _check(durable, case, expected, late)
-        runs = _check_started_once(durable, case, runs_before)
+        _check(durable, case, expected, late, regrouped)
+        runs = _check_started_once(durable, case, runs_before, expected, regrouped)
     if rule is not None:
         assert rule.fired <= 1
     return Outcome(late, runs)
 
 
-def _check(durable, case: Case, expected: list[tuple[Any, Any]], late: float) -> None:
+def _check(
+    durable, case: Case, expected: list[tuple[Any, Any]], late: float, regrouped: bool
+) -> None:
     where = case.where()
     for ref, output in expected:
         run = _find(durable, ref)
         assert run is not None, f"{where}: no run for {ref}\n{durable.describe()}"
-        if isinstance(output, Failed):
+        if regrouped:
+            assert run.status == "Completed", f"{where}: {run.table()}"
+        elif isinstance(output, Failed):
             assert_failed(run, output.message)
         else:
             assert_completed(run, output)
@@ -164,14 +181,30 @@ def _check(durable, case: Case, expected: list[tuple[Any, Any]], late: float) ->
     assert late <= bound + POLL, f"{where}: recovered after {late:.0f} s"
 
 
-def _check_started_once(durable, case: Case, runs_before: set[str]) -> int:
+def _check_started_once(
+    durable,
+    case: Case,
+    runs_before: set[str],
+    expected: list[tuple[Any, Any]],
+    regrouped: bool,
+) -> int:
     """No run of any function, checked or not, started twice (two runs of one function for one
-    event), and a fault case started exactly as many runs as the clean one did."""
+    event), and a fault case started exactly as many runs as the clean one did (`regrouped`:
+    its runs' outputs are one of the groupings the scenario allows for a late event)."""
     where = case.where()
     new = [durable.get_run(rid) for rid, _ in durable._run_index() if rid not in runs_before]
     starts = collections.Counter((r.function_id, r.event_id) for r in new)
     twice = sorted(key for key, n in starts.items() if n > 1)
     assert not twice, f"{where}: started twice: {twice}\n{durable.describe()}"
+    if regrouped:
+        outputs = sorted(r.output for r in new)
+        allowed = [sorted(out for _, out in expected), *case.scenario.regrouped]
+        assert outputs in allowed, (
+            f"{where}: runs ended with {outputs}, expected one of {allowed}\n"
+            + "\n".join(r.table() for r in new)
+        )
+        assert all(r.status == "Completed" for r in new), "\n".join(r.table() for r in new)
+        return len(new)
     clean = CALIBRATED_RUNS.get(case.scenario.kind)
     if (case.position is not None or case.storms) and clean is not None:
         listed = ", ".join(f"{r.function_id} ({r.event_id})" for r in new)
