@@ -106,6 +106,35 @@ def announce(ctx: inngest.ContextSync) -> int:
     return len(ids)
 
 
+@client.create_function(fn_id="fan-out", trigger=inngest.TriggerEvent(event="f/fan-out"))
+def fan_out(ctx: inngest.ContextSync) -> int:
+    """Three events from one `step.send_event`, then one more by `client.send` in a `step.run`."""
+    tag = ctx.event.data["tag"]
+    events = [inngest.Event(name="f/announced", data={"tag": f"{tag}-{i}"}) for i in range(3)]
+    ids = ctx.step.send_event("tell-all", events)
+    more = ctx.step.run(
+        "tell-one-more",
+        lambda: client.send_sync(inngest.Event(name="f/announced", data={"tag": f"{tag}-3"})),
+    )
+    return len(ids) + len(more)
+
+
+@client.create_function(fn_id="flaky", trigger=inngest.TriggerEvent(event="f/flaky"), retries=2)
+def flaky(ctx: inngest.ContextSync) -> str:
+    """A step whose first attempt fails (retried after the backoff), then a run that fails for
+    good when the event asks for it."""
+
+    def work() -> str:
+        if ctx.attempt == 0:
+            raise RuntimeError("the first attempt fails")
+        return "recovered"
+
+    done = str(ctx.step.run("work", work))
+    if ctx.event.data.get("give_up"):
+        raise inngest.NonRetriableError("gave up")
+    return done
+
+
 @client.create_function(fn_id="listener", trigger=inngest.TriggerEvent(event="f/announced"))
 def listener(ctx: inngest.ContextSync) -> str:
     return str(ctx.step.run("hear", lambda: _once(ctx.run_id, "hear", ctx.event.data["tag"])))
@@ -149,6 +178,8 @@ functions = [
     child,
     invoke,
     announce,
+    fan_out,
+    flaky,
     listener,
     one_at_a_time,
     debounced,

@@ -15,11 +15,22 @@ SendFn = Callable[[str, dict[str, Any], str], None]
 
 
 @dataclasses.dataclass(frozen=True)
+class Failed:
+    """An expected output meaning: the run ends Failed with `message` in its error."""
+
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Scenario:
     kind: str
     duration: float  # virtual seconds the clean run takes (its sleeps, debounce period, ...)
     start: Callable[[Any, SendFn, str], list[tuple[str, Any]]]
-    """Sends the events; returns (event id, expected output) of every run to check."""
+    """Sends the events; returns (event id, expected output or `Failed`) of every run to check."""
+    regrouped: tuple[Any, ...] = ()
+    """For a debounce or a batch: the sorted outputs of its runs it may end with instead when an
+    event reached the event API later than planned (a refused send retried after a while, as in
+    a throttling storm), which changes how the events group."""
 
 
 def _steps(durable, send, tag):
@@ -59,6 +70,22 @@ def _send_event(durable, send, tag):
     return [(f"{tag}-e", 1), (("listener", tag), tag)]
 
 
+def _fan_out(durable, send, tag):
+    send("f/fan-out", {"tag": tag}, f"{tag}-e")
+    listeners = [(("listener", f"{tag}-{i}"), f"{tag}-{i}") for i in range(4)]
+    return [(f"{tag}-e", 4), *listeners]
+
+
+def _retry(durable, send, tag):
+    send("f/flaky", {}, f"{tag}-e")
+    return [(f"{tag}-e", "recovered")]
+
+
+def _fails(durable, send, tag):
+    send("f/flaky", {"give_up": True}, f"{tag}-e")
+    return [(f"{tag}-e", Failed("gave up"))]
+
+
 def _concurrency(durable, send, tag):
     send("f/limited", {"n": 1}, f"{tag}-e1")
     send("f/limited", {"n": 2}, f"{tag}-e2")
@@ -94,8 +121,22 @@ SCENARIOS = {
         Scenario("invoke", 0, _invoke),
         Scenario("send-event", 0, _send_event),
         Scenario("concurrency-1", 0, _concurrency),
-        Scenario("debounce", 6, _debounce),
-        Scenario("batch", 0, _batch),
+        Scenario("debounce", 6, _debounce, regrouped=([1, 2],)),  # e2 after e1's run started
+        Scenario("batch", 0, _batch, regrouped=([[1], [2]],)),  # e2 after e1's batch closed
         Scenario("batch-timeout", 5, _batch_timeout),
     )
+}
+
+# Kinds only the throttling storm runs (test_storm.py): the position sweep covers their parts
+# (send_event, a step's retry, a failed run) in other kinds already.
+STORM_SCENARIOS = {
+    **SCENARIOS,
+    **{
+        s.kind: s
+        for s in (
+            Scenario("fan-out", 0, _fan_out),
+            Scenario("retry", 45, _retry),  # the first retry comes 15-45 s after the failure
+            Scenario("fails", 45, _fails),
+        )
+    },
 }
