@@ -37,14 +37,27 @@ _current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar(
 _observing: contextvars.ContextVar[bool] = contextvars.ContextVar("fault_observing", default=False)
 
 
+@dataclasses.dataclass(frozen=True)
+class AwsError:
+    """The error a failed call answers with: its code and the HTTP status AWS sends with it."""
+
+    code: str
+    status: int
+
+
+INTERNAL_ERROR = AwsError("InternalServerError", 500)
+
+
 @dataclasses.dataclass
 class Rule:
-    """Fail calls for which `match(op, params)` holds, `times` times (None: always)."""
+    """Fail calls for which `match(op, params)` holds, `times` times (None: always), with the
+    error `error(op)` names (None: `INTERNAL_ERROR`)."""
 
     match: Callable[[str, dict[str, Any]], bool]
     times: int | None = 1
     crash: bool = False
     fired: int = 0
+    error: Callable[[str], AwsError] | None = None
 
 
 class Injector:
@@ -115,6 +128,11 @@ class Injector:
         self.rules.append(rule)
         return rule
 
+    def add(self, rule: Rule) -> Rule:
+        """Install a rule built elsewhere (e.g. `tests.faults.throttling.Throttling.rule`)."""
+        self.rules.append(rule)
+        return rule
+
     def clear(self) -> None:
         self.rules.clear()
 
@@ -127,7 +145,7 @@ class Injector:
         if inv is not None:
             inv.calls += 1
             if inv.dead:
-                self._raise(name, "the invocation died earlier")
+                self._raise(name, "the invocation died earlier", INTERNAL_ERROR)
         self.calls.append(name)
         for rule in self.rules:
             if rule.times is not None and rule.fired >= rule.times:
@@ -136,12 +154,16 @@ class Injector:
                 rule.fired += 1
                 if rule.crash and inv is not None:
                     inv.dead = True
-                self._raise(name, "injected fault")
+                error = rule.error(name) if rule.error is not None else INTERNAL_ERROR
+                self._raise(name, "injected fault", error)
 
-    def _raise(self, name: str, why: str) -> None:
+    def _raise(self, name: str, why: str, error: AwsError) -> None:
         self.failed.append(name)
         raise ClientError(
-            {"Error": {"Code": "InternalServerError", "Message": f"{why} ({name})"}},
+            {
+                "Error": {"Code": error.code, "Message": f"{why} ({name})"},
+                "ResponseMetadata": {"HTTPStatusCode": error.status},
+            },
             name.split(".", 1)[1],
         )
 
