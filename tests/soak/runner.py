@@ -28,6 +28,9 @@ TERMINAL = ("Completed", "Failed", "Cancelled", "Skipped")
 SEND_ATTEMPTS = 10  # an event API request answered 500 is sent again with the same ids (the SDK)
 POLL = 60.0  # after the planned end, how far time moves between looks at the runs
 GRACE = 3600.0  # how long past the planned end a run may still end (recoveries from faults)
+# How much later than without faults a run with a known end may end: a throttled call costs a
+# retry (a lease of 30 s, the sweeper's minute, SQS's backoff); the fault sweep's bound is 2 min.
+LATE = 600.0
 KEPT_WITHOUT_TTL = ("F#", "PP#")  # flow-control state per function/key, pause paths per event
 LONGEST = 2 * 86400 + 3600 + 600  # the longest a trigger's runs last (2-day sleep + margins)
 
@@ -190,6 +193,9 @@ class Soak:
             if len(got) != want.runs:
                 problems.append(f"{where}: {len(got)} runs, expected {want.runs}: {_describe(got)}")
             for run in got:
+                late = _late(run, self.t0, want.due)
+                if late is not None:
+                    problems.append(f"{where}: ended {late:.0f} s late: {_describe([run])}")
                 if run.visible_status != want.status:
                     problems.append(f"{where}: {want.status} expected: {_describe([run])}")
                 elif want.output is not None and run.output != want.output:
@@ -242,13 +248,21 @@ class Soak:
         """The k-th start of a key (all its runs triggered at once) is not before k periods."""
         period = fns.THROTTLE_PERIOD.total_seconds()
         for key, first in sorted(self.plan.throttle_keys.items()):
-            for k, at in enumerate(sorted(fns.STARTS.get(key, []))):
+            for k, at in enumerate(sorted(fns.STARTS.get(key, {}).values())):
                 earliest = self.t0 + first + k * period
                 if at < earliest:
                     self.report.problems.append(
                         f"throttle {key}: start {k} at +{at - self.t0:.0f} s, "
                         f"before +{earliest - self.t0:.0f} s"
                     )
+
+
+def _late(run: Run, t0: float, due: int | None) -> float | None:
+    """How much later than `LATE` past its fault-free end the run ended (None: in time)."""
+    if due is None or run.ended_at is None:
+        return None
+    late = run.ended_at - (t0 + due)
+    return late if late > LATE else None
 
 
 def _describe(runs: list[Run]) -> str:

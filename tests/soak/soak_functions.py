@@ -20,7 +20,8 @@ from inngest_lambda import clock
 client = inngest.Inngest(app_id="soak")
 EFFECTS: collections.Counter[str] = collections.Counter()
 EFFECT_RUNS: dict[str, str] = {}  # effect key -> the run whose step body it is
-STARTS: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
+# throttle key -> run id -> when its first step first ran (a re-run keeps the first time)
+STARTS: collections.defaultdict[str, dict[str, float]] = collections.defaultdict(dict)
 
 THROTTLE_PERIOD = datetime.timedelta(minutes=1)
 DEBOUNCE_PERIOD = datetime.timedelta(minutes=1)
@@ -117,7 +118,7 @@ def throttled(ctx: inngest.ContextSync) -> str:
     tag, key = ctx.event.data["tag"], ctx.event.data["key"]
 
     def start() -> str:
-        STARTS[key].append(clock.now())
+        STARTS[key].setdefault(ctx.run_id, clock.now())
         return str(effect(ctx, f"throttled:{tag}:start", tag))
 
     return str(ctx.step.run("start", start))

@@ -32,6 +32,8 @@ BURST = 3  # events per debounce burst
 BURST_GAP = 10  # seconds between a burst's events (debounce period 60 s)
 BATCH_EVENTS = 6  # events per batch key: one full batch of 4, one of 2 closed by its timeout
 FANOUT = 3  # events each fan-out sends
+DEBOUNCE = int(fns.DEBOUNCE_PERIOD.total_seconds())
+CANCELLABLE_SLEEP = int(fns.CANCELLABLE_SLEEP.total_seconds())
 APP = "soak-"
 
 
@@ -48,6 +50,7 @@ class Expected:
     status: str
     output: Any
     runs: int = 1  # how many runs share this identity (a batch key's runs)
+    due: int | None = None  # when (virtual s after the start) it ends without faults, if known
 
 
 @dataclasses.dataclass
@@ -68,9 +71,11 @@ class Plan:
     def end(self) -> int:
         return max(s.at for s in self.sends)
 
-    def add(self, fn: str, ident: str, status: str, output: Any, runs: int = 1) -> None:
-        assert (fn, ident) not in self.expect, (fn, ident)
-        self.expect[(APP + fn, ident)] = Expected(status, output, runs)
+    def add(
+        self, fn: str, ident: str, status: str, output: Any, runs: int = 1, due: int | None = None
+    ) -> None:
+        assert (APP + fn, ident) not in self.expect, (fn, ident)
+        self.expect[(APP + fn, ident)] = Expected(status, output, runs, due)
 
     def send(self, at: int, name: str, data: dict[str, Any], event_id: str) -> None:
         self.sends.append(Send(at, name, data, event_id))
@@ -80,14 +85,14 @@ class Plan:
 def _steps(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     n = rng.randrange(1000)
     p.send(t, "soak/steps", {"tag": tag, "n": n}, tag)
-    p.add("steps", tag, "Completed", (n + 1) * 2 + 3)
+    p.add("steps", tag, "Completed", (n + 1) * 2 + 3, due=t)
     p.effects.update({f"steps:{tag}:{s}": 1 for s in "abc"})
 
 
 def _sleep(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     seconds = rng.choice(SLEEPS)
     p.send(t, "soak/sleep", {"tag": tag, "seconds": seconds}, tag)
-    p.add("sleeper", tag, "Completed", f"slept {seconds}")
+    p.add("sleeper", tag, "Completed", f"slept {seconds}", due=t + seconds)
     p.effects.update({f"sleep:{tag}:before": 1, f"sleep:{tag}:after": 1})
 
 
@@ -95,29 +100,29 @@ def _wait_resumed(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     amount = rng.randrange(1, 100)
     p.send(t, "soak/wait", {"tag": tag}, tag)
     p.send(t + RESUME_AFTER, "soak/paid", {"tag": tag, "amount": amount}, f"{tag}-paid")
-    p.add("waiter", tag, "Completed", {"paid": amount})
+    p.add("waiter", tag, "Completed", {"paid": amount}, due=t + RESUME_AFTER)
     p.effects.update({f"wait:{tag}:before": 1, f"wait:{tag}:after": 1})
 
 
 def _wait_timeout(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     p.send(t, "soak/wait", {"tag": tag}, tag)
-    p.add("waiter", tag, "Completed", {"paid": None})
+    p.add("waiter", tag, "Completed", {"paid": None}, due=t + int(fns.WAIT_TIMEOUT.total_seconds()))
     p.effects.update({f"wait:{tag}:before": 1, f"wait:{tag}:after": 1})
 
 
 def _invoke(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     value = rng.randrange(1000)
     p.send(t, "soak/invoke", {"tag": tag, "value": value}, tag)
-    p.add("parent", tag, "Completed", {"doubled": value * 2})
-    p.add("child", tag, "Completed", value * 2)
+    p.add("parent", tag, "Completed", {"doubled": value * 2}, due=t)
+    p.add("child", tag, "Completed", value * 2, due=t)
     p.effects.update({f"invoke:{tag}:child": 1, f"invoke:{tag}:parent": 1})
 
 
 def _fanout(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     p.send(t, "soak/fanout", {"tag": tag, "n": FANOUT}, tag)
-    p.add("fanout", tag, "Completed", FANOUT)
+    p.add("fanout", tag, "Completed", FANOUT, due=t)
     for i in range(FANOUT):
-        p.add("listener", f"{tag}:{i}", "Completed", f"{tag}:{i}")
+        p.add("listener", f"{tag}:{i}", "Completed", f"{tag}:{i}", due=t)
         p.effects[f"fanout:{tag}:{i}"] = 1
 
 
@@ -142,7 +147,8 @@ def _throttled(p: Plan, t: int, tag: str, rng: random.Random) -> None:
 def _debounce(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     for n in range(BURST):
         p.send(t + n * BURST_GAP, "soak/debounce", {"key": tag, "n": n}, f"{tag}.{n}")
-    p.add("debounced", tag, "Completed", BURST - 1)  # the burst's last event
+    last = t + (BURST - 1) * BURST_GAP  # the burst's last event
+    p.add("debounced", tag, "Completed", BURST - 1, due=last + DEBOUNCE)
     p.effects[f"debounce:{tag}:{BURST - 1}"] = 1
 
 
@@ -157,14 +163,14 @@ def _batch(p: Plan, t: int, tag: str, rng: random.Random) -> None:
 def _cancelled(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     p.send(t, "soak/cancellable", {"tag": tag}, tag)
     p.send(t + CANCEL_AFTER, "soak/cancel", {"tag": tag}, f"{tag}-cancel")
-    p.add("cancellable", tag, "Cancelled", None)
+    p.add("cancellable", tag, "Cancelled", None, due=t + CANCEL_AFTER)
     p.effects[f"cancel:{tag}:before"] = 1
 
 
 def _not_cancelled(p: Plan, t: int, tag: str, rng: random.Random) -> None:
     p.send(t, "soak/cancellable", {"tag": tag}, tag)
     p.send(t + CANCEL_AFTER, "soak/cancel", {"tag": f"{tag}-other"}, f"{tag}-cancel")
-    p.add("cancellable", tag, "Completed", tag)
+    p.add("cancellable", tag, "Completed", tag, due=t + CANCELLABLE_SLEEP)
     p.effects.update({f"cancel:{tag}:before": 1, f"cancel:{tag}:after": 1})
 
 
