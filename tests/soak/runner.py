@@ -56,7 +56,7 @@ class Report:
     failed_calls: int = 0
     thrown: dict[str, int] = dataclasses.field(default_factory=dict)  # "op code" -> count
     event_api_retries: int = 0
-    reruns: int = 0  # step bodies that ran again after a failed call of their run
+    reruns: dict[str, int] = dataclasses.field(default_factory=dict)  # failed op -> re-runs
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
@@ -77,8 +77,10 @@ class Report:
             "runs per status: " + ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())),
             f"AWS calls: {total} ({total / runs:.1f} per run), {self.failed_calls} failed with "
             f"a throttling error, {self.event_api_retries} event API requests sent again "
-            f"after a 500, {self.reruns} step re-runs after a failed call of their run (a "
-            "result not recorded)",
+            f"after a 500, {sum(self.reruns.values())} step re-runs after a failed call of "
+            "their run (a result not recorded; by the failed calls: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(self.reruns.items())) or "none")
+            + ")",
             f"  {'operation':<36}{'calls':>9}{'per run':>9}{'throttled':>11}",
         ]
         failed = collections.Counter()
@@ -109,14 +111,16 @@ class Soak:
         self.durable = durable
         self.injector = injector
         self.throttling = throttling
-        self.hit_runs: set[str] = set()  # ids (run, event) named by a call that failed
+        # ids (of runs, events) named by a call that failed -> the operations that failed
+        self.hit_runs: collections.defaultdict[str, set[str]] = collections.defaultdict(set)
         rule = throttling.rule()
         throttled = rule.match
 
         def match(name: str, params: dict[str, Any]) -> bool:
             if not throttled(name, params):
                 return False
-            self.hit_runs.update(ULID.findall(json.dumps(params, default=str)))
+            for ulid in ULID.findall(json.dumps(params, default=str)):
+                self.hit_runs[ulid].add(name)
             return True
 
         rule.match = match
@@ -237,8 +241,10 @@ class Soak:
         want, got = self.plan.effects, fns.EFFECTS
         for key in sorted(set(want) | set(got)):
             if want.get(key, 0) != got.get(key, 0):
-                if got[key] == want.get(key, 0) + 1 and fns.EFFECT_RUNS[key] in self.hit_runs:
-                    self.report.reruns += 1
+                failed = self.hit_runs.get(fns.EFFECT_RUNS.get(key, ""))
+                if got[key] == want.get(key, 0) + 1 and failed:
+                    ops = "+".join(sorted(failed))
+                    self.report.reruns[ops] = self.report.reruns.get(ops, 0) + 1
                     continue
                 self.report.problems.append(
                     f"side effect {key}: ran {got.get(key, 0)} times, expected {want.get(key, 0)}"
