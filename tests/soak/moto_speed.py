@@ -68,3 +68,49 @@ def direct_schedules(pump: Any) -> Iterator[None]:
         yield
     finally:
         del pump._schedules
+
+
+@contextlib.contextmanager
+def direct_sweep_index(delivery: Any, table_name: str, region: str) -> Iterator[None]:
+    """The harness's emulation of the sweeper's schedule reads the earliest `sweep_at` from
+    moto's table directly, and again only after a DynamoDB call of the runtime.
+
+    At every stop of the clock (twice) the harness scans the sparse sweep index for its earliest
+    `sweep_at` (`VirtualDelivery._earliest_sweep_at`); with thousands of runs in flight, each
+    scan serialises all of them through moto and botocore. The items are the same either way:
+    those with both index key attributes, read from moto's memory; the answer is kept until the
+    runtime's DynamoDB client makes its next call (nothing else writes the table).
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from inngest_lambda import aws
+    from inngest_lambda.settings import SWEEP_AT_ATTRIBUTE, SWEEP_SHARD_ATTRIBUTE
+
+    state: dict[str, Any] = {"version": 0, "cached": None}
+
+    def changed(**_: Any) -> None:
+        state["version"] += 1
+
+    def earliest() -> float | None:
+        if state["cached"] is not None and state["cached"][0] == state["version"]:
+            return state["cached"][1]
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[table_name]
+        found: float | None = None
+        for partition in list(table.items.values()):
+            for item in list(partition.values()):
+                at = item.attrs.get(SWEEP_AT_ATTRIBUTE)
+                if at is not None and SWEEP_SHARD_ATTRIBUTE in item.attrs:
+                    value = float(at.value)
+                    found = value if found is None else min(found, value)
+        state["cached"] = (state["version"], found)
+        return found
+
+    events = aws.client("dynamodb").meta.events
+    events.register("before-call.dynamodb", changed)
+    delivery._earliest_sweep_at = earliest
+    try:
+        yield
+    finally:
+        del delivery._earliest_sweep_at
+        events.unregister("before-call.dynamodb", changed)

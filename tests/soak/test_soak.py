@@ -23,7 +23,7 @@ import pytest
 from tests.faults.injector import Injector
 from tests.faults.throttling import Throttling
 from tests.soak import workload
-from tests.soak.moto_speed import direct_schedules, partition_queries
+from tests.soak.moto_speed import direct_schedules, direct_sweep_index, partition_queries
 from tests.soak.runner import SOAK_REPORTS, Soak
 
 RUNS = int(os.environ.get("SOAK_RUNS", "1000"))
@@ -41,7 +41,12 @@ def test_soak_every_run_finishes_exactly_once_under_throttling(durable):
     injector = Injector()
     injector.install(durable.stack)
     soak = Soak(durable, injector, Throttling(FAULT_RATE, seed=seed), plan, seed)
-    with partition_queries(), direct_schedules(durable.stack.pump):
+    settings = durable.stack.settings
+    with (
+        partition_queries(),
+        direct_schedules(durable.stack.pump),
+        direct_sweep_index(durable._driver(), settings.table, settings.region),
+    ):
         report = soak.run()
     SOAK_REPORTS.append(report.lines())
     assert report.runs == plan.runs, "\n".join(report.lines())
