@@ -248,6 +248,8 @@ class Soak:
                     continue
                 self.report.problems.append(
                     f"side effect {key}: ran {got.get(key, 0)} times, expected {want.get(key, 0)}"
+                    f" (run {fns.EFFECT_RUNS.get(key)}; failed calls naming it: "
+                    f"{sorted(failed) if failed else 'none'})"
                 )
 
     def _check_throttle(self) -> None:
