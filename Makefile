@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs browser realtime-client bench bench-memory clean golden-items
+.PHONY: install dev test test-lambda-python lint docs browser realtime-client bench bench-memory soak clean golden-items
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -92,6 +92,12 @@ bench-memory: $(STAMP)
 # tests/upgrade/golden/format-<DATA_FORMAT_VERSION>.json. Only when a release changes the layout.
 golden-items: $(STAMP)
 	INNGEST_LAMBDA_LOG_LEVEL=WARNING $(BIN)/python -m tests.upgrade.golden_state
+
+# Long: 10,000 mixed runs at once on the virtual clock with 1% of AWS calls throttled
+# (tests/soak/; SOAK_RUNS, SOAK_SEED, SOAK_FAULT_RATE to change). `make test` runs 1,000.
+SOAK_RUNS ?= 10000
+soak: $(STAMP)
+	SOAK_RUNS=$(SOAK_RUNS) $(BIN)/python -m pytest tests/soak -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules $(REALTIME_CLIENT)/node_modules
