@@ -16,6 +16,7 @@ import resource
 import time
 from typing import Any
 
+from inngest_lambda import data_format, index_keys
 from inngest_lambda.store import Run
 from tests.faults.injector import Injector
 from tests.faults.sweep_support import _table_items, check_nothing_left
@@ -31,7 +32,9 @@ GRACE = 3600.0  # how long past the planned end a run may still end (recoveries 
 # How much later than without faults a run with a known end may end: a throttled call costs a
 # retry (a lease of 30 s, the sweeper's minute, SQS's backoff); the fault sweep's bound is 2 min.
 LATE = 600.0
-KEPT_WITHOUT_TTL = ("F#", "PP#")  # flow-control state per function/key, pause paths per event
+# Kept for the table's life: flow-control state per function/key, pause paths per event, and
+# the two layout markers (the data format, and since when events keep their by-name entries).
+KEPT_WITHOUT_TTL = ("F#", "PP#", data_format.MARKER_PK, index_keys.NAME_INDEX_MARKER[0])
 LONGEST = 2 * 86400 + 3600 + 600  # the longest a trigger's runs last (2-day sleep + margins)
 
 
