@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 
 DDB_READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
 DDB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}

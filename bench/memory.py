@@ -32,7 +32,7 @@ def _rss_mb() -> tuple[float, float]:
 
 
 def _empty_table(durable: object) -> None:
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     ddb = aws.client("dynamodb")
     table = durable.stack.settings.table  # type: ignore[attr-defined]

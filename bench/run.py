@@ -19,9 +19,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.counters import AwsCalls  # noqa: E402
-from inngest_lambda import sdk  # noqa: E402
 from inngest_lambda.local.ports import free_port  # noqa: E402
 from inngest_lambda.local.stack import LocalStack  # noqa: E402
+from inngest_lambda.sdk import client as sdk  # noqa: E402
 
 
 def _wait(table: str, event_id: str, until: set[str], timeout: float) -> str:

@@ -32,8 +32,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inngest_lambda import sdk  # noqa: E402
 from inngest_lambda.local.ports import free_port  # noqa: E402
+from inngest_lambda.sdk import client as sdk  # noqa: E402
 
 GOALS = {"100": 3.0, "1000": 8.0, "growth": 2.0, "fixture": 2.0}
 

@@ -12,8 +12,8 @@ import time
 import httpx
 
 from bench.counters import AwsCalls
-from inngest_lambda import aws, clock
-from inngest_lambda.pauses import Pause, PauseIndex, pause_item
+from inngest_lambda.core import aws, clock
+from inngest_lambda.events.pauses import Pause, PauseIndex, pause_item
 from inngest_lambda.runtime import get_runtime
 
 

@@ -20,7 +20,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.nag import acknowledge
-from inngest_lambda import metrics, settings
+from inngest_lambda import settings
+from inngest_lambda.core import metrics
 
 PERIOD = Duration.minutes(5)
 # Work older than this in the queue means the executor is not keeping up (or is failing).

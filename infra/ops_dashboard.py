@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from inngest_lambda import metrics
+from inngest_lambda.core import metrics
 
 PERIOD = Duration.minutes(5)
 WIDTH = 12  # two graphs per row (the dashboard grid is 24 wide)

@@ -67,7 +67,7 @@ class Scheduling(Construct):
 
     def add_sweeper(self) -> scheduler.Schedule:
         """The sweeper's rate schedule: `{"kind": "sweep"}` on the work queue every minute
-        (inngest_lambda/sweeper.py re-drives the runs nothing is moving)."""
+        (inngest_lambda/engine/sweeper.py re-drives the runs nothing is moving)."""
         return scheduler.Schedule(
             self,
             "Sweeper",

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from inngest_lambda import asgi_call
+from inngest_lambda.sdk import asgi_call
 
 
 async def echo(request: Request) -> JSONResponse:

@@ -1,6 +1,6 @@
 """Keys presented by callers: wrong or non-ASCII keys are refused, never a 500."""
 
-from inngest_lambda import auth
+from inngest_lambda.http import auth
 
 SIGNING_KEY = "signkey-prod-" + "ab" * 32
 

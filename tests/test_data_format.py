@@ -10,10 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from inngest_lambda import data_format, index_keys
 from inngest_lambda import settings as s
-from inngest_lambda.attributes import item_key
 from inngest_lambda.local.resources import create_resources
+from inngest_lambda.storage import data_format, index_keys
+from inngest_lambda.storage.codec import item_key
 
 
 class Counting:
@@ -80,7 +80,8 @@ def test_a_table_without_marker_gets_one_then_each_process_reads_it_once(table: 
 
 
 def test_the_store_checks_once_per_process(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from inngest_lambda import aws, store
+    from inngest_lambda.core import aws
+    from inngest_lambda.storage import store
 
     monkeypatch.setenv(s.ENV_TABLE, table)
     s.get_settings.cache_clear()

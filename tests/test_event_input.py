@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from inngest_lambda import event_input
-from inngest_lambda.event_input import InputError, check_events, parse_body
+from inngest_lambda.http import event_input
+from inngest_lambda.http.event_input import InputError, check_events, parse_body
 
 
 def _one_problem(payload: object) -> str:

@@ -1,6 +1,6 @@
 """Normalising accepted events."""
 
-from inngest_lambda import events
+from inngest_lambda.events import ingest as events
 
 
 def test_normalise_fills_id_ts_and_data_but_keeps_given_ones():

@@ -2,7 +2,7 @@ import base64
 
 from ulid import ULID
 
-from inngest_lambda import ids
+from inngest_lambda.core import ids
 
 
 def test_seeded_ids_are_stable_for_a_retried_send():

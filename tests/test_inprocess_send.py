@@ -14,7 +14,8 @@ import inngest
 import pytest
 from inngest._internal import const
 
-from inngest_lambda import inprocess_send, runtime, settings
+from inngest_lambda import runtime, settings
+from inngest_lambda.sdk import inprocess_send
 
 ROOT = Path(__file__).resolve().parents[1]
 OWN = "https://abc123.execute-api.us-east-1.amazonaws.com"

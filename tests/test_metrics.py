@@ -8,8 +8,9 @@ import io
 import json
 import types
 
-from inngest_lambda import handler, metrics
-from inngest_lambda.executor import Outcome
+from inngest_lambda import handler
+from inngest_lambda.core import metrics
+from inngest_lambda.engine.executor import Outcome
 
 
 def test_emf_line_declares_the_metric(monkeypatch):

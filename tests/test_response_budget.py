@@ -2,8 +2,8 @@
 
 import json
 
-from inngest_lambda import response_budget
-from inngest_lambda.response_budget import Slot, chunk, encoded_size, fit
+from inngest_lambda.http import response_budget
+from inngest_lambda.http.response_budget import Slot, chunk, encoded_size, fit
 
 
 def test_encoded_size_counts_escaping_inside_the_lambda_payload():

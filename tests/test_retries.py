@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from inngest_lambda import retries
+from inngest_lambda.core import retries
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import gzip
 import json
 import os
 
-from inngest_lambda import response_budget, run_state_api
+from inngest_lambda.http import response_budget, run_state_api
 
 
 def test_small_state_is_plain_json():

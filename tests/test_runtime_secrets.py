@@ -9,7 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from inngest_lambda import aws, runtime, settings
+from inngest_lambda import runtime, settings
+from inngest_lambda.core import aws
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ import urllib.parse
 import pytest
 from inngest._internal import net, server_lib
 
-from inngest_lambda import sdk
+from inngest_lambda.sdk import client as sdk
 
 KEY = "signkey-prod-" + "ab" * 32
 
@@ -63,7 +63,7 @@ def test_retry_after_parsing(header, expected):
 
 
 def test_retry_after_as_iso_time():
-    from inngest_lambda import clock
+    from inngest_lambda.core import clock
 
     future = clock.iso(clock.now() + 60)
     got = sdk.SdkResponse(500, {}, {"retry-after": future}).retry_after

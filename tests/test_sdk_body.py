@@ -8,9 +8,9 @@ import json
 import jcs
 from inngest._internal import net, server_lib
 
-from inngest_lambda import sdk
-from inngest_lambda.sdk_body import RequestBody
-from inngest_lambda.store import COMPLETED, FAILED, Step
+from inngest_lambda.sdk import client as sdk
+from inngest_lambda.sdk.body import RequestBody
+from inngest_lambda.storage.store import COMPLETED, FAILED, Step
 
 KEY = "signkey-prod-" + "ab" * 32
 EVENT = {"name": "shop/ordér", "data": {"z": 1.5, "a": [1e21, -0.0, "\u2028"], "ü": None}, "ts": 1}

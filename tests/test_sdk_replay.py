@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from inngest._internal import const, types
 from inngest._internal.step_lib.base import Output, StepMemos
 
-from inngest_lambda import runtime, sdk_replay, settings
+from inngest_lambda import runtime, settings
+from inngest_lambda.sdk import replay as sdk_replay
 from inngest_lambda.testing import assert_completed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import fastapi
 import inngest
 import inngest.fast_api
 
-from inngest_lambda import sdk
-from inngest_lambda.sdk_body import RequestBody
+from inngest_lambda.sdk import client as sdk
+from inngest_lambda.sdk.body import RequestBody
 
 KEY = "signkey-prod-" + "12" * 32
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from inngest_lambda import sdk
-from inngest_lambda.sdk_transport import without_http10_transfer_encoding
+from inngest_lambda.sdk import client as sdk
+from inngest_lambda.sdk.transport import without_http10_transfer_encoding
 
 STREAMED = b' {"status": 200, "body": "\\"Hi\\"", "headers": {}}'
 

@@ -15,7 +15,7 @@ import inngest
 import inngest.fast_api
 from ulid import ULID
 
-from inngest_lambda import asgi_call, send_ids
+from inngest_lambda.sdk import asgi_call, send_ids
 
 RUN_ID = str(ULID())
 

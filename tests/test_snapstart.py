@@ -9,7 +9,8 @@ import types
 
 import pytest
 
-from inngest_lambda import runtime, snapstart
+from inngest_lambda import runtime
+from inngest_lambda.core import snapstart
 
 
 def test_an_on_demand_start_builds_nothing_ahead(fresh_runtime, monkeypatch):

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from inngest_lambda import aws, runtime
+from inngest_lambda import runtime
+from inngest_lambda.core import aws
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 

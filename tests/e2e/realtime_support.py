@@ -8,7 +8,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from inngest_lambda import aws, runtime
+from inngest_lambda import runtime
+from inngest_lambda.core import aws
 from inngest_lambda.local.invoke import Handler
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack

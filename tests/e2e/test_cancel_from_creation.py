@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from inngest_lambda.index_keys import RECENT_SHARDS
+from inngest_lambda.storage.index_keys import RECENT_SHARDS
 from inngest_lambda.testing import assert_completed
 from tests.e2e.cancel_workflows import CALLS
 
@@ -33,7 +33,7 @@ def test_a_cancel_sent_before_a_late_first_drive_cancels_the_run(durable):
     # the by-name listing, but the look-back reads only the last hour): the pause written with
     # the run is what cancels it.
     from inngest_lambda import runtime
-    from inngest_lambda.pauses import PauseIndex
+    from inngest_lambda.events.pauses import PauseIndex
 
     assert PauseIndex(runtime.get_runtime().store).recent_event_ids("c/stop", since=0) == []
     durable.advance(60 * MINUTE)  # past the throttle slot: the run's first drive
@@ -51,7 +51,7 @@ class DynamoCalls:
     READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
 
     def __init__(self) -> None:
-        from inngest_lambda import aws
+        from inngest_lambda.core import aws
 
         self.calls: collections.Counter[str] = collections.Counter()
         aws.client("dynamodb").meta.events.register("before-parameter-build.dynamodb", self._seen)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.testing import assert_completed
 
 # The benchmark's own functions: the counts asserted here are those of the runs `make bench` times.

@@ -9,7 +9,7 @@ import inngest
 import pytest
 from inngest._internal.errors import SendEventsError
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.runtime import get_runtime
 
 
@@ -168,7 +168,7 @@ def test_a_body_that_is_valid_json_but_not_events_is_400(api):
 
 
 def test_a_large_batch_looks_up_pauses_once_per_event_name_not_once_per_event(api):
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     queries = []
     client = aws.client("dynamodb")
@@ -177,7 +177,7 @@ def test_a_large_batch_looks_up_pauses_once_per_event_name_not_once_per_event(ap
         if model.name == "Query":
             queries.append(params["ExpressionAttributeValues"][":pk"]["S"])
 
-    from inngest_lambda.pauses import PAUSE_SHARDS, Pause, PauseIndex
+    from inngest_lambda.events.pauses import PAUSE_SHARDS, Pause, PauseIndex
 
     # An unkeyed wait on one of the two names (none was ever written on the other).
     PauseIndex(get_runtime().store).put(
@@ -199,7 +199,7 @@ def test_a_large_batch_looks_up_pauses_once_per_event_name_not_once_per_event(ap
 
 def test_an_event_value_too_long_for_a_key_never_reaches_dynamodb_as_one(api):
     """DynamoDB refuses partition keys over 2,048 bytes (moto does not): no such Query is sent."""
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     # e2e/paid has keyed pauses (`async.data.order == ...`) once a `waits` run reached its wait.
     waiter = api.send("e2e/wait", {"order": "k-1", "timeout": 5})

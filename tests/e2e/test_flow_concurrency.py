@@ -6,7 +6,7 @@ import concurrent.futures
 import json
 import threading
 
-from inngest_lambda import aws, clock
+from inngest_lambda.core import aws, clock
 from inngest_lambda.flow import concurrency
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.handler import handler

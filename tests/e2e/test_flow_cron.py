@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from inngest_lambda import aws, clock, queue
+from inngest_lambda.core import aws, clock
 from inngest_lambda.flow import cron, crontime, scheduled
+from inngest_lambda.scheduling import queue
 from tests.e2e.flow_support import wait_for, wait_runs
 
 FN = "e2e-flow-cron"

@@ -35,7 +35,7 @@ def test_racing_events_fill_batches_without_losing_or_repeating_any(api):
 
 
 def _epoch(iso: str) -> float:
-    from inngest_lambda import clock
+    from inngest_lambda.core import clock
 
     return clock.parse_iso(iso)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.flow import cron
 
 

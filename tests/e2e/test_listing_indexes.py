@@ -14,8 +14,10 @@ from typing import Any
 import boto3
 import pytest
 
-from inngest_lambda import aws, listing, runtime
+from inngest_lambda import runtime
+from inngest_lambda.core import aws
 from inngest_lambda.settings import LIST_INDEXES, TABLE_PK, get_settings
+from inngest_lambda.storage import listing
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 

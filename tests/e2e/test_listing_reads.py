@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
-from inngest_lambda import aws, clock, data_format, ids, index_keys, listing, runtime
-from inngest_lambda.attributes import encode_attr, item_key
-from inngest_lambda.partition_reads import FILTER_BUDGET, PAGE_ITEMS
+from inngest_lambda import runtime
+from inngest_lambda.core import aws, clock, ids
 from inngest_lambda.settings import EVENT_INDEX_SHARDS, TABLE_PK, TABLE_SK
+from inngest_lambda.storage import data_format, index_keys, listing
+from inngest_lambda.storage.codec import encode_attr, item_key
+from inngest_lambda.storage.partition_reads import FILTER_BUDGET, PAGE_ITEMS
 
 pytestmark = pytest.mark.durable(functions="bench.workflows")
 
@@ -228,7 +230,7 @@ def test_events_stored_by_older_code_are_still_found_by_name_a_bounded_page_at_a
 
 
 def test_the_pause_look_back_still_reads_one_hour(durable, reads):
-    from inngest_lambda.pauses import PauseIndex
+    from inngest_lambda.events.pauses import PauseIndex
 
     _past_the_settling_hour(durable)
     _seed_events(durable, 600, rare_at=set(range(0, 600, 2)), minutes=2)  # 300 of RARE

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from inngest_lambda import log, metrics
+from inngest_lambda.core import log, metrics
 
 
 @pytest.fixture()

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from inngest_lambda import aws, runtime
+from inngest_lambda import runtime
+from inngest_lambda.core import aws
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 from tests.e2e.conftest import clients_pointed_at, step
@@ -382,7 +383,7 @@ def test_a_timer_due_while_its_drive_is_still_parking_still_fires(api, monkeypat
     """A short timer's message can arrive before the drive that set it has let go of the run
     (a slow DynamoDB write under load, here 1.5 s): the run must still wake on time, not when
     that drive's lease would have run out (minutes)."""
-    from inngest_lambda import store
+    from inngest_lambda.storage import store
 
     park = store.Store.park
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 
 
 def _read_all_pages(api, url: str) -> object:

@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from inngest_lambda import clock, queue
+from inngest_lambda.core import clock
 from inngest_lambda.runtime import get_runtime
-from inngest_lambda.store import Store
+from inngest_lambda.scheduling import queue
+from inngest_lambda.storage.store import Store
 
 
 def test_late_message_for_a_finished_run_changes_nothing(api, stack):
@@ -69,7 +70,8 @@ def test_a_failing_write_mid_run_is_retried_without_repeating_steps(api, calls, 
 
 @pytest.mark.parametrize("minutes", [20, 60 * 24 * 30])
 def test_long_timer_is_a_scheduler_schedule_that_hands_the_rest_to_sqs(stack, minutes):
-    from inngest_lambda import aws, timers
+    from inngest_lambda.core import aws
+    from inngest_lambda.scheduling import timers
 
     settings = get_runtime().settings
     due = clock.now() + minutes * 60
@@ -94,7 +96,7 @@ def test_long_timer_is_a_scheduler_schedule_that_hands_the_rest_to_sqs(stack, mi
 
 
 def test_early_scheduler_message_is_deferred_for_the_remainder(stack, monkeypatch):
-    from inngest_lambda import timers
+    from inngest_lambda.scheduling import timers
 
     sent = []
     monkeypatch.setattr(queue, "send", lambda message, delay=0: sent.append((message, delay)))

@@ -10,9 +10,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.runtime import get_runtime
-from inngest_lambda.store import item_key
+from inngest_lambda.storage.store import item_key
 
 _apps = itertools.count()
 URL = "http://127.0.0.1:9/api/inngest"

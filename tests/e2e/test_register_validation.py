@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.runtime import get_runtime
-from inngest_lambda.store import item_key
+from inngest_lambda.storage.store import item_key
 
 
 def _fn(**overrides):

@@ -13,8 +13,8 @@ import inngest.fast_api
 import pytest
 import uvicorn
 
-from inngest_lambda import sdk
 from inngest_lambda.local.ports import free_port
+from inngest_lambda.sdk import client as sdk
 
 
 def _serve_shout(stack, streaming: inngest.Streaming = inngest.Streaming.DISABLE):

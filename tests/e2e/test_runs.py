@@ -57,7 +57,7 @@ def test_on_failure_handler_runs_with_the_error(api):
 
 
 def _wait_for_function_run(api, function_id, failed_run_id, timeout=20):
-    from inngest_lambda.ids import deterministic_id
+    from inngest_lambda.core.ids import deterministic_id
 
     failed_event = deterministic_id(failed_run_id, "failed")
     run = api.wait_run(failed_event, timeout=timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.flow import cron
 
 

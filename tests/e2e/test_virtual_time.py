@@ -12,8 +12,8 @@ import datetime
 
 import pytest
 
-from inngest_lambda import clock
-from inngest_lambda.ids import deterministic_id
+from inngest_lambda.core import clock
+from inngest_lambda.core.ids import deterministic_id
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.testing import assert_completed, assert_failed
 
@@ -61,7 +61,7 @@ def test_function_level_exception_is_retried_then_fails(durable):
 
 
 def _one_time_schedules(durable) -> list[str]:
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     group = durable.stack.settings.schedule_group
     listed = aws.client("scheduler").list_schedules(GroupName=group)["Schedules"]
@@ -101,7 +101,7 @@ def test_event_first_then_duplicate_timeouts_keeps_the_event(durable):
 
 @pytest.mark.durable(duplicate_deliveries=True)
 def test_timeout_first_then_event_changes_nothing(durable):
-    from inngest_lambda.pauses import PauseIndex
+    from inngest_lambda.events.pauses import PauseIndex
 
     event_id = durable.send("e2e/wait", {"order": "RACE-2", "timeout": 60})
     durable.advance(2 * MINUTE)
@@ -134,8 +134,8 @@ def test_cancel_event_during_a_sleep_stops_the_run(durable):
 
 
 def test_run_held_by_a_dead_invocation_is_re_driven_by_the_sweeper_within_two_minutes(durable):
-    from inngest_lambda.executor import LEASE_SECONDS
-    from inngest_lambda.store import sweep_fields
+    from inngest_lambda.engine.executor import LEASE_SECONDS
+    from inngest_lambda.storage.store import sweep_fields
 
     event_id = durable.send("e2e/sleep", {"seconds": 60})
     run = durable.run(event_id)

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from inngest_lambda import clock
-from inngest_lambda.ids import deterministic_id
-from inngest_lambda.pauses import PauseIndex
+from inngest_lambda.core import clock
+from inngest_lambda.core.ids import deterministic_id
+from inngest_lambda.events.pauses import PauseIndex
 from inngest_lambda.runtime import get_runtime
-from inngest_lambda.store import COMPLETED, WAITING, Step
+from inngest_lambda.storage.store import COMPLETED, WAITING, Step
 from tests.e2e.conftest import step
 
 
@@ -280,7 +280,7 @@ def test_wait_lookup_cost_does_not_grow_with_waiters(api):
     from bench.counters import AwsCalls
 
     index = PauseIndex(get_runtime().store)
-    from inngest_lambda.pauses import Pause
+    from inngest_lambda.events.pauses import Pause
 
     for i in range(300):
         index.put(
@@ -310,8 +310,8 @@ def test_unkeyed_waits_on_one_name_spread_over_shards_and_an_event_queries_each_
     """Waits without an equality on the event sit in PAUSE_SHARDS partitions per event name, not
     one (one partition takes 1,000 writes/s): each wait is still one write, and an incoming
     event of that name queries every shard exactly once (and the pre-sharding key once)."""
-    from inngest_lambda import aws
-    from inngest_lambda.pauses import PAUSE_SHARDS
+    from inngest_lambda.core import aws
+    from inngest_lambda.events.pauses import PAUSE_SHARDS
     from inngest_lambda.settings import TABLE_PK
 
     prefix = "P#e2e/never#"
@@ -354,7 +354,7 @@ def test_an_event_no_unkeyed_wait_was_ever_written_for_reads_no_pause_shard(api)
     """Every run's end emits `inngest/function.finished`; nobody waits for it without a key,
     so its pause lookup is the path-list read and the pre-sharding partition, not PAUSE_SHARDS
     queries."""
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     queries: list[str] = []
 
@@ -377,7 +377,7 @@ def test_a_wait_written_before_the_sharding_still_resumes(api):
     from where it is."""
     import json
 
-    from inngest_lambda.attributes import item_key
+    from inngest_lambda.storage.codec import item_key
 
     store = get_runtime().store
     event_id = api.send("e2e/cancellable", {"id": "legacy-1", "wait": True})

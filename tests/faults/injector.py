@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 
 SERVICES = ("dynamodb", "sqs", "scheduler", "s3")
 

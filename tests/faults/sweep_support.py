@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 from typing import Any
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.testing import assert_completed, assert_failed
 from tests.faults.fault_functions import EXECUTIONS
 from tests.faults.scenarios import Failed, Scenario

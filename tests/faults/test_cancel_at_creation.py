@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.testing import assert_completed
 from tests.faults.fault_functions import EXECUTIONS
 from tests.faults.injector import Injector
@@ -56,7 +56,8 @@ def stop_sent_during_creation(order: str) -> Iterator[list[str]]:
     """Accept a matching `f/stop` (stored and matched against pauses: none yet) just before the
     transaction that creates the run of `order` reaches DynamoDB: the event an Inngest-style
     look-back exists for. Yields the ids of the stop events sent so."""
-    from inngest_lambda import events, runtime
+    from inngest_lambda import runtime
+    from inngest_lambda.events import ingest as events
 
     sent: list[str] = []
 

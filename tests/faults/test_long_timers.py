@@ -60,7 +60,7 @@ def test_a_wake_up_scheduler_never_delivered_is_re_driven_by_the_sweeper(durable
     due = durable.clock.now() + 2 * 86400
     durable.advance(2 * DAY + datetime.timedelta(minutes=2))
     run = assert_completed(durable.run(event_id), "after 2d")
-    from inngest_lambda import clock
+    from inngest_lambda.core import clock
 
     assert clock.parse_iso(run.step("after").started_at) - due <= 120
 

@@ -104,7 +104,7 @@ def test_a_driver_that_dies_mid_run_is_replaced_within_two_minutes(durable, faul
     assert durable.run(event_id).status == "Running"
     durable.advance(2 * MINUTE)
     run = assert_completed(durable.run(event_id), {"a": 2, "b": 4})
-    from inngest_lambda import clock
+    from inngest_lambda.core import clock
 
     assert clock.parse_iso(run.step("a").ended_at) - died <= 120
 

@@ -22,7 +22,7 @@ def test_a_send_event_whose_step_record_failed_starts_the_listener_once(durable,
 
 
 def test_send_event_ids_are_derived_from_the_run_and_the_step(durable):
-    from inngest_lambda.ids import deterministic_id
+    from inngest_lambda.core.ids import deterministic_id
 
     event_id = durable.send("f/announce", {"tag": "x"})
     run = assert_completed(durable.run(event_id), 1)

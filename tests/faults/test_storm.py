@@ -21,7 +21,7 @@ import random
 
 import pytest
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from tests.faults import scenarios
 from tests.faults.sweep_support import SWEEP_RESULTS, Case, calibrate, check_nothing_left, run_case
 from tests.faults.throttling import Throttling

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from inngest_lambda import aws, clock
+from inngest_lambda.core import aws, clock
 from tests.faults.throttling import THROTTLING_ERRORS, Throttling
 
 pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")

@@ -28,7 +28,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from tests.faults.injector import SERVICES, AwsError, Rule
 
 THROTTLING_ERRORS: dict[str, tuple[AwsError, ...]] = {

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from inngest_lambda.gql import resolvers
-from inngest_lambda.store import MISSING, Step
+from inngest_lambda.http.gql import resolvers
+from inngest_lambda.storage.store import MISSING, Step
 
 
 def test_output_ids_round_trip_and_garbage_is_not_found():
@@ -41,7 +41,7 @@ def test_step_outputs_have_inngest_shapes():
 
 def test_the_api_module_does_not_import_the_graphql_library():
     code = (
-        "import sys, inngest_lambda.api, inngest_lambda.handler; "
+        "import sys, inngest_lambda.http.app, inngest_lambda.handler; "
         "assert 'graphql' not in sys.modules and 'ariadne' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -4,7 +4,7 @@ that fails unexpectedly is logged and answered without internals."""
 import json
 import logging
 
-from inngest_lambda.gql import route
+from inngest_lambda.http.gql import route
 
 
 class _BrokenStore:

@@ -27,7 +27,8 @@ import boto3
 import httpx
 import pytest
 
-from inngest_lambda import aws, runtime
+from inngest_lambda import runtime
+from inngest_lambda.core import aws
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 from tests.e2e.conftest import clients_pointed_at

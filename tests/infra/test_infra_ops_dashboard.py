@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from inngest_lambda import metrics
+from inngest_lambda.core import metrics
 
 
 def _body(synth) -> str:

@@ -101,7 +101,7 @@ def test_the_log_level_a_stack_s_env_set_is_undone_when_it_stops():
     logger silenced for whatever runs next in the process (a later test's caplog saw nothing),
     and a runtime built later logs at its own level, not at the first runtime's."""
     from inngest_lambda import runtime
-    from inngest_lambda.log import LOGGER_NAME, get_logger
+    from inngest_lambda.core.log import LOGGER_NAME, get_logger
 
     logger = logging.getLogger(LOGGER_NAME)
     get_logger("INFO")

@@ -7,8 +7,9 @@ import functools
 import httpx
 import pytest
 
-from inngest_lambda import aws, runtime
-from inngest_lambda.dashboard import auth as dashboard_auth
+from inngest_lambda import runtime
+from inngest_lambda.core import aws
+from inngest_lambda.http.dashboard import auth as dashboard_auth
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
 

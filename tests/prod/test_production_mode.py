@@ -67,7 +67,7 @@ def test_non_ascii_keys_are_401_not_500(prod):
 
 @pytest.mark.parametrize("tail", ["actions", "batch"])
 def test_run_state_for_use_api_needs_the_signing_key_or_its_hash(prod, tail):
-    from inngest_lambda import auth
+    from inngest_lambda.http import auth
 
     path = f"/v0/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/{tail}"
     url = str(prod.base_url).rstrip("/") + path

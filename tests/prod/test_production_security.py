@@ -12,9 +12,9 @@ import pytest
 import uvicorn
 from fastapi.responses import JSONResponse
 
-from inngest_lambda import sdk
 from inngest_lambda.local.ports import free_port
 from inngest_lambda.runtime import get_runtime
+from inngest_lambda.sdk import client as sdk
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
 
 

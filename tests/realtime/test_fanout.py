@@ -12,9 +12,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
-from inngest_lambda import aws, clock, settings
+from inngest_lambda import settings
+from inngest_lambda.core import aws, clock
+from inngest_lambda.core.log import JsonFormatter
 from inngest_lambda.local import aws_clients, resources
-from inngest_lambda.log import JsonFormatter
 from inngest_lambda.realtime import fanout, publish, tokens
 from inngest_lambda.realtime.subscriptions import Subscriptions
 

@@ -8,7 +8,7 @@ import json
 import jwt
 import pytest
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.realtime import tokens
 from inngest_lambda.realtime.protocol import ProtocolError
 

@@ -55,7 +55,7 @@ def direct_sweep_index(delivery: Any, table_name: str, region: str) -> Iterator[
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
     from inngest_lambda.settings import SWEEP_AT_ATTRIBUTE, SWEEP_SHARD_ATTRIBUTE
 
     state: dict[str, Any] = {"version": 0, "cached": None}

@@ -16,8 +16,8 @@ import resource
 import time
 from typing import Any
 
-from inngest_lambda import data_format, index_keys
-from inngest_lambda.store import Run
+from inngest_lambda.storage import data_format, index_keys
+from inngest_lambda.storage.store import Run
 from tests.faults.injector import Injector
 from tests.faults.sweep_support import _table_items, check_nothing_left
 from tests.faults.throttling import Throttling

@@ -15,7 +15,7 @@ import datetime
 
 import inngest
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 
 client = inngest.Inngest(app_id="soak")
 EFFECTS: collections.Counter[str] = collections.Counter()

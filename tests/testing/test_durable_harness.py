@@ -11,7 +11,7 @@ import boto3
 import inngest
 import pytest
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.testing import Durable, RunResult, StepResult, assert_completed, assert_failed
 from inngest_lambda.testing.results import compare_lines
 from tests.testing import app_functions
@@ -119,7 +119,7 @@ def test_a_duplicate_for_a_held_lease_is_dropped_and_a_failed_drive_returns_in_v
     """Two deliveries of one run in a batch: one drives, the other finds the lease held and is
     deleted (the holder's heartbeat and the sweeper cover its death). A drive that fails sets
     its message's visibility to the error backoff, and the message comes back in virtual time."""
-    from inngest_lambda.store import Store
+    from inngest_lambda.storage.store import Store
 
     settings = durable.stack.settings
     sqs = boto3.client("sqs", region_name=settings.region)

@@ -12,7 +12,7 @@ import time
 import boto3
 import pytest
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.testing import assert_completed, assert_failed
 from tests.testing import app_functions
 

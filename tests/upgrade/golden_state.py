@@ -46,7 +46,7 @@ def drive_to_mid_states(durable: Any) -> None:
 
 def dump(durable: Any) -> dict[str, Any]:
     """Everything the runtime keeps in the local stack's AWS, in a JSON-ready shape."""
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     st = durable.stack.settings
     ddb, s3, scheduler = aws.client("dynamodb"), aws.client("s3"), aws.client("scheduler")
@@ -107,7 +107,7 @@ def _queued_messages(queue_url: str, region: str, now: float) -> list[dict[str, 
 
 def load(durable: Any, state: dict[str, Any]) -> None:
     """Replace what the fresh stack holds with `state`, as if an old version had written it."""
-    from inngest_lambda import aws
+    from inngest_lambda.core import aws
 
     st = durable.stack.settings
     ddb, s3, scheduler = aws.client("dynamodb"), aws.client("s3"), aws.client("scheduler")

@@ -8,8 +8,9 @@ import datetime
 import boto3
 import pytest
 
-from inngest_lambda import data_format, runtime
+from inngest_lambda import runtime
 from inngest_lambda import settings as s
+from inngest_lambda.storage import data_format
 from inngest_lambda.testing import Durable
 from tests.upgrade.golden_state import FUNCTIONS
 

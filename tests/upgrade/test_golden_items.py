@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from inngest_lambda import aws, data_format
 from inngest_lambda import settings as s
+from inngest_lambda.core import aws
+from inngest_lambda.storage import data_format
 from inngest_lambda.testing import Durable
 from tests.upgrade.golden_state import FUNCTIONS, GOLDEN_DIR, load
 

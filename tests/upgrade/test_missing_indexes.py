@@ -42,7 +42,8 @@ def test_a_listing_whose_index_is_missing_answers_503_naming_it(durable: Durable
 def test_the_sweeper_skips_while_its_index_is_missing(
     durable: Durable, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from inngest_lambda import runtime, sweeper
+    from inngest_lambda import runtime
+    from inngest_lambda.engine import sweeper
 
     event_id = durable.send("golden/sleep", {"n": 1})  # parked for 2 hours
     _drop_index(durable, s.SWEEP_INDEX)

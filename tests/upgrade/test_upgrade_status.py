@@ -7,9 +7,9 @@ import pytest
 from moto import mock_aws
 
 from inngest_lambda import settings as s
-from inngest_lambda import upgrade_status
 from inngest_lambda.__main__ import main
 from inngest_lambda.local.resources import create_resources
+from inngest_lambda.storage import upgrade_status
 
 ORDER = s.INDEX_UPGRADE_ORDER
 

@@ -15,7 +15,7 @@ COMMANDS: dict[str, str] = {
     "lint": "inngest_lambda.lint.cli",
     "runs": "inngest_lambda.cli.main:runs_main",
     "events": "inngest_lambda.cli.main:events_main",
-    "upgrade": "inngest_lambda.upgrade_status",
+    "upgrade": "inngest_lambda.storage.upgrade_status",
 }
 
 

@@ -9,7 +9,7 @@ import json
 import threading
 from typing import Any
 
-from inngest_lambda import snapstart
+from inngest_lambda.core import snapstart
 from inngest_lambda.runtime import get_runtime
 
 _thread = threading.local()
@@ -43,7 +43,8 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str, Any]:
     """Handle a batch; report only the records to retry (partial batch failure)."""
-    from inngest_lambda import clock, queue, retries
+    from inngest_lambda.core import clock, retries
+    from inngest_lambda.scheduling import queue
 
     deadline = clock.now() + context.get_remaining_time_in_millis() / 1000
 
@@ -59,7 +60,7 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
             # Say when to come back (seconds, growing with each receive), not the queue's
             # 16-minute visibility timeout; if even that call fails, the timeout it is.
             rt.log.exception("message failed", extra={"run_id": message.get("run_id")})
-            from inngest_lambda import metrics
+            from inngest_lambda.core import metrics
 
             metrics.count(metrics.DRIVE_FAILURES)
             with contextlib.suppress(Exception):
@@ -80,7 +81,7 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
 
 def _queue_age(records: list[dict[str, Any]]) -> None:
     """QueueAge: how long each message waited past the moment it was due (sent, or `due_at`)."""
-    from inngest_lambda import clock, metrics
+    from inngest_lambda.core import clock, metrics
 
     if not metrics.enabled():
         return

@@ -9,24 +9,29 @@ import os
 from typing import Any
 
 from inngest_lambda import settings as names
-from inngest_lambda.log import get_logger
+from inngest_lambda.core.log import get_logger
 from inngest_lambda.settings import Settings, get_settings
 
 
 class Runtime:
     def __init__(self, settings: Settings) -> None:
-        from inngest_lambda import api, events, executor, registry, sdk, store
+        from inngest_lambda.apps import registry
+        from inngest_lambda.engine import executor
+        from inngest_lambda.events import ingest as events
+        from inngest_lambda.http import app as api
+        from inngest_lambda.sdk import client as sdk
+        from inngest_lambda.storage import store
 
         self.settings = settings
         self.log = get_logger(settings.log_level)
         _load_secrets(settings)
         module = importlib.import_module(settings.functions_module)
-        from inngest_lambda import sdk_replay
+        from inngest_lambda.sdk import replay as sdk_replay
 
         self.sdk_replay_fixed = sdk_replay.install(settings.sdk_replay_fix)
         self.client = module.client
         self.functions = list(module.functions)
-        from inngest_lambda import send_ids
+        from inngest_lambda.sdk import send_ids
 
         send_ids.install(self.client)  # a re-run step sends the same event ids
         from inngest_lambda.flow import validation
@@ -43,7 +48,7 @@ class Runtime:
         self.event_key = os.environ.get(names.ENV_EVENT_KEY) or None
         self.sdk_app = api.create_sdk_app(self)
         self.app = api.Entry(self.sdk_app, lambda: api.create_app(self))
-        from inngest_lambda import inprocess_send
+        from inngest_lambda.sdk import inprocess_send
 
         # Sends to this deployment's own event API skip API Gateway (its throttle, its cost).
         self.inprocess_send = inprocess_send.install(
@@ -90,7 +95,7 @@ def _load_secrets(settings: Settings) -> None:
     used: Any = None
     for env_name, arn, stage in wanted:
         if arn and not os.environ.get(env_name):
-            from inngest_lambda import aws
+            from inngest_lambda.core import aws
 
             client = used = aws.client("secretsmanager")
             try:

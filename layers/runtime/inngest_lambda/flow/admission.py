@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from inngest_lambda import clock, errors, ids, queue, run_events, timers
+from inngest_lambda.core import clock, errors, ids
+from inngest_lambda.events import emitted as run_events
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.flow import ratelimit, singleton, state, throttle
 from inngest_lambda.flow.decision import Decision
-from inngest_lambda.store import Conflict, Run
+from inngest_lambda.scheduling import queue, timers
+from inngest_lambda.storage.store import Conflict, Run
 
 log = logging.getLogger("inngest_lambda.flow")
 MAX_ATTEMPTS = 20
@@ -117,7 +119,7 @@ def _after_create(
 
         timeouts.arm_start(d.run_id, d.now + flow.timeouts.start)
     if run.cancel_pauses and d.next_at > clock.now() + EARLY_SECONDS:
-        from inngest_lambda import run_cancels
+        from inngest_lambda.events import cancel_pauses as run_cancels
 
         # Its first drive is later than the recent-events index may keep an event that raced
         # the run's creation: look back now (see run_cancels).

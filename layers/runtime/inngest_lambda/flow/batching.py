@@ -40,16 +40,18 @@ import dataclasses
 import json
 from typing import Any
 
-from inngest_lambda import clock, expressions, ids, timers
+from inngest_lambda import expressions
+from inngest_lambda.core import clock, ids
 from inngest_lambda.flow import admission, state
 from inngest_lambda.flow.config import Batch
+from inngest_lambda.scheduling import timers
 from inngest_lambda.settings import (
     SWEEP_AT_ATTRIBUTE,
     SWEEP_GRACE_SECONDS,
     SWEEP_SHARD_ATTRIBUTE,
     TABLE_TTL_ATTRIBUTE,
 )
-from inngest_lambda.store import Conflict, sweep_shard
+from inngest_lambda.storage.store import Conflict, sweep_shard
 
 KIND = "batch"
 SK = "B"

@@ -56,9 +56,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from inngest_lambda import clock, queue
+from inngest_lambda.core import clock
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import FlowConfig
+from inngest_lambda.scheduling import queue
 
 SK = "C"
 MAX_TRIES = 25

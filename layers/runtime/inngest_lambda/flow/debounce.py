@@ -28,16 +28,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda import clock, ids, timers
+from inngest_lambda.core import clock, ids
 from inngest_lambda.flow import admission, state
 from inngest_lambda.flow.config import Debounce
+from inngest_lambda.scheduling import timers
 from inngest_lambda.settings import (
     SWEEP_AT_ATTRIBUTE,
     SWEEP_GRACE_SECONDS,
     SWEEP_SHARD_ATTRIBUTE,
     SWEEPS_ATTRIBUTE,
 )
-from inngest_lambda.store import Conflict, sweep_shard
+from inngest_lambda.storage.store import Conflict, sweep_shard
 
 KIND = "debounce"
 SK = "D"

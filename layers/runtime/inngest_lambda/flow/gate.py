@@ -19,7 +19,7 @@ from inngest_lambda.flow import concurrency, priority, timeouts
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.flow.concurrency import Blocked, Slot, Slots
 from inngest_lambda.flow.state import log
-from inngest_lambda.store import NEVER
+from inngest_lambda.storage.store import NEVER
 
 LEASE_GRACE_SECONDS = 5.0
 MAX_ROUNDS = 10

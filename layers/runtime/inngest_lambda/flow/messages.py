@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from inngest_lambda import timers
 from inngest_lambda.flow import batching, debounce, scheduled, timeouts
-from inngest_lambda.store import Conflict
+from inngest_lambda.scheduling import timers
+from inngest_lambda.storage.store import Conflict
 
 RETRY_SECONDS = 1.0
 

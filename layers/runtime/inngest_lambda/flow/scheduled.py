@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.flow import cron as conv
 from inngest_lambda.flow import crontime
 from inngest_lambda.flow.state import log

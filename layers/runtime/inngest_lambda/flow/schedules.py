@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from inngest_lambda import aws
+from inngest_lambda.core import aws
 from inngest_lambda.flow import cron as conv
 from inngest_lambda.settings import get_settings
 
@@ -89,7 +89,7 @@ def ensure_from_module(module_name: str) -> list[conv.CronSchedule]:
     """The local stack's hook: schedules for the cron triggers of the functions module."""
     import importlib
 
-    from inngest_lambda.registry import Registry
+    from inngest_lambda.apps.registry import Registry
 
     module = importlib.import_module(module_name)
     registry = Registry.from_sdk(module.client, list(module.functions))

@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 from inngest_lambda import expressions
-from inngest_lambda.attributes import decode_attr, encode_attr, item_key
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
-from inngest_lambda.store import is_conflict
+from inngest_lambda.storage.codec import decode_attr, encode_attr, item_key
+from inngest_lambda.storage.store import is_conflict
 
 log = logging.getLogger("inngest_lambda.flow")
 

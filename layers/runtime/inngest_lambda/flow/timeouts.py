@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda import clock, timers
+from inngest_lambda.core import clock
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import Timeouts
+from inngest_lambda.scheduling import timers
 
 KIND = "timeout"
 STARTED = "started"
@@ -40,7 +41,7 @@ def arm_finish(run_id: str, due_at: float) -> None:
 
 def cancel(store: Any, run_id: str, reason: str) -> bool:
     """Cancel a run through the runtime's cancellation path."""
-    from inngest_lambda import cancellation
+    from inngest_lambda.events import cancellation
 
     return bool(cancellation.cancel_run(store, run_id, reason))
 

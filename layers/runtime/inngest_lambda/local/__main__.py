@@ -34,7 +34,7 @@ def _configure_logging() -> None:
     """The runtime's JSON logs when it is there (one format for both), else plain lines."""
     level = os.environ.get(s.ENV_LOG_LEVEL, "INFO").upper()
     try:
-        from inngest_lambda.log import get_logger
+        from inngest_lambda.core.log import get_logger
     except ImportError:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         return

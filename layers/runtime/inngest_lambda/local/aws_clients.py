@@ -1,4 +1,4 @@
-"""boto3 clients for the local stack itself (the runtime makes its own in `inngest_lambda.aws`).
+"""boto3 clients for the local stack itself (the runtime makes its own: `inngest_lambda.core.aws`).
 
 Creating a client from a fresh session re-reads the service model from disk (~0.1-0.2 s for
 DynamoDB); tests start many stacks, so clients are made once per (service, region) and reused.

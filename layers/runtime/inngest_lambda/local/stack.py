@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from inngest_lambda import settings as s
+from inngest_lambda.core.log import LOGGER_NAME
 from inngest_lambda.local import (
     moto_expressions,
     moto_partition_query,
@@ -39,7 +40,6 @@ from inngest_lambda.local.pump import Pump
 from inngest_lambda.local.resources import create_resources
 from inngest_lambda.local.server import API_TIMEOUT_SECONDS, LocalServer
 from inngest_lambda.local.websocket_api import LocalWebSocketApi
-from inngest_lambda.log import LOGGER_NAME
 
 LOCAL_HANDLER_ENV = "INNGEST_LAMBDA_LOCAL_HANDLER"
 # Batches handled at once, as Lambda runs several invocations for one queue: a slow or hung app
@@ -345,7 +345,7 @@ def _create_cron_schedules(settings: s.Settings) -> None:
 def _create_sweeper_schedule(settings: s.Settings) -> None:
     """The sweeper's rate schedule, as the CDK stack creates it (skipped without the runtime)."""
     try:
-        from inngest_lambda import sweeper
+        from inngest_lambda.engine import sweeper
     except ImportError:
         return
     from inngest_lambda.local.aws_clients import client
@@ -362,7 +362,7 @@ def _forget_cached_settings() -> None:
     """Make the runtime re-read settings and rebuild its boto3 clients (they cache both)."""
     s.get_settings.cache_clear()
     try:
-        from inngest_lambda import aws
+        from inngest_lambda.core import aws
     except ImportError:  # the runtime is optional here: tests run the stack with a fake handler
         return
     reset = getattr(aws, "reset", None)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.realtime.subscriptions import Subscriber, Subscriptions
 
 MAX_PARALLEL_POSTS = 16
@@ -108,7 +108,7 @@ def deliver(
             for future in [pool.submit(one, c) for c in page]:
                 future.result()
     if result.failed:
-        from inngest_lambda import metrics
+        from inngest_lambda.core import metrics
 
         metrics.count(metrics.REALTIME_POST_FAILURES, result.failed)
     return result

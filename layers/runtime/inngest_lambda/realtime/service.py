@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.realtime import fanout, publish, tokens
 from inngest_lambda.realtime.protocol import ProtocolError
 from inngest_lambda.realtime.subscriptions import Subscriptions

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.realtime.tokens import Topic
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
 

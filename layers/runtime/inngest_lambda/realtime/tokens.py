@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import jwt
 
-from inngest_lambda import clock, ids
+from inngest_lambda.core import clock, ids
 from inngest_lambda.realtime.protocol import ProtocolError, check_name
 
 ISSUER = "rt.inngest.com"

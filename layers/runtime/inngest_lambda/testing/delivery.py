@@ -14,7 +14,7 @@ import dataclasses
 import math
 from typing import Any
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 from inngest_lambda.local.aws_clients import client
 from inngest_lambda.local.pump import Pump
 from inngest_lambda.settings import SWEEPER_RATE_MINUTES
@@ -114,7 +114,8 @@ class VirtualDelivery:
             return False
         self.last_sweep = due
         self.sweeps += 1
-        from inngest_lambda import queue, sweeper
+        from inngest_lambda.engine import sweeper
+        from inngest_lambda.scheduling import queue
 
         client("sqs", self.region).send_message(
             QueueUrl=self.queue_url, MessageBody=queue.encode(sweeper.MESSAGE)

@@ -76,7 +76,8 @@ class Durable:
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> Durable:
         """Fresh moto resources, a cold-started runtime, the virtual clock installed."""
-        from inngest_lambda import aws, runtime
+        from inngest_lambda import runtime
+        from inngest_lambda.core import aws
         from inngest_lambda.local.ports import free_port
         from inngest_lambda.local.stack import LocalStack
         from inngest_lambda.testing import sdk_client, virtual_clock
@@ -169,7 +170,7 @@ class Durable:
     def advance_to(self, when: datetime.datetime | str | float) -> None:
         """Advance to an absolute time (a datetime, an ISO string like a step's
         `scheduled_for`, or epoch seconds)."""
-        from inngest_lambda import clock
+        from inngest_lambda.core import clock
 
         if isinstance(when, datetime.datetime):
             target = when.timestamp()
@@ -184,7 +185,7 @@ class Durable:
         TTL sweep eventually does; returns how many. The virtual clock deletes nothing by itself,
         so a test of what outlives a long wait (retention, a 30-day sleep) calls this after
         `advance`."""
-        from inngest_lambda import aws
+        from inngest_lambda.core import aws
 
         settings, now, deleted = self.stack.settings, self.clock.now(), 0
         ddb = aws.client("dynamodb")
@@ -263,7 +264,7 @@ class Durable:
 
     def failure_run(self, run: RunResult | str) -> RunResult:
         """The run of the `on_failure` handler that the failure of `run` started."""
-        from inngest_lambda.ids import deterministic_id
+        from inngest_lambda.core.ids import deterministic_id
 
         run_id = run.run_id if isinstance(run, RunResult) else run
         return self.run(deterministic_id(run_id, "failed"))
@@ -309,7 +310,7 @@ class Durable:
 
     def _run_index(self) -> list[tuple[str, str]]:
         """(run_id, function_id) of every run in the table, oldest first (run ids are ULIDs)."""
-        from inngest_lambda import aws
+        from inngest_lambda.core import aws
 
         settings = self.stack.settings
         kwargs: dict[str, Any] = {

@@ -3,7 +3,7 @@
 Production code reads time in three places, and all three must agree or a 30-day sleep would
 end at the wrong moment:
 
-* the runtime, through `inngest_lambda.clock.now()` (leases, timers, pauses, retries);
+* the runtime, through `inngest_lambda.core.clock.now()` (leases, timers, pauses, retries);
 * the inngest SDK, which computes a sleep's wake-up time and a `RetryAfterError`'s deadline
   from `datetime.now()` inside the function (`sdk_time`);
 * moto, whose SQS delays and visibility timeouts and Scheduler creation dates use its own clock
@@ -20,7 +20,7 @@ import datetime
 import time
 from collections.abc import Iterator
 
-from inngest_lambda import clock
+from inngest_lambda.core import clock
 
 
 class VirtualClock:

@@ -1,0 +1,358 @@
+"""Dashboard routes on the API's FastAPI app: pages (GET) and actions (POST, CSRF-checked).
+
+Imported at cold start to register the routes, so it stays light: page rendering, auth and
+everything they need are imported inside the handlers, on the first dashboard request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import fastapi
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+if TYPE_CHECKING:
+    from inngest_lambda.http.dashboard.auth import Gate
+    from inngest_lambda.runtime import Runtime
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def register(app: fastapi.FastAPI, rt: Runtime) -> None:
+    from inngest_lambda.http.ops_api import plain_routes
+
+    route = plain_routes(app)
+    gate_box: list[Gate] = []
+
+    def gate() -> Gate:
+        if not gate_box:
+            from inngest_lambda.http.dashboard.auth import Gate
+
+            gate_box.append(Gate(rt))
+        return gate_box[0]
+
+    def cookie(request: fastapi.Request) -> str | None:
+        from inngest_lambda.http.dashboard.auth import COOKIE
+
+        return request.cookies.get(COOKIE)
+
+    def html(body: str, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+    def page(title: str, body: str, active: str, request: fastapi.Request) -> HTMLResponse:
+        from inngest_lambda.http.dashboard import pages
+
+        who = (
+            ""
+            if gate().open
+            else (
+                '<form class=inline method=post action="/logout" style="margin-left:auto">'
+                f"{pages.csrf_input(gate().csrf_token(cookie(request)))}"
+                "<button class=quiet>Sign out</button></form>"
+            )
+        )
+        return html(pages.layout(title, body, active=active, signed_in=who))
+
+    def not_found(what: str, request: fastapi.Request) -> HTMLResponse:
+        from inngest_lambda.http.dashboard import pages
+
+        res = page("Not found", f"<h1>Not found</h1><p>{pages.e(what)}</p>", "", request)
+        res.status_code = 404
+        return res
+
+    async def signed_in(request: fastapi.Request) -> Response | None:
+        """None when the request may proceed; otherwise where to send it."""
+        g = gate()
+        if g.open:
+            return None
+        key = await asyncio.to_thread(g.key)
+        if key is None:
+            return html("<h1>Dashboard disabled</h1><p>No dashboard key is configured.</p>", 503)
+        if g.session_ok(cookie(request)):
+            return None
+        if request.method == "GET" and "fragment" not in request.query_params:
+            return RedirectResponse("/login", status_code=303, headers=SECURITY_HEADERS)
+        return html("<h1>Sign in required</h1>", 401)
+
+    async def form(request: fastapi.Request) -> dict[str, str] | Response:
+        """The POSTed form, or a 403 when its CSRF token is missing or wrong."""
+        raw = (await request.body()).decode("utf-8", "replace")
+        fields = {k: v[-1] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
+        if not gate().csrf_ok(cookie(request), fields.get("csrf")):
+            return html(
+                "<h1>Forbidden</h1><p>Missing or stale form token; reload the page.</p>", 403
+            )
+        return fields
+
+    def token(request: fastapi.Request) -> str:
+        return gate().csrf_token(cookie(request))
+
+    # --- static, login ---------------------------------------------------------------------
+    @route("GET", "/_dashboard/app.css")
+    async def css(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard.assets import CSS
+
+        return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    @route("GET", "/_dashboard/app.js")
+    async def js(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard.assets import JS
+
+        return Response(JS, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
+
+    @route("GET", "/login")
+    async def login_form(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard import pages
+
+        if gate().open:
+            return RedirectResponse("/", status_code=303)
+        return html(pages.login_page())
+
+    @route("POST", "/login")
+    async def login(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.dashboard.auth import COOKIE, SESSION_SECONDS
+
+        if gate().open:
+            return RedirectResponse("/", status_code=303)
+        raw = (await request.body()).decode("utf-8", "replace")
+        offered = (urllib.parse.parse_qs(raw).get("key") or [""])[-1]
+        ok = await asyncio.to_thread(gate().check_key, offered)
+        if not ok:
+            return html(pages.login_page("That is not the dashboard key."), 401)
+        res = RedirectResponse("/", status_code=303, headers=SECURITY_HEADERS)
+        res.set_cookie(
+            COOKIE,
+            gate().new_session(),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            secure=True,
+            samesite="strict",
+            path="/",
+        )
+        return res
+
+    @route("POST", "/logout")
+    async def logout(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard.auth import COOKIE
+
+        fields = await form(request)
+        if isinstance(fields, Response):
+            return fields
+        res = RedirectResponse("/login" if not gate().open else "/", status_code=303)
+        res.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+        return res
+
+    # --- pages -------------------------------------------------------------------------------
+    @route("GET", "/", "/runs")
+    async def runs(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.ops_api import BadQuery
+
+        if stop := await signed_in(request):
+            return stop
+        query = {k: v for k, v in request.query_params.items() if v and k != "fragment"}
+        try:
+            if "fragment" in request.query_params:
+                return html(await asyncio.to_thread(pages.runs_rows, rt, query))
+            body = await asyncio.to_thread(pages.runs_page, rt, query)
+        except (BadQuery, ValueError) as err:
+            return page("Runs", f'<div class="note error">{pages.e(err)}</div>', "runs", request)
+        return page("Runs", body, "runs", request)
+
+    @route("GET", "/runs/{run_id}")
+    async def run(request: fastapi.Request) -> Response:
+        run_id = request.path_params["run_id"]
+        from inngest_lambda.http.dashboard import pages
+
+        if stop := await signed_in(request):
+            return stop
+        if "fragment" in request.query_params:
+            body = await asyncio.to_thread(pages.run_detail, rt, run_id, token(request))
+        else:
+            body = await asyncio.to_thread(pages.run_page, rt, run_id, token(request))
+        if body is None:
+            return not_found(f"run {run_id} not found", request)
+        if "fragment" in request.query_params:
+            return html(body)
+        return page(f"Run {run_id}", body, "runs", request)
+
+    @route("GET", "/functions")
+    async def functions(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard import pages
+
+        if stop := await signed_in(request):
+            return stop
+        return page(
+            "Functions", await asyncio.to_thread(pages.functions_page, rt), "functions", request
+        )
+
+    @route("GET", "/functions/{function_id}")
+    async def function(request: fastapi.Request) -> Response:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.http.dashboard import pages
+
+        if stop := await signed_in(request):
+            return stop
+        body = await asyncio.to_thread(pages.function_page, rt, function_id, token(request))
+        if body is None:
+            return not_found(f"function {function_id} not found", request)
+        return page(function_id, body, "functions", request)
+
+    @route("GET", "/events")
+    async def events(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard import pages
+
+        if stop := await signed_in(request):
+            return stop
+        query = {k: v for k, v in request.query_params.items() if v}
+        try:
+            body = await asyncio.to_thread(pages.events_page, rt, query)
+        except ValueError as err:  # a cursor that is not one
+            return page(
+                "Events", f'<div class="note error">{pages.e(err)}</div>', "events", request
+            )
+        return page("Events", body, "events", request)
+
+    @route("GET", "/events/{event_id}")
+    async def event(request: fastapi.Request) -> Response:
+        event_id = request.path_params["event_id"]
+        from inngest_lambda.http.dashboard import pages
+
+        if stop := await signed_in(request):
+            return stop
+        body = await asyncio.to_thread(pages.event_page, rt, event_id)
+        if body is None:
+            return not_found(f"event {event_id} not found", request)
+        return page(f"Event {event_id}", body, "events", request)
+
+    @route("GET", "/send")
+    async def send_form(request: fastapi.Request) -> Response:
+        from inngest_lambda.http.dashboard import pages
+
+        if stop := await signed_in(request):
+            return stop
+        return page("Send event", pages.send_page(token(request)), "send", request)
+
+    # --- actions -----------------------------------------------------------------------------
+    Action = Callable[[fastapi.Request, dict[str, str]], Awaitable[Response]]
+
+    def action(path: str) -> Callable[[Action], Action]:
+        """Register a POST action: it runs only for a signed-in session with a good CSRF token,
+        and gets the posted form."""
+
+        def add(handler: Action) -> Action:
+            @route("POST", path)
+            async def checked(request: fastapi.Request) -> Response:
+                if stop := await signed_in(request):
+                    return stop
+                fields = await form(request)
+                if isinstance(fields, Response):
+                    return fields
+                return await handler(request, fields)
+
+            return handler
+
+        return add
+
+    @action("/runs/{run_id}/cancel")
+    async def cancel(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        run_id = request.path_params["run_id"]
+        from inngest_lambda.events import cancellation
+
+        await asyncio.to_thread(
+            cancellation.cancel_run, rt.store, run_id, "cancelled from the dashboard"
+        )
+        return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    @action("/runs/{run_id}/replay")
+    async def replay(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        run_id = request.path_params["run_id"]
+        from inngest_lambda.admin import operations
+
+        try:
+            new = await asyncio.to_thread(operations.replay, rt, run_id)
+        except operations.NotFound as err:
+            return not_found(str(err), request)
+        return RedirectResponse(f"/runs/{new.run_id}", status_code=303)
+
+    @action("/functions/{function_id}/replay")
+    async def bulk_replay(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.admin import operations
+        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.ops_api import BadQuery, parse_status, parse_time
+
+        try:
+            pairs = await asyncio.to_thread(
+                lambda: operations.bulk_replay(
+                    rt,
+                    function_id,
+                    status=parse_status(fields.get("status")) or "Failed",
+                    since=parse_time("since", fields.get("since")),
+                    until=parse_time("until", fields.get("until")),
+                )
+            )
+        except BadQuery as err:
+            return page("Bulk replay", f'<div class="note error">{pages.e(err)}</div>', "", request)
+        except operations.NotFound as err:
+            return not_found(str(err), request)
+        return page("Bulk replay", pages.replayed_page(function_id, pairs), "functions", request)
+
+    @action("/functions/{function_id}/invoke")
+    async def invoke(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.admin import operations
+        from inngest_lambda.http.dashboard import pages
+
+        data, error = _json_object(fields.get("data", "{}"))
+        if error:
+            return page("Invoke", f'<div class="note error">{pages.e(error)}</div>', "", request)
+        try:
+            event_id, run_id = await asyncio.to_thread(operations.invoke, rt, function_id, data)
+        except operations.NotFound as err:
+            return not_found(str(err), request)
+        target = f"/runs/{run_id}" if run_id else f"/events/{event_id}"
+        return RedirectResponse(target, status_code=303)
+
+    @action("/send")
+    async def send(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        from inngest_lambda.events import ingest as events
+        from inngest_lambda.http import event_input
+        from inngest_lambda.http.dashboard import pages
+
+        name = fields.get("name", "").strip()
+        raw = fields.get("data", "{}")
+        data, error = _json_object(raw)
+        if not error and not name:
+            error = "the event needs a name"
+        if not error:
+            checked = event_input.check_events({"name": name, "data": data})
+            if checked.refused:
+                error = checked.error()
+        if error:
+            body = pages.send_page(token(request), error, name, raw)
+            res = page("Send event", body, "send", request)
+            res.status_code = 400
+            return res
+        result = await asyncio.to_thread(rt.ingestor.ingest, events.normalise(checked.valid))
+        return RedirectResponse(f"/events/{result.ids[0]}", status_code=303)
+
+
+def _json_object(raw: str) -> tuple[dict[str, Any], str]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError as err:
+        return {}, f"data is not valid JSON: {err}"
+    if not isinstance(value, dict):
+        return {}, "data must be a JSON object"
+    return value, ""
