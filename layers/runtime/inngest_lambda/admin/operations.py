@@ -1,14 +1,14 @@
 """What an operator does to runs besides reading them: replay one, replay many, invoke a function.
 
-Shared by the JSON API (`ops_api.py`, used by the CLI) and the dashboard, so both follow one set
-of rules. Nothing here bypasses the run lifecycle: a replay or an invoke creates a Queued run
+Shared by the JSON API (`http/ops_api.py`, used by the CLI) and the dashboard, so both follow one
+set of rules. Nothing here bypasses the run lifecycle: a replay or an invoke creates a Queued run
 and a start message, exactly like an event would, and the executor drives it as any other.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inngest_lambda.core import clock, ids
 from inngest_lambda.events.emitted import FUNCTION_INVOKED
@@ -17,26 +17,37 @@ from inngest_lambda.storage import listing
 from inngest_lambda.storage.store import RUNNING_STATES, Conflict, Run
 
 if TYPE_CHECKING:
-    from inngest_lambda.runtime import Runtime
+    from inngest_lambda.apps.registry import Registry
+    from inngest_lambda.events.ingest import Ingestor
+    from inngest_lambda.storage.store import Store
 
 MAX_BULK_REPLAY = 500
+
+
+class Deployment(Protocol):
+    """What an operation needs of the deployment (`inngest_lambda.runtime.Runtime` has it, as
+    does the HTTP layer's `Services`): its runs, its functions, and the way events start runs."""
+
+    store: Store
+    registry: Registry
+    ingestor: Ingestor
 
 
 class NotFound(LookupError):
     """The run or function named does not exist (a 404 for the API, exit status 3 for the CLI)."""
 
 
-def replay(rt: Runtime, run_id: str) -> Run:
+def replay(deployment: Deployment, run_id: str) -> Run:
     """Start a new run of the same function from the same event(s); both runs link each other.
 
     The replay skips event-time flow control (debounce, rate limit, idempotency: the event was
     admitted once already) but not run-time limits: concurrency and throttle still apply when the
     executor drives it.
     """
-    original = rt.store.get_run(run_id)
+    original = deployment.store.get_run(run_id)
     if original is None:
         raise NotFound(f"run {run_id} not found")
-    if rt.registry.get(original.function_id) is None:
+    if deployment.registry.get(original.function_id) is None:
         raise NotFound(f"function {original.function_id} of run {run_id} is no longer registered")
     new = Run(
         run_id=ids.new_id(),
@@ -51,12 +62,16 @@ def replay(rt: Runtime, run_id: str) -> Run:
     key = f"replay#{original.run_id}#{new.run_id}"
     live = original.status in RUNNING_STATES and not original.finishing
     try:
-        rt.store.create_run(new, key, rt.store.replay_link(original, new.run_id, live=live))
+        deployment.store.create_run(
+            new, key, deployment.store.replay_link(original, new.run_id, live=live)
+        )
     except Conflict:
         if not live:
             raise
         # The original began to end meanwhile: its end will not see this replay.
-        rt.store.create_run(new, key, rt.store.replay_link(original, new.run_id, live=False))
+        deployment.store.create_run(
+            new, key, deployment.store.replay_link(original, new.run_id, live=False)
+        )
     queue.send({"kind": "run", "run_id": new.run_id})
     return new
 
@@ -68,7 +83,7 @@ class Replayed:
 
 
 def bulk_replay(
-    rt: Runtime,
+    deployment: Deployment,
     function_id: str,
     *,
     status: str = "Failed",
@@ -77,20 +92,22 @@ def bulk_replay(
     limit: int = MAX_BULK_REPLAY,
 ) -> list[Replayed]:
     """Replay every run of one function in one status and time window (newest first)."""
-    if rt.registry.get(function_id) is None:
+    if deployment.registry.get(function_id) is None:
         raise NotFound(f"function {function_id} not found")
     runs = listing.list_runs(
-        rt.store, [function_id], status=status, since=since, until=until, limit=limit
+        deployment.store, [function_id], status=status, since=since, until=until, limit=limit
     ).items
-    return [Replayed(r.run_id, replay(rt, r.run_id).run_id) for r in runs]
+    return [Replayed(r.run_id, replay(deployment, r.run_id).run_id) for r in runs]
 
 
-def invoke(rt: Runtime, function_id: str, data: dict[str, Any]) -> tuple[str, str | None]:
+def invoke(
+    deployment: Deployment, function_id: str, data: dict[str, Any]
+) -> tuple[str, str | None]:
     """Run a function now with `data`, as `step.invoke` would; returns (event id, run id).
 
     The run id is None when flow control decided not to start one (debounced, batched, ...).
     """
-    fn = rt.registry.get(function_id)
+    fn = deployment.registry.get(function_id)
     if fn is None:
         raise NotFound(f"function {function_id} not found")
     event = {
@@ -99,6 +116,6 @@ def invoke(rt: Runtime, function_id: str, data: dict[str, Any]) -> tuple[str, st
         "id": ids.new_id(),
         "ts": clock.now_ms(),
     }
-    rt.store.put_events([event])
-    run_id = rt.ingestor.start_run(fn, event)
+    deployment.store.put_events([event])
+    run_id = deployment.ingestor.start_run(fn, event)
     return event["id"], run_id

@@ -1,176 +1,93 @@
-"""The operator's JSON API (the CLI's backend): list runs and functions, replay, invoke.
+"""Operator actions (the CLI's backend, beside Inngest's `/v1` shapes, behind the same signing
+key): cancel, redrive, replay, invoke, and the functions overview.
 
-Our own endpoints beside Inngest's `/v1` shapes, behind the same signing key:
+    DELETE /v1/runs/{run_id}                           -> 202, cancelled (409 once ended)
+    POST   /v1/runs/{run_id}/redrive                   -> 202, a drive message sent
+    POST   /v1/runs/{run_id}/replay                    -> 201, the new run
+    POST   /v1/runs/replay  {function_id, status, since, until, limit}   bulk replay
+    GET    /v1/functions                               triggers, flow control, 24 h counts
+    POST   /v1/functions/{function_id}/invoke  {data}  -> 201, event id and run id
 
-    GET  /v1/runs?function_id=&status=&since=&until=&cursor=&limit=
-    POST /v1/runs/{run_id}/replay                      -> 201, the new run
-    POST /v1/runs/replay  {function_id, status, since, until, limit}   bulk replay
-    GET  /v1/functions                                 triggers, flow control, 24 h counts
-    POST /v1/functions/{function_id}/invoke  {data}    -> 201, event id and run id
-
-`since`/`until` take an ISO-8601 time or a duration back from now (`90s`, `1h`, `7d`).
+`since`/`until` take an ISO-8601 time, epoch seconds or a duration back from now (`90s`, `1h`,
+`7d`): `query.parse_time_bound`. The rules themselves are `admin.operations`', shared with the
+dashboard.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import fastapi
 from fastapi.responses import JSONResponse
 
 from inngest_lambda.core import clock
-from inngest_lambda.storage import listing
-
-if TYPE_CHECKING:
-    from inngest_lambda.runtime import Runtime
-
-
-Endpoint = Callable[[fastapi.Request], Awaitable[Any]]
+from inngest_lambda.http import query
+from inngest_lambda.http.query import QueryError
+from inngest_lambda.http.routing import Router, in_thread, problem
+from inngest_lambda.http.run_views import run_view
+from inngest_lambda.storage.store import TERMINAL_STATES
 
 
-class BadQuery(ValueError):
-    """A query parameter or body field that cannot be used; its message names it."""
+def register(router: Router) -> None:
+    app, svc = router.app, router.services
+    route = router.plain
 
+    @app.delete("/v1/runs/{run_id}")
+    async def cancel_run(run_id: str, request: fastapi.Request) -> JSONResponse:
+        from inngest_lambda.events import cancellation
 
-def parse_time(name: str, value: str | None) -> float | None:
-    """An ISO-8601 instant, epoch seconds, or a duration back from now."""
-    if value is None or value == "":
-        return None
-    try:
-        return clock.now() - clock.duration_seconds(value)
-    except ValueError:
-        pass
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        return clock.parse_iso(value)
-    except ValueError as err:
-        raise BadQuery(
-            f"'{name}' must be an ISO-8601 time or a duration like 1h, got {value!r}"
-        ) from err
-
-
-def parse_limit(value: object, default: int = 50) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        limit = int(str(value))
-    except ValueError as err:
-        raise BadQuery(f"'limit' must be an integer, got {value!r}") from err
-    if not 1 <= limit <= listing.MAX_LIMIT:
-        raise BadQuery(f"'limit' must be between 1 and {listing.MAX_LIMIT}, got {limit}")
-    return limit
-
-
-def parse_status(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    match = {s.lower(): s for s in listing.ALL_STATES}.get(value.lower())
-    if match is None:
-        raise BadQuery(f"unknown status {value!r} (one of {', '.join(listing.ALL_STATES)})")
-    return match
-
-
-def summary_view(r: listing.RunSummary) -> dict[str, Any]:
-    return {
-        "run_id": r.run_id,
-        "function_id": r.function_id,
-        "status": r.status,
-        "event_id": r.event_id,
-        "created_at": clock.iso(r.created_at),
-        "run_started_at": clock.iso(r.started_at),
-        "ended_at": clock.iso(r.ended_at),
-    }
-
-
-def plain_routes(app: fastapi.FastAPI) -> Callable[..., Callable[[Endpoint], Endpoint]]:
-    """A decorator factory registering Starlette routes: `endpoint(request) -> Response`.
-
-    FastAPI's own decorators analyse each endpoint's signature into pydantic models when the
-    route is added, about 2-5 ms of CPU per route at every cold start; these routes read the
-    request themselves and cost a compiled path regex each.
-    """
-
-    def route(method: str, *paths: str) -> Callable[[Endpoint], Endpoint]:
-        def add(endpoint: Endpoint) -> Endpoint:
-            for path in paths:
-                app.router.add_route(path, endpoint, methods=[method])
-            return endpoint
-
-        return add
-
-    return route
-
-
-def register(
-    app: fastapi.FastAPI,
-    rt: Runtime,
-    authorised: Callable[[fastapi.Request], bool],
-    problem: Callable[[int, str], JSONResponse],
-) -> None:
-
-    route = plain_routes(app)
-
-    def guard(request: fastapi.Request) -> JSONResponse | None:
-        return None if authorised(request) else problem(401, "a valid signing key is required")
-
-    @route("GET", "/v1/runs")
-    async def list_runs(request: fastapi.Request) -> JSONResponse:
-        if denied := guard(request):
+        if denied := router.denied(request):
             return denied
-        q = request.query_params
-        try:
-            fn = q.get("function_id") or None
-            if fn is not None and rt.registry.get(fn) is None:
-                return problem(404, f"function {fn} not found")
-            page = await asyncio.to_thread(
-                lambda: listing.list_runs(
-                    rt.store,
-                    [fn] if fn else [f.id for f in rt.registry.all()],
-                    status=parse_status(q.get("status")),
-                    since=parse_time("since", q.get("since")),
-                    until=parse_time("until", q.get("until")),
-                    before=q.get("cursor") or None,
-                    limit=parse_limit(q.get("limit")),
-                )
-            )
-        except BadQuery as err:
-            return problem(400, str(err))
-        return JSONResponse(
-            {
-                "data": [summary_view(r) for r in page.items],
-                "metadata": {"next_cursor": page.next_cursor},
-            }
+        accepted = await in_thread(
+            cancellation.cancel_run, svc.store, run_id, "cancelled through the API"
         )
+        run = await in_thread(svc.store.get_run, run_id)
+        if run is None:
+            return problem(404, f"run {run_id} not found")
+        if not accepted:
+            return problem(409, f"run {run_id} has already ended ({run.status})")
+        # Cancelled from now on; a request in flight finishes and its response is discarded.
+        return JSONResponse({"data": run_view(run)}, status_code=202)
+
+    @app.post("/v1/runs/{run_id}/redrive")
+    async def redrive_run(run_id: str, request: fastapi.Request) -> JSONResponse:
+        """Send the run a drive message (what a DLQ redrive or the sweeper does for one run);
+        always safe: a run being driven or parked until later ignores it."""
+        from inngest_lambda.engine import sweeper
+
+        if denied := router.denied(request):
+            return denied
+        run = await in_thread(sweeper.redrive, svc.store, run_id)
+        if run is None:
+            return problem(404, f"run {run_id} not found")
+        if run.status in TERMINAL_STATES:
+            return problem(409, f"run {run_id} has already ended ({run.status})")
+        return JSONResponse({"data": run_view(run)}, status_code=202)
 
     @route("POST", "/v1/runs/replay")
     async def bulk_replay(request: fastapi.Request) -> JSONResponse:
         from inngest_lambda.admin import operations
 
-        if denied := guard(request):
+        if denied := router.denied(request):
             return denied
         try:
             body = _object_body(await request.body())
             fn = body.get("function_id")
             if not isinstance(fn, str) or not fn:
-                raise BadQuery("'function_id' is required")
-            replayed = await asyncio.to_thread(
+                raise QueryError("'function_id' is required")
+            replayed = await in_thread(
                 lambda: operations.bulk_replay(
-                    rt,
+                    svc,
                     fn,
-                    status=parse_status(body.get("status") or "Failed") or "Failed",
-                    since=parse_time("since", body.get("since")),
-                    until=parse_time("until", body.get("until")),
-                    limit=parse_limit(body.get("limit"), operations.MAX_BULK_REPLAY),
+                    status=query.parse_status(body.get("status") or "Failed") or "Failed",
+                    since=query.parse_time_bound("since", body.get("since")),
+                    until=query.parse_time_bound("until", body.get("until")),
+                    limit=query.parse_runs_limit(body.get("limit"), operations.MAX_BULK_REPLAY),
                 )
             )
-        except BadQuery as err:
+        except QueryError as err:
             return problem(400, str(err))
         except operations.NotFound as err:
             return problem(404, str(err))
@@ -180,12 +97,11 @@ def register(
     async def replay(request: fastapi.Request) -> JSONResponse:
         run_id = request.path_params["run_id"]
         from inngest_lambda.admin import operations
-        from inngest_lambda.http.run_views import run_view
 
-        if denied := guard(request):
+        if denied := router.denied(request):
             return denied
         try:
-            new = await asyncio.to_thread(operations.replay, rt, run_id)
+            new = await in_thread(operations.replay, svc, run_id)
         except operations.NotFound as err:
             return problem(404, str(err))
         return JSONResponse({"data": {**run_view(new), "replay_of": run_id}}, status_code=201)
@@ -194,10 +110,10 @@ def register(
     async def functions(request: fastapi.Request) -> JSONResponse:
         from inngest_lambda.admin import overview
 
-        if denied := guard(request):
+        if denied := router.denied(request):
             return denied
-        found = await asyncio.to_thread(
-            lambda: [overview.describe(f, rt.store) for f in rt.registry.all()]
+        found = await in_thread(
+            lambda: [overview.describe(f, svc.store) for f in svc.registry.all()]
         )
         data = []
         for f in found:
@@ -212,15 +128,15 @@ def register(
         function_id = request.path_params["function_id"]
         from inngest_lambda.admin import operations
 
-        if denied := guard(request):
+        if denied := router.denied(request):
             return denied
         try:
             body = _object_body(await request.body())
             data = body.get("data", {})
             if not isinstance(data, dict):
-                raise BadQuery("'data' must be a JSON object")
-            event_id, run_id = await asyncio.to_thread(operations.invoke, rt, function_id, data)
-        except BadQuery as err:
+                raise QueryError("'data' must be a JSON object")
+            event_id, run_id = await in_thread(operations.invoke, svc, function_id, data)
+        except QueryError as err:
             return problem(400, str(err))
         except operations.NotFound as err:
             return problem(404, str(err))
@@ -233,7 +149,7 @@ def _object_body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as err:
-        raise BadQuery(f"request body is not valid JSON: {err}") from err
+        raise QueryError(f"request body is not valid JSON: {err}") from err
     if not isinstance(body, dict):
-        raise BadQuery("request body must be a JSON object")
+        raise QueryError("request body must be a JSON object")
     return body

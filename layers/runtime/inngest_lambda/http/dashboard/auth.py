@@ -22,7 +22,7 @@ from inngest_lambda.core import clock
 from inngest_lambda.settings import ENV_DASHBOARD_KEY, ENV_DASHBOARD_KEY_SECRET_ARN
 
 if TYPE_CHECKING:
-    from inngest_lambda.runtime import Runtime
+    from inngest_lambda.http.services import Services
 
 COOKIE = "inngest_lambda_session"
 SESSION_SECONDS = 12 * 3600
@@ -35,12 +35,12 @@ _local_secret = secrets.token_bytes(32)
 class Gate:
     """Answers "may this request see the dashboard" and mints/checks sessions and tokens."""
 
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
 
     @property
     def open(self) -> bool:
-        return bool(self.rt.dev_mode)
+        return bool(self.svc.dev_mode)
 
     def key(self) -> str | None:
         """The dashboard key (production); read once per process from Secrets Manager."""

@@ -13,7 +13,7 @@ from inngest_lambda.storage.store import MISSING, TERMINAL_STATES, Run, Step
 
 if TYPE_CHECKING:
     from inngest_lambda.admin.overview import FunctionOverview
-    from inngest_lambda.runtime import Runtime
+    from inngest_lambda.http.services import Services
 
 PAGE_SIZE = 50
 
@@ -78,8 +78,8 @@ def action(path: str, label: str, token: str, css: str = "", fields: str = "") -
 
 
 # --- runs ------------------------------------------------------------------------------------
-def runs_page(rt: Runtime, query: dict[str, str]) -> str:
-    fns = sorted(f.id for f in rt.registry.all())
+def runs_page(svc: Services, query: dict[str, str]) -> str:
+    fns = sorted(f.id for f in svc.registry.all())
     chosen = query.get("function", "")
     status = query.get("status", "")
     since = query.get("since", "")
@@ -101,19 +101,19 @@ def runs_page(rt: Runtime, query: dict[str, str]) -> str:
     return (
         f"<h1>Runs</h1>{form}<table><thead><tr><th>Run</th><th>Function</th><th>Status</th>"
         "<th>Created</th><th>Duration</th></tr></thead>"
-        f'<tbody id=runs data-live="{e(fragment)}">{runs_rows(rt, query)}</tbody></table>'
+        f'<tbody id=runs data-live="{e(fragment)}">{runs_rows(svc, query)}</tbody></table>'
     )
 
 
-def runs_rows(rt: Runtime, query: dict[str, str]) -> str:
-    from inngest_lambda.http.ops_api import parse_status, parse_time
+def runs_rows(svc: Services, query: dict[str, str]) -> str:
+    from inngest_lambda.http.query import parse_status, parse_time_bound
 
     fn = query.get("function") or None
     page = listing.list_runs(
-        rt.store,
-        [fn] if fn else [f.id for f in rt.registry.all()],
+        svc.store,
+        [fn] if fn else [f.id for f in svc.registry.all()],
         status=parse_status(query.get("status")),
-        since=parse_time("since", query.get("since")),
+        since=parse_time_bound("since", query.get("since")),
         before=query.get("cursor") or None,
         limit=PAGE_SIZE,
     )
@@ -132,19 +132,19 @@ def runs_rows(rt: Runtime, query: dict[str, str]) -> str:
     return rows
 
 
-def run_page(rt: Runtime, run_id: str, token: str) -> str | None:
-    body = run_detail(rt, run_id, token)
+def run_page(svc: Services, run_id: str, token: str) -> str | None:
+    body = run_detail(svc, run_id, token)
     if body is None:
         return None
     return f'<div id=run data-live="/runs/{e(run_id)}?fragment=1">{body}</div>'
 
 
-def run_detail(rt: Runtime, run_id: str, token: str) -> str | None:
-    run = rt.store.get_run(run_id)
+def run_detail(svc: Services, run_id: str, token: str) -> str | None:
+    run = svc.store.get_run(run_id)
     if run is None:
         return None
-    steps = sorted(rt.store.load_steps(run_id).values(), key=lambda s: s.seq)
-    replays = rt.store.replays_of(run_id)
+    steps = sorted(svc.store.load_steps(run_id).values(), key=lambda s: s.seq)
+    replays = svc.store.replays_of(run_id)
     # Cancelled from the moment the cancel is recorded, as the API shows it; the page keeps
     # refreshing until the driving invocation has written the end (`data-final`).
     status = run.visible_status
@@ -178,12 +178,12 @@ def run_detail(rt: Runtime, run_id: str, token: str) -> str | None:
         result = f"<h2>Output</h2>{pretty(run.output)}"
     return (
         f"<h1>Run {e(run.run_id)}</h1><dl>{dl}</dl><p>{' '.join(actions)}</p>"
-        f"<h2>Steps</h2>{timeline(rt, run, steps)}{result}"
+        f"<h2>Steps</h2>{timeline(svc, run, steps)}{result}"
         f"<h2>Trigger event</h2>{pretty(run.events if len(run.events) > 1 else run.event)}"
     )
 
 
-def timeline(rt: Runtime, run: Run, steps: list[Step]) -> str:
+def timeline(svc: Services, run: Run, steps: list[Step]) -> str:
     """A waterfall: each step's bar from its start to its end (or now) on the run's time axis."""
     if not steps:
         return '<p class="muted">No steps yet.</p>'
@@ -208,7 +208,7 @@ def timeline(rt: Runtime, run: Run, steps: list[Step]) -> str:
         rows.append(
             f'<tr data-step="{e(s.name)}"><td>{e(s.name)}<div class=muted>{e(s.op)}</div></td>'
             f"<td>{badge(s.status)}</td><td>{_attempts(s)}</td><td>{when(s.started_at)}</td>"
-            f"<td>{when(s.ended_at)}</td><td>{bar}{_step_detail(rt, run, s)}</td></tr>"
+            f"<td>{when(s.ended_at)}</td><td>{bar}{_step_detail(svc, run, s)}</td></tr>"
         )
     return (
         "<table><thead><tr><th>Step</th><th>Status</th><th>Attempts</th><th>Start</th>"
@@ -221,7 +221,7 @@ def _attempts(s: Step) -> str:
     return str(s.attempt + 1 if s.done else max(s.attempt, 1))
 
 
-def _step_detail(rt: Runtime, run: Run, s: Step) -> str:
+def _step_detail(svc: Services, run: Run, s: Step) -> str:
     parts = []
     kind = s.info.get("kind")
     if s.op == "Sleep":
@@ -239,7 +239,7 @@ def _step_detail(rt: Runtime, run: Run, s: Step) -> str:
     elif s.op == "InvokeFunction":
         from inngest_lambda.core.ids import deterministic_id
 
-        children = rt.store.run_ids_for_event(deterministic_id(run.run_id, s.step_id))
+        children = svc.store.run_ids_for_event(deterministic_id(run.run_id, s.step_id))
         links = ", ".join(run_link(c) for c in children) or '<span class="muted">not yet</span>'
         parts.append(f"invokes <code>{e(s.info.get('function_id'))}</code>: run {links}")
     if s.error:
@@ -258,12 +258,12 @@ def _count(o: FunctionOverview, status: str) -> str:
     return f"{o.counts[status]}{'+' if status in o.counts_at_least else ''}"
 
 
-def functions_page(rt: Runtime) -> str:
+def functions_page(svc: Services) -> str:
     from inngest_lambda.admin import overview
 
     rows = []
-    for fn in sorted(rt.registry.all(), key=lambda f: f.id):
-        o = overview.describe(fn, rt.store)
+    for fn in sorted(svc.registry.all(), key=lambda f: f.id):
+        o = overview.describe(fn, svc.store)
         counts = " ".join(
             f'<a href="/runs?function={e(o.id)}&amp;status={s}">{badge(s)} {_count(o, s)}</a>'
             for s, n in o.counts.items()
@@ -302,13 +302,13 @@ def _flow(flow: dict[str, Any]) -> str:
     )
 
 
-def function_page(rt: Runtime, function_id: str, token: str) -> str | None:
+def function_page(svc: Services, function_id: str, token: str) -> str | None:
     from inngest_lambda.admin import overview
 
-    fn = rt.registry.get(function_id)
+    fn = svc.registry.get(function_id)
     if fn is None:
         return None
-    o = overview.describe(fn, rt.store)
+    o = overview.describe(fn, svc.store)
     st_opts = "".join(
         f"<option {'selected' if s == 'Failed' else ''}>{e(s)}</option>" for s in listing.ALL_STATES
     )
@@ -344,9 +344,9 @@ def replayed_page(function_id: str, pairs: list[Any]) -> str:
 
 
 # --- events ----------------------------------------------------------------------------------
-def events_page(rt: Runtime, query: dict[str, str]) -> str:
+def events_page(svc: Services, query: dict[str, str]) -> str:
     page = listing.list_events(
-        rt.store,
+        svc.store,
         name=query.get("name") or None,
         before=query.get("cursor") or None,
         limit=PAGE_SIZE,
@@ -372,13 +372,13 @@ def events_page(rt: Runtime, query: dict[str, str]) -> str:
     )
 
 
-def event_page(rt: Runtime, event_id: str) -> str | None:
+def event_page(svc: Services, event_id: str) -> str | None:
     from inngest_lambda.flow import config as flow_config
 
-    event = rt.store.get_event_or_copy(event_id)
+    event = svc.store.get_event_or_copy(event_id)
     if event is None:
         return None
-    runs = rt.store.get_runs(rt.store.run_ids_for_event(event_id))
+    runs = svc.store.get_runs(svc.store.run_ids_for_event(event_id))
     rows = []
     for r in runs:
         why = ""
@@ -389,7 +389,7 @@ def event_page(rt: Runtime, event_id: str) -> str | None:
             f"<td>{badge(r.status)}</td><td>{why}</td></tr>"
         )
     # Functions this event matched that have no run for it: flow control held it back.
-    matched, errors = rt.registry.match(event)
+    matched, errors = svc.registry.match(event)
     started = {r.function_id for r in runs}
     for fn in matched:
         if fn.id in started:

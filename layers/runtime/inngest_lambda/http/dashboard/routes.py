@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 if TYPE_CHECKING:
     from inngest_lambda.http.dashboard.auth import Gate
-    from inngest_lambda.runtime import Runtime
+    from inngest_lambda.http.routing import Router
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -27,17 +27,16 @@ SECURITY_HEADERS = {
 }
 
 
-def register(app: fastapi.FastAPI, rt: Runtime) -> None:
-    from inngest_lambda.http.ops_api import plain_routes
-
-    route = plain_routes(app)
+def register(router: Router) -> None:
+    svc = router.services
+    route = router.plain
     gate_box: list[Gate] = []
 
     def gate() -> Gate:
         if not gate_box:
             from inngest_lambda.http.dashboard.auth import Gate
 
-            gate_box.append(Gate(rt))
+            gate_box.append(Gate(svc))
         return gate_box[0]
 
     def cookie(request: fastapi.Request) -> str | None:
@@ -156,16 +155,15 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
     @route("GET", "/", "/runs")
     async def runs(request: fastapi.Request) -> Response:
         from inngest_lambda.http.dashboard import pages
-        from inngest_lambda.http.ops_api import BadQuery
 
         if stop := await signed_in(request):
             return stop
         query = {k: v for k, v in request.query_params.items() if v and k != "fragment"}
         try:
             if "fragment" in request.query_params:
-                return html(await asyncio.to_thread(pages.runs_rows, rt, query))
-            body = await asyncio.to_thread(pages.runs_page, rt, query)
-        except (BadQuery, ValueError) as err:
+                return html(await asyncio.to_thread(pages.runs_rows, svc, query))
+            body = await asyncio.to_thread(pages.runs_page, svc, query)
+        except ValueError as err:  # a query.QueryError, or a cursor that is not one
             return page("Runs", f'<div class="note error">{pages.e(err)}</div>', "runs", request)
         return page("Runs", body, "runs", request)
 
@@ -177,9 +175,9 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if stop := await signed_in(request):
             return stop
         if "fragment" in request.query_params:
-            body = await asyncio.to_thread(pages.run_detail, rt, run_id, token(request))
+            body = await asyncio.to_thread(pages.run_detail, svc, run_id, token(request))
         else:
-            body = await asyncio.to_thread(pages.run_page, rt, run_id, token(request))
+            body = await asyncio.to_thread(pages.run_page, svc, run_id, token(request))
         if body is None:
             return not_found(f"run {run_id} not found", request)
         if "fragment" in request.query_params:
@@ -193,7 +191,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if stop := await signed_in(request):
             return stop
         return page(
-            "Functions", await asyncio.to_thread(pages.functions_page, rt), "functions", request
+            "Functions", await asyncio.to_thread(pages.functions_page, svc), "functions", request
         )
 
     @route("GET", "/functions/{function_id}")
@@ -203,7 +201,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
 
         if stop := await signed_in(request):
             return stop
-        body = await asyncio.to_thread(pages.function_page, rt, function_id, token(request))
+        body = await asyncio.to_thread(pages.function_page, svc, function_id, token(request))
         if body is None:
             return not_found(f"function {function_id} not found", request)
         return page(function_id, body, "functions", request)
@@ -216,7 +214,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
             return stop
         query = {k: v for k, v in request.query_params.items() if v}
         try:
-            body = await asyncio.to_thread(pages.events_page, rt, query)
+            body = await asyncio.to_thread(pages.events_page, svc, query)
         except ValueError as err:  # a cursor that is not one
             return page(
                 "Events", f'<div class="note error">{pages.e(err)}</div>', "events", request
@@ -230,7 +228,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
 
         if stop := await signed_in(request):
             return stop
-        body = await asyncio.to_thread(pages.event_page, rt, event_id)
+        body = await asyncio.to_thread(pages.event_page, svc, event_id)
         if body is None:
             return not_found(f"event {event_id} not found", request)
         return page(f"Event {event_id}", body, "events", request)
@@ -270,7 +268,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         from inngest_lambda.events import cancellation
 
         await asyncio.to_thread(
-            cancellation.cancel_run, rt.store, run_id, "cancelled from the dashboard"
+            cancellation.cancel_run, svc.store, run_id, "cancelled from the dashboard"
         )
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
@@ -280,7 +278,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         from inngest_lambda.admin import operations
 
         try:
-            new = await asyncio.to_thread(operations.replay, rt, run_id)
+            new = await asyncio.to_thread(operations.replay, svc, run_id)
         except operations.NotFound as err:
             return not_found(str(err), request)
         return RedirectResponse(f"/runs/{new.run_id}", status_code=303)
@@ -290,19 +288,19 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         function_id = request.path_params["function_id"]
         from inngest_lambda.admin import operations
         from inngest_lambda.http.dashboard import pages
-        from inngest_lambda.http.ops_api import BadQuery, parse_status, parse_time
+        from inngest_lambda.http.query import QueryError, parse_status, parse_time_bound
 
         try:
             pairs = await asyncio.to_thread(
                 lambda: operations.bulk_replay(
-                    rt,
+                    svc,
                     function_id,
                     status=parse_status(fields.get("status")) or "Failed",
-                    since=parse_time("since", fields.get("since")),
-                    until=parse_time("until", fields.get("until")),
+                    since=parse_time_bound("since", fields.get("since")),
+                    until=parse_time_bound("until", fields.get("until")),
                 )
             )
-        except BadQuery as err:
+        except QueryError as err:
             return page("Bulk replay", f'<div class="note error">{pages.e(err)}</div>', "", request)
         except operations.NotFound as err:
             return not_found(str(err), request)
@@ -318,7 +316,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
         if error:
             return page("Invoke", f'<div class="note error">{pages.e(error)}</div>', "", request)
         try:
-            event_id, run_id = await asyncio.to_thread(operations.invoke, rt, function_id, data)
+            event_id, run_id = await asyncio.to_thread(operations.invoke, svc, function_id, data)
         except operations.NotFound as err:
             return not_found(str(err), request)
         target = f"/runs/{run_id}" if run_id else f"/events/{event_id}"
@@ -344,7 +342,7 @@ def register(app: fastapi.FastAPI, rt: Runtime) -> None:
             res = page("Send event", body, "send", request)
             res.status_code = 400
             return res
-        result = await asyncio.to_thread(rt.ingestor.ingest, events.normalise(checked.valid))
+        result = await asyncio.to_thread(svc.ingestor.ingest, events.normalise(checked.valid))
         return RedirectResponse(f"/events/{result.ids[0]}", status_code=303)
 
 

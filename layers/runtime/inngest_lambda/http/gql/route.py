@@ -1,4 +1,8 @@
-"""Executing one GraphQL request: the body checked, the query run, errors as GraphQL errors."""
+"""`POST /v0/gql`: one GraphQL request executed, the body checked, errors as GraphQL errors.
+
+Imported when the API app is built, to add the route; the GraphQL library and the schema are
+imported on the route's first hit (`execute`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,22 @@ import json
 import logging
 from typing import Any
 
+import fastapi
+from fastapi.responses import JSONResponse
+
+from inngest_lambda.http.routing import Router, in_thread
 from inngest_lambda.storage.store import Store
 
 MAX_QUERY_BYTES = 100_000
+
+
+def register(router: Router) -> None:
+    @router.app.post("/v0/gql")
+    async def graphql(request: fastapi.Request) -> JSONResponse:
+        if denied := router.denied(request):
+            return denied
+        status, body = await in_thread(execute, router.services.store, await request.body())
+        return JSONResponse(body, status_code=status)
 
 
 def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
