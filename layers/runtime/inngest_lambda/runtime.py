@@ -14,6 +14,10 @@ from inngest_lambda.settings import Settings, get_settings
 
 
 class Runtime:
+    """The deployment one process serves. The HTTP layer sees it only as `http.services.Services`
+    and admin operations as `admin.operations.Deployment` (structurally: neither imports this
+    module), so its attributes below are those Protocols' members; keep them in step."""
+
     def __init__(self, settings: Settings) -> None:
         from inngest_lambda.apps import registry
         from inngest_lambda.engine import executor
