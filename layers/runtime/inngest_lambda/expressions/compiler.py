@@ -23,6 +23,8 @@ CACHE_SIZE: Final = 4096
 
 
 class Compiled(NamedTuple):
+    """An expression ready to evaluate: the library's program and what our analysis found."""
+
     source: str
     program: Any  # cel.Program
     refs: tuple[Ref, ...]
@@ -64,6 +66,7 @@ def _parse_reason(source: str, exc: Exception) -> str:
 
 
 def compile_expression(source: str) -> Compiled:
+    """The compiled ``source``; raises ExpressionError (naming it) when it does not compile."""
     if not isinstance(source, str):
         raise ExpressionError(repr(source), f"expected a string, got {type(source).__name__}")
     compiled = compile_cached(source)
