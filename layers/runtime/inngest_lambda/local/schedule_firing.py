@@ -156,9 +156,7 @@ class ScheduleFiring:
         if schedule.get("State", "ENABLED") != "ENABLED":
             return None
         created = _epoch(schedule.get("CreationDate")) or now
-        expression = schedule.get("ScheduleExpression", "")
-        tz = schedule.get("ScheduleExpressionTimezone") or "UTC"
-        key = (schedule["Arn"], created, expression, tz)
+        key = _key(schedule, created)
         try:
             parsed = _parse(schedule)
         except ValueError as exc:
@@ -177,11 +175,7 @@ class ScheduleFiring:
                 return Due(key, [], True, now)
             return Due(key, [parsed.when] if parsed.when <= now else [], parsed.when <= now, now)
 
-        modified = _epoch(schedule.get("LastModificationDate")) or created
-        start, end = _epoch(schedule.get("StartDate")), _epoch(schedule.get("EndDate"))
-        after = cursor if cursor is not None else max(created, modified)
-        if start is not None:
-            after = max(after, start - 0.001)
+        after, start, end = _window(schedule, created, cursor)
         until = now if end is None else min(now, end)
         after = max(after, until - MAX_LOOKBACK_SECONDS)
         fires = list(parsed.occurrences(after, until, start if start is not None else created))
@@ -209,19 +203,10 @@ class ScheduleFiring:
         if isinstance(parsed, schedule_expr.At):
             return parsed.when if now < parsed.when <= until else None
         created = _epoch(schedule.get("CreationDate")) or now
-        key = (
-            schedule["Arn"],
-            created,
-            schedule.get("ScheduleExpression", ""),
-            schedule.get("ScheduleExpressionTimezone") or "UTC",
-        )
+        key = _key(schedule, created)
         with self._lock:
             cursor = self._cursors.get(key)
-        modified = _epoch(schedule.get("LastModificationDate")) or created
-        start, end = _epoch(schedule.get("StartDate")), _epoch(schedule.get("EndDate"))
-        after = cursor if cursor is not None else max(created, modified)
-        if start is not None:
-            after = max(after, start - 0.001)
+        after, start, end = _window(schedule, created, cursor)
         limit = until if end is None else min(until, end)
         anchor = start if start is not None else created
         return next(iter(parsed.occurrences(max(after, now), limit, anchor)), None)
@@ -269,6 +254,28 @@ class ScheduleFiring:
                 QueueName=name, QueueOwnerAWSAccountId=account
             )["QueueUrl"]
         return self._queue_urls[arn]
+
+
+def _key(schedule: dict[str, Any], created: float) -> ScheduleKey:
+    return (
+        schedule["Arn"],
+        created,
+        schedule.get("ScheduleExpression", ""),
+        schedule.get("ScheduleExpressionTimezone") or "UTC",
+    )
+
+
+def _window(
+    schedule: dict[str, Any], created: float, cursor: float | None
+) -> tuple[float, float | None, float | None]:
+    """Where a recurring schedule's fires are looked for from (its last fire, else its creation
+    or last update, never before its StartDate), and its StartDate and EndDate."""
+    modified = _epoch(schedule.get("LastModificationDate")) or created
+    start, end = _epoch(schedule.get("StartDate")), _epoch(schedule.get("EndDate"))
+    after = cursor if cursor is not None else max(created, modified)
+    if start is not None:
+        after = max(after, start - 0.001)
+    return after, start, end
 
 
 @functools.lru_cache(maxsize=1024)
