@@ -106,7 +106,7 @@ def test_a_slot_held_by_a_crashed_invocation_is_recovered(api, stack, monkeypatc
     """
     t = tag()
     rt = get_runtime()
-    monkeypatch.setattr(stack.pump, "_receive", lambda: [])
+    monkeypatch.setattr(stack.pump.delivery, "receive", lambda: [])
     crashed = api.send("flow/conc", {"tag": t, "tenant": f"crash-{t}", "name": "crashed"})
     sqs = aws.client("sqs")
     url = stack.settings.queue_url
@@ -147,7 +147,7 @@ def test_a_slot_held_by_a_crashed_invocation_is_recovered(api, stack, monkeypatc
 def test_invocations_racing_for_one_slot_let_one_through(api, stack, monkeypatch):
     """Four runs, each delivered twice, handled by eight concurrent handler calls."""
     t = tag()
-    monkeypatch.setattr(stack.pump, "_receive", lambda: [])  # we play the event source now
+    monkeypatch.setattr(stack.pump.delivery, "receive", lambda: [])  # we play the event source now
     ids = [
         api.send("flow/conc", {"tag": t, "tenant": f"race-{t}", "name": f"r{i}", "hold": 0.5})
         for i in range(4)

@@ -49,7 +49,7 @@ def test_a_debounce_fire_that_died_before_queueing_its_run_is_finished_by_the_re
 
     rt = get_runtime()
     t = tag()
-    monkeypatch.setattr(stack.pump, "_receive", lambda: [])  # we deliver the messages now
+    monkeypatch.setattr(stack.pump.delivery, "receive", lambda: [])  # we deliver the messages now
     event_id = api.send("flow/debounce", {"k": t, "n": 1})
     pk = state.pk("e2e-flow-debounce", "debounce", t)
     item = state.get(rt.store, pk, debounce.SK)

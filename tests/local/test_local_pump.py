@@ -13,7 +13,8 @@ from local_fakes import NO_FUNCTIONS, FakeHandler, wait_for
 
 from inngest_lambda import settings as s
 from inngest_lambda.local import LocalStack
-from inngest_lambda.local.pump import Pump, batch_failures
+from inngest_lambda.local.pump import Pump
+from inngest_lambda.local.sqs_delivery import batch_failures
 
 handler = FakeHandler()
 FAST = {"poll_interval": 0.05, "schedule_interval": 0.1, "env": NO_FUNCTIONS}
@@ -317,17 +318,17 @@ def test_recurring_schedules_fire_at_each_due_time():
     now = 1_900_000_000.0  # a whole minute: 2030-03-17T17:46:40Z is not, so compute from it
     now = now - now % 60 + 30  # hh:mm:30
     cron = _schedule("cron(* * * * ? *)", now - 150)
-    due = pump._due(cron, now)
+    due = pump.firing.due(cron, now)
     assert due.fires == [now - 90, now - 30]  # the two whole minutes since creation
-    pump._cursors[due.key] = due.until
-    assert pump._due(cron, now).fires == []
-    assert pump._due(cron, now + 30).fires == [now + 30]
+    pump.firing._cursors[due.key] = due.until
+    assert pump.firing.due(cron, now).fires == []
+    assert pump.firing.due(cron, now + 30).fires == [now + 30]
 
     rate = _schedule("rate(1 minute)", now - 150)
-    assert pump._due(rate, now).fires == [now - 90, now - 30]
+    assert pump.firing.due(rate, now).fires == [now - 90, now - 30]
 
     ended = _schedule("cron(* * * * ? *)", now - 150, EndDate=now - 60, Arn="arn:ended")
-    due = pump._due(ended, now)
+    due = pump.firing.due(ended, now)
     assert due.fires == [now - 90] and due.finished
 
 
@@ -335,12 +336,12 @@ def test_one_time_schedule_is_due_once():
     pump = Pump(FakeHandler(), s.Settings.from_env({}))
     now = time.time()
     past = _schedule(_at(-5), now - 10)
-    due = pump._due(past, now)
+    due = pump.firing.due(past, now)
     assert len(due.fires) == 1 and due.finished
-    pump._fired.add(due.key)
-    assert pump._due(past, now).fires == []
-    assert pump._due(_schedule(_at(60), now), now).fires == []
-    assert pump._due(_schedule("at(bad)", now), now) is None
+    pump.firing._fired.add(due.key)
+    assert pump.firing.due(past, now).fires == []
+    assert pump.firing.due(_schedule(_at(60), now), now).fires == []
+    assert pump.firing.due(_schedule("at(bad)", now), now) is None
     assert pump.counters.schedule_errors == 1
 
 
@@ -382,7 +383,7 @@ class _FakeSqs:
 
 def _tick_pump(schedules, sqs_client):
     pump = Pump(FakeHandler(), s.Settings.from_env({s.ENV_SCHEDULE_GROUP: "g"}))
-    pump._scheduler, pump._sqs = _FakeScheduler(schedules), sqs_client
+    pump.firing.connect(_FakeScheduler(schedules), sqs_client)
     return pump
 
 
@@ -394,13 +395,13 @@ def test_tick_fires_recurring_schedules_and_deletes_finished_ones():
     ended["ActionAfterCompletion"] = "DELETE"
     sqs_client = _FakeSqs()
     pump = _tick_pump([every_minute, ended], sqs_client)
-    pump._tick()
+    pump.firing.tick()
     cron_fires = [m for m in sqs_client.sent if m["MessageBody"] == "tick"]
     assert len(cron_fires) in (2, 3)  # the whole minutes in the last 150 s
     assert cron_fires[0]["QueueUrl"] == "https://sqs/q"
-    assert pump._scheduler.deleted == ["ended"]
+    assert pump.firing._scheduler.deleted == ["ended"]
     sent = len(sqs_client.sent)
-    pump._tick()  # nothing new is due within the same minute (or at most the next one)
+    pump.firing.tick()  # nothing new is due within the same minute (or at most the next one)
     assert len(sqs_client.sent) - sent <= 1
     assert pump.counters.schedules_fired == len(sqs_client.sent)
 
@@ -409,10 +410,10 @@ def test_tick_retries_an_unreachable_target_then_gives_up():
     due = _schedule(_at(-5), time.time() - 10, Name="due", Arn="arn:due")
     due["ActionAfterCompletion"] = "DELETE"
     pump = _tick_pump([due], _FakeSqs(fail=True))
-    pump._tick()
-    pump._tick()
-    assert pump._scheduler.deleted == []  # still retrying
-    pump._tick()
-    assert pump._scheduler.deleted == ["due"]  # third failure: given up, completed
+    pump.firing.tick()
+    pump.firing.tick()
+    assert pump.firing._scheduler.deleted == []  # still retrying
+    pump.firing.tick()
+    assert pump.firing._scheduler.deleted == ["due"]  # third failure: given up, completed
     assert pump.counters.schedule_errors == 3
     assert pump.counters.schedules_fired == 0

@@ -18,8 +18,8 @@ def direct_schedules(pump: Any) -> Iterator[None]:
     """The Scheduler emulation reads its group's schedules from moto's backend directly.
 
     At every moment the virtual clock stops, the pump lists the group and gets every schedule
-    in it over the Scheduler API (`Pump._schedules`): with thousands of sleeps pending, that is
-    thousands of botocore round trips per stop. moto builds GetSchedule's answer with
+    in it over the Scheduler API (`pump.firing.schedules`): with thousands of sleeps pending, that
+    is thousands of botocore round trips per stop. moto builds GetSchedule's answer with
     `Schedule.to_dict()`; this hands the pump those same descriptions without the round trips.
     """
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -34,11 +34,11 @@ def direct_schedules(pump: Any) -> Iterator[None]:
             return []
         return [s.to_dict() for s in list(group.schedules.values())]
 
-    pump._schedules = schedules
+    pump.firing.schedules = schedules
     try:
         yield
     finally:
-        del pump._schedules
+        del pump.firing.schedules
 
 
 @contextlib.contextmanager
