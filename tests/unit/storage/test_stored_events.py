@@ -50,3 +50,17 @@ def test_an_expired_event_is_read_from_the_run_it_started(db: Db, calls: Calls):
     assert stored_events.get_event_or_copy(db, "gone") == event
     # The event read, the link query, the run.
     assert calls.take() == {"GetItem": 1, "Query": 1, "BatchGetItem": 1}
+
+
+def test_the_by_name_entries_are_read_from_a_bound_on(db: Db, calls: Calls, clock_at):
+    from inngest_lambda.storage import index_keys
+
+    event = {"id": "late", "name": "app/y", "data": {}, "ts": 1}
+    clock_at[0] = NOW + 60
+    stored_events.put_events(db, [event])
+    pk = index_keys.recent_event_pk("app/y", index_keys.shard_of("late", index_keys.RECENT_SHARDS))
+    calls.take()
+    on_time = index_keys.recent_event_bound(NOW + 60)
+    assert stored_events.name_entries_since(db, pk, on_time) == [f"{on_time}#late"]
+    assert stored_events.name_entries_since(db, pk, index_keys.recent_event_bound(NOW + 61)) == []
+    assert calls.take() == {"Query": 2}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from inngest_lambda.core import clock
-from inngest_lambda.settings import TABLE_SK, TABLE_TTL_ATTRIBUTE
+from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
 from inngest_lambda.storage import index_keys, runs
 from inngest_lambda.storage.codec import decode_item, encode_item, item_key
 from inngest_lambda.storage.retention import EVENT_MIN_KEEP_SECONDS, expires_at, retention_seconds
@@ -96,3 +96,22 @@ def run_ids_for_event(db: Table, event_id: str) -> list[str]:
     for item in query(db, f"E#{event_id}", "R#"):
         ids.append(item[TABLE_SK]["S"][2:])
     return ids
+
+
+def name_entries_since(db: Table, pk: str, bound: str) -> list[str]:
+    """Sort keys ("<received ms>#<event id>") of the by-name entries under one partition from
+    `bound` on (`index_keys.recent_event_bound`), strongly consistent, one Query per page."""
+    kwargs: dict[str, Any] = {
+        "TableName": db.table,
+        "KeyConditionExpression": "#pk = :pk AND #sk >= :since",
+        "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK},
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":since": {"S": bound}},
+        "ConsistentRead": True,
+    }
+    out = []
+    while True:
+        res = db.ddb.query(**kwargs)
+        out.extend(it[TABLE_SK]["S"] for it in res.get("Items", []))
+        if "LastEvaluatedKey" not in res:
+            return out
+        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
