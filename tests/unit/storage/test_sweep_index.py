@@ -31,3 +31,26 @@ def test_a_new_run_is_due_at_its_start_or_at_once_for_its_cancel_look_back():
     assert sweep_index.first_sweep(waiting) == NOW
     waiting.cancels_opened = True
     assert sweep_index.first_sweep(waiting) == NOW + 60
+
+
+def test_overdue_items_are_read_from_every_shard_and_postponed_once(db, calls, clock_at):
+    from inngest_lambda.settings import SWEEP_SHARDS
+    from inngest_lambda.storage import leases, runs
+
+    for i in range(3):
+        runs.create_run(db, new_run(f"01W{i}"), f"k{i}")
+    calls.take()
+    assert sweep_index.overdue(db, NOW, 1000) == []  # due only after the grace
+    assert calls.take() == {"Query": SWEEP_SHARDS}
+    due = sweep_index.overdue(db, NOW + SWEEP_GRACE_SECONDS, 1000)
+    assert sorted(pk for pk, *_ in due) == ["R#01W0", "R#01W1", "R#01W2"]
+    pk, sk, at, sweeps = sorted(due)[0]
+    assert (sk, at, sweeps) == ("R", NOW + SWEEP_GRACE_SECONDS, 0)
+    calls.take()
+    item = sweep_index.postpone(db, pk, sk, at, NOW + 600)
+    assert item is not None and item["sweeps"] == {"N": "1"}
+    assert sweep_index.postpone(db, pk, sk, at, NOW + 600) is None  # it moved: nothing to do
+    assert calls.take() == {"UpdateItem": 2}
+    leases.acquire_lease(db, "01W1", "a", NOW + 60)  # a lease moves it on as well
+    later = sweep_index.overdue(db, NOW + SWEEP_GRACE_SECONDS, 1000)
+    assert [p for p, *_ in later] == ["R#01W2"]

@@ -273,16 +273,14 @@ class Slots:
         try:
             res = flow_items.update(
                 self.store,
-                {
-                    "TableName": self.table,
-                    "Key": state.key(slot.shard_pk(shard), SK),
-                    "UpdateExpression": "REMOVE holders.#run ADD ver :one",
-                    "ConditionExpression": "attribute_exists(holders.#run)",
-                    "ExpressionAttributeNames": {"#run": run_id},
-                    "ExpressionAttributeValues": {":one": state.enc(1)},
-                    "ReturnValues": "ALL_NEW",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                },
+                TableName=self.table,
+                Key=state.key(slot.shard_pk(shard), SK),
+                UpdateExpression="REMOVE holders.#run ADD ver :one",
+                ConditionExpression="attribute_exists(holders.#run)",
+                ExpressionAttributeNames={"#run": run_id},
+                ExpressionAttributeValues={":one": state.enc(1)},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
             item = state.plain(res["Attributes"])
         except Exception as err:

@@ -98,10 +98,10 @@ def delete_if(db: Table, pk: str, sk: str, attr: str, expected: object) -> bool:
         return False
 
 
-def update(db: Table, request: Item) -> Item:
-    """One UpdateItem (`request`: its parameters, TableName included); its response.
+def update(db: Table, **params: Any) -> Item:
+    """One UpdateItem (`params`: its parameters, TableName included); its response.
     A refused condition raises (the caller reads the refusal: `is_conflict`)."""
-    res: Item = db.ddb.update_item(**request)
+    res: Item = db.ddb.update_item(**params)
     return res
 
 

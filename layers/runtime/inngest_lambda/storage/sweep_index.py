@@ -13,11 +13,17 @@ from typing import Any
 from inngest_lambda.settings import (
     SWEEP_AT_ATTRIBUTE,
     SWEEP_GRACE_SECONDS,
+    SWEEP_INDEX,
     SWEEP_SHARD_ATTRIBUTE,
     SWEEP_SHARDS,
+    SWEEPS_ATTRIBUTE,
+    TABLE_PK,
+    TABLE_SK,
 )
-from inngest_lambda.storage.codec import encode_attr
-from inngest_lambda.storage.models import Run
+from inngest_lambda.storage import index_query
+from inngest_lambda.storage.codec import encode_attr, item_key
+from inngest_lambda.storage.models import Run, is_conflict
+from inngest_lambda.storage.table import Table
 
 # Expression names of the two attributes, for update expressions that write `:shard`/`:sweep`.
 NAMES = {"#shard": SWEEP_SHARD_ATTRIBUTE, "#sweep": SWEEP_AT_ATTRIBUTE}
@@ -53,3 +59,64 @@ def first_sweep(run: Run) -> float:
     if run.cancel_pauses and not run.cancels_opened:
         return run.created_at
     return max(run.created_at, run.next_at)
+
+
+def overdue(db: Table, now: float, per_shard: int) -> list[tuple[str, str, float, int]]:
+    """(pk, sk, sweep_at, sweeps) of the items whose `sweep_at` has passed, at most about
+    `per_shard` from each shard (whole Query pages: the rest waits for the next sweep). One
+    Query per page per shard; raises `index_query.IndexUnavailable` while the index is not
+    ready."""
+    out: list[tuple[str, str, float, int]] = []
+    for shard in range(SWEEP_SHARDS):
+        kwargs: dict[str, Any] = {
+            "TableName": db.table,
+            "IndexName": SWEEP_INDEX,
+            "KeyConditionExpression": "#shard = :shard AND #at <= :now",
+            "ExpressionAttributeNames": {
+                "#shard": SWEEP_SHARD_ATTRIBUTE,
+                "#at": SWEEP_AT_ATTRIBUTE,
+            },
+            "ExpressionAttributeValues": {":shard": {"S": str(shard)}, ":now": encode_attr(now)},
+        }
+        found = 0
+        while found < per_shard:
+            page = index_query.query(db.ddb, kwargs)
+            for item in page.get("Items", []):
+                out.append(
+                    (
+                        item[TABLE_PK]["S"],
+                        item[TABLE_SK]["S"],
+                        float(item[SWEEP_AT_ATTRIBUTE]["N"]),
+                        int(item.get(SWEEPS_ATTRIBUTE, {}).get("N", "0")),
+                    )
+                )
+                found += 1
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return out
+
+
+def postpone(db: Table, pk: str, sk: str, sweep_at: float, until: float) -> dict[str, Any] | None:
+    """Move an item's `sweep_at` to `until` and count the re-drive (`sweeps`), unless its
+    `sweep_at` moved meanwhile (then None: it needs nothing); the item as now stored (raw).
+    One conditional UpdateItem."""
+    try:
+        res = db.ddb.update_item(
+            TableName=db.table,
+            Key=item_key(pk, sk),
+            UpdateExpression="SET #at = :next ADD #n :one",
+            ConditionExpression="#at = :old",
+            ExpressionAttributeNames={"#at": SWEEP_AT_ATTRIBUTE, "#n": SWEEPS_ATTRIBUTE},
+            ExpressionAttributeValues={
+                ":next": encode_attr(until),
+                ":old": encode_attr(sweep_at),
+                ":one": encode_attr(1),
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return dict(res.get("Attributes", {}))
+    except Exception as err:
+        if is_conflict(err):
+            return None
+        raise
