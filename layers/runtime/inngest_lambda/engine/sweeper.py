@@ -31,20 +31,12 @@ from typing import Any
 from inngest_lambda.core import clock
 from inngest_lambda.scheduling import queue
 from inngest_lambda.settings import (
-    SWEEP_AT_ATTRIBUTE,
-    SWEEP_INDEX,
-    SWEEP_SHARD_ATTRIBUTE,
-    SWEEP_SHARDS,
     SWEEPER_MESSAGE,
     SWEEPER_RATE_MINUTES,
     SWEEPER_SCHEDULE,
-    SWEEPS_ATTRIBUTE,
-    TABLE_PK,
-    TABLE_SK,
 )
-from inngest_lambda.storage import index_query
-from inngest_lambda.storage.codec import encode_attr, item_key
-from inngest_lambda.storage.store import TERMINAL_STATES, Run, Store, is_conflict
+from inngest_lambda.storage import index_query, sweep_index
+from inngest_lambda.storage.store import TERMINAL_STATES, Run, Store
 
 log = logging.getLogger("inngest_lambda")
 
@@ -58,35 +50,7 @@ MAX_PER_SWEEP = 1000  # per shard; the rest waits for the next sweep
 def overdue(store: Store, now: float) -> list[tuple[str, str, float, int]]:
     """(pk, sk, sweep_at, sweeps) of every item (a run, a debounce burst) whose `sweep_at`
     has passed."""
-    out: list[tuple[str, str, float, int]] = []
-    for shard in range(SWEEP_SHARDS):
-        kwargs: dict[str, Any] = {
-            "TableName": store.table,
-            "IndexName": SWEEP_INDEX,
-            "KeyConditionExpression": "#shard = :shard AND #at <= :now",
-            "ExpressionAttributeNames": {
-                "#shard": SWEEP_SHARD_ATTRIBUTE,
-                "#at": SWEEP_AT_ATTRIBUTE,
-            },
-            "ExpressionAttributeValues": {":shard": {"S": str(shard)}, ":now": encode_attr(now)},
-        }
-        found = 0
-        while found < MAX_PER_SWEEP:
-            page = index_query.query(store.ddb, kwargs)
-            for item in page.get("Items", []):
-                out.append(
-                    (
-                        item[TABLE_PK]["S"],
-                        item[TABLE_SK]["S"],
-                        float(item[SWEEP_AT_ATTRIBUTE]["N"]),
-                        int(item.get(SWEEPS_ATTRIBUTE, {}).get("N", "0")),
-                    )
-                )
-                found += 1
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return out
+    return sweep_index.overdue(store, now, MAX_PER_SWEEP)
 
 
 def sweep(store: Store) -> list[str]:
@@ -158,25 +122,7 @@ def _postpone(
     """Move the item's `sweep_at` on, unless it moved meanwhile (then it needs nothing);
     returns the item as now stored, or None."""
     delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2**sweeps)
-    try:
-        res = store.ddb.update_item(
-            TableName=store.table,
-            Key=item_key(pk, sk),
-            UpdateExpression="SET #at = :next ADD #n :one",
-            ConditionExpression="#at = :old",
-            ExpressionAttributeNames={"#at": SWEEP_AT_ATTRIBUTE, "#n": SWEEPS_ATTRIBUTE},
-            ExpressionAttributeValues={
-                ":next": encode_attr(now + delay),
-                ":old": encode_attr(sweep_at),
-                ":one": encode_attr(1),
-            },
-            ReturnValues="ALL_NEW",
-        )
-        return dict(res.get("Attributes", {}))
-    except Exception as err:
-        if is_conflict(err):
-            return None
-        raise
+    return sweep_index.postpone(store, pk, sk, sweep_at, now + delay)
 
 
 def ensure_schedule(scheduler: Any, group: str, queue_arn: str, role_arn: str) -> None:

@@ -47,8 +47,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from inngest_lambda.core import clock
-from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
-from inngest_lambda.storage.codec import encode_attr, item_key
+from inngest_lambda.storage import pauses as stored_pauses
+from inngest_lambda.storage import stored_events
 from inngest_lambda.storage.index_keys import (
     RECENT_EVENTS_SECONDS,
     RECENT_SHARDS,
@@ -100,13 +100,9 @@ class PauseIndex:
         self.store = store
         self.table = store.table
 
-    @property
-    def ddb(self) -> Any:
-        return self.store.ddb  # the store makes its client on first use
-
     def put(self, pause: Pause) -> None:
         self.list_paths([pause])
-        self.ddb.put_item(TableName=self.table, Item=pause_item(pause))
+        stored_pauses.put(self.store, pause_item(pause))
 
     def list_paths(self, pauses: Iterable[Pause]) -> None:
         """List the path each pause is keyed by (or `*`) under its event name, which must come
@@ -116,24 +112,13 @@ class PauseIndex:
         for pause in pauses:
             wanted.setdefault(pause.event_name, set()).add(pause.path or UNKEYED)
         for name, paths in sorted(wanted.items()):
-            missing = paths - self._listed_paths(name)
+            # A stale read of the listed paths can only miss one: then it is added again.
+            missing = paths - stored_pauses.listed_paths(self.store, name)
             if missing:
-                self.ddb.update_item(
-                    TableName=self.table,
-                    Key=item_key(f"PP#{name}", "PP"),
-                    UpdateExpression="ADD paths :p",
-                    ExpressionAttributeValues={":p": {"SS": sorted(missing)}},
-                )
-
-    def _listed_paths(self, name: str) -> set[str]:
-        """The paths already listed for this name. Paths are only ever added, so a stale
-        (eventually consistent, half-price) read can only miss one: then it is added again,
-        which is harmless."""
-        res = self.ddb.get_item(TableName=self.table, Key=item_key(f"PP#{name}", "PP"))
-        return set((res.get("Item") or {}).get("paths", {}).get("SS", []))
+                stored_pauses.add_paths(self.store, name, missing)
 
     def delete(self, pause: Pause) -> None:
-        self.ddb.delete_item(TableName=self.table, Key=item_key(pause.pk, pause.sk))
+        stored_pauses.delete(self.store, pause.pk, pause.sk)
 
     def candidates(
         self,
@@ -163,7 +148,7 @@ class PauseIndex:
             if len(pk.encode()) > MAX_PARTITION_KEY_BYTES:
                 continue  # no pause can be stored under such a key, so none waits there
             if cache is None or pk not in cache:
-                pauses = [_pause_at(pk, it) for it in self.store.query(pk)]
+                pauses = [_pause_at(pk, text) for text in stored_pauses.pauses_at(self.store, pk)]
                 if cache is None:
                     found.extend(p for p in pauses if _open_at(p, now))
                     continue
@@ -174,17 +159,7 @@ class PauseIndex:
     def paths_by_name(self, names: Iterable[str]) -> dict[str, list[str]]:
         """The keyed paths for each event name (and `*` if it has unkeyed pauses), one
         BatchGetItem per 100 names."""
-        unique = sorted(set(names))
-        out: dict[str, list[str]] = {n: [] for n in unique}
-        for i in range(0, len(unique), 100):
-            keys = [item_key(f"PP#{n}", "PP") for n in unique[i : i + 100]]
-            pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
-            while pending:
-                res = self.ddb.batch_get_item(RequestItems=pending)
-                for item in res["Responses"].get(self.table, []):
-                    out[item[TABLE_PK]["S"][3:]] = sorted(item.get("paths", {}).get("SS", []))
-                pending = res.get("UnprocessedKeys") or {}
-        return out
+        return stored_pauses.paths_by_name(self.store, names)
 
     def recent_event_ids(self, name: str, since: float, until: float | None = None) -> list[str]:
         """Ids of events of this name received at or after `since` (and, given `until`, not
@@ -203,27 +178,11 @@ class PauseIndex:
         return [entry.split("#", 1)[1] for entry in sorted(entries)]
 
     def _recent_entries(self, pk: str, since: float) -> list[str]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "#pk = :pk AND #sk >= :since",
-            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK},
-            "ExpressionAttributeValues": {
-                ":pk": {"S": pk},
-                ":since": {"S": recent_event_bound(since)},
-            },
-            "ConsistentRead": True,
-        }
-        out = []
-        while True:
-            res = self.ddb.query(**kwargs)
-            out.extend(it[TABLE_SK]["S"] for it in res.get("Items", []))
-            if "LastEvaluatedKey" not in res:
-                return out
-            kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+        return stored_events.name_entries_since(self.store, pk, recent_event_bound(since))
 
 
-def _pause_at(pk: str, item: dict[str, Any]) -> Pause:
-    pause = Pause(**json.loads(item["pause"]["S"]))
+def _pause_at(pk: str, text: str) -> Pause:
+    pause = Pause(**json.loads(text))
     if pause.path is None and pk == legacy_unkeyed_pk(pause.event_name):
         return dataclasses.replace(pause, legacy=True)
     return pause
@@ -243,10 +202,7 @@ def legacy_unkeyed_pk(event_name: str) -> str:
 
 
 def pause_item(pause: Pause) -> dict[str, Any]:
-    item = {
-        **item_key(pause.pk, pause.sk),
-        "pause": encode_attr(json.dumps(dataclasses.asdict(pause))),
-    }
-    if pause.expires_at is not None:
-        item[TABLE_TTL_ATTRIBUTE] = encode_attr(int(pause.expires_at) + 3600)
-    return item
+    """The pause's item, as written alone (`PauseIndex.put`) or in a run's creation."""
+    return stored_pauses.item(
+        pause.pk, pause.sk, json.dumps(dataclasses.asdict(pause)), pause.expires_at
+    )

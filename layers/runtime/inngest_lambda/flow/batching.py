@@ -51,6 +51,7 @@ from inngest_lambda.settings import (
     SWEEP_SHARD_ATTRIBUTE,
     TABLE_TTL_ATTRIBUTE,
 )
+from inngest_lambda.storage import flow_items
 from inngest_lambda.storage.store import Conflict, sweep_shard
 
 KIND = "batch"
@@ -144,8 +145,9 @@ def _open(
         TABLE_TTL_ATTRIBUTE: state.enc(int(now + ENTRY_TTL_SECONDS)),
     }
     try:
-        store.ddb.transact_write_items(
-            TransactItems=[
+        flow_items.transact(
+            store,
+            [
                 {
                     "Update": {
                         "TableName": store.table,
@@ -159,7 +161,7 @@ def _open(
                     }
                 },
                 {"Put": {"TableName": store.table, "Item": marker}},
-            ]
+            ],
         )
     except Exception as err:
         if state.is_conflict(err):
@@ -203,8 +205,9 @@ def _append(
     else:
         entry["event_id"] = state.enc(event["id"])
     try:
-        store.ddb.transact_write_items(
-            TransactItems=[
+        flow_items.transact(
+            store,
+            [
                 {
                     "Update": {
                         "TableName": store.table,
@@ -237,7 +240,7 @@ def _append(
                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                     }
                 },
-            ]
+            ],
         )
         return ADDED
     except Exception as err:
@@ -290,7 +293,7 @@ def close(
 
 def _forget(store: Any, batch_id: str) -> None:
     """Take the batch out of the sweep index: it has its run (or nothing to run)."""
-    store.ddb.delete_item(TableName=store.table, Key=state.key(f"FB#{batch_id}", MARKER_SK))
+    flow_items.delete(store, f"FB#{batch_id}", MARKER_SK)
 
 
 def timeout_message(fn_id: str, pk: str, batch_id: str) -> dict[str, Any]:
@@ -301,29 +304,17 @@ def timeout_message(fn_id: str, pk: str, batch_id: str) -> dict[str, Any]:
 
 def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
     entries: list[tuple[float, str, dict[str, Any]]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": store.table,
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
-        "ExpressionAttributeValues": {":pk": state.enc(f"FB#{batch_id}")},
-        "ConsistentRead": True,
-    }
-    while True:
-        res = store.ddb.query(**kwargs)
-        for item in res.get("Items", []):
-            plain = state.plain(item)
-            if plain[state.TABLE_SK] == MARKER_SK:
+    for item in store.query(f"FB#{batch_id}"):
+        plain = state.plain(item)
+        if plain[state.TABLE_SK] == MARKER_SK:
+            continue
+        if "event" in plain:
+            event = json.loads(plain["event"])
+        else:
+            event = store.get_event(plain["event_id"])
+            if event is None:
                 continue
-            if "event" in plain:
-                event = json.loads(plain["event"])
-            else:
-                event = store.get_event(plain["event_id"])
-                if event is None:
-                    continue
-            entries.append((float(plain["at"]), plain[state.TABLE_SK], event))
-        if "LastEvaluatedKey" not in res:
-            break
-        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+        entries.append((float(plain["at"]), plain[state.TABLE_SK], event))
     return [event for _, _, event in sorted(entries, key=lambda e: (e[0], e[1]))]
 
 
@@ -341,11 +332,7 @@ def _link(store: Any, fn_id: str, run_id: str, events: list[dict[str, Any]]) -> 
         }
         for ev in events
     ]
-    for i in range(0, len(requests), 25):
-        pending: dict[str, Any] = {store.table: requests[i : i + 25]}
-        while pending:
-            res = store.ddb.batch_write_item(RequestItems=pending)
-            pending = res.get("UnprocessedItems") or {}
+    flow_items.batch_write(store, requests)
 
 
 def handle(executor: Any, message: dict[str, Any]) -> float | None:

@@ -60,6 +60,7 @@ from inngest_lambda.core import clock
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import FlowConfig
 from inngest_lambda.scheduling import queue
+from inngest_lambda.storage import flow_items
 
 SK = "C"
 MAX_TRIES = 25
@@ -136,10 +137,6 @@ class Slots:
         self.store = store
         self.table = store.table
 
-    @property
-    def ddb(self) -> Any:
-        return self.store.ddb  # the store makes its client on first use
-
     # --- taking -------------------------------------------------------------------------
     def try_acquire(self, slot: Slot, run_id: str, sk: str, lease_until: float) -> Blocked | None:
         """Take (or renew) a slot; None when held now, else Blocked (join the waiting list)."""
@@ -209,14 +206,8 @@ class Slots:
         """The shard items, read in one BatchGetItem (strongly consistent)."""
         by_pk = {slot.shard_pk(i): i for i in shards}
         out: dict[int, dict[str, Any]] = dict.fromkeys(shards, {})
-        pending: dict[str, Any] = {
-            self.table: {"Keys": [state.key(pk, SK) for pk in by_pk], "ConsistentRead": True}
-        }
-        while pending and by_pk:
-            res = self.ddb.batch_get_item(RequestItems=pending)
-            for raw in res["Responses"].get(self.table, []):
-                out[by_pk[raw[state.TABLE_PK]["S"]]] = state.plain(raw)
-            pending = res.get("UnprocessedKeys") or {}
+        for raw in flow_items.batch_get(self.store, [(pk, SK) for pk in by_pk]):
+            out[by_pk[raw[state.TABLE_PK]["S"]]] = state.plain(raw)
         return out
 
     def _head_is_gone(self, slot: Slot, head: Waiter, now: float) -> bool:
@@ -262,19 +253,10 @@ class Slots:
             "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }
-        try:
-            if dequeue_sk is None:
-                self.ddb.update_item(**update)
-            else:
-                items = [{"Update": update}, self._delete_waiter(slot, dequeue_sk)]
-                if shard != 0:
-                    items.append(self._count_waiting(slot, -1))
-                self.ddb.transact_write_items(TransactItems=items)
-            return True
-        except Exception as err:
-            if state.is_conflict(err):
-                return False
-            raise
+        also = [] if dequeue_sk is None else [self._delete_waiter(slot, dequeue_sk)]
+        if dequeue_sk is not None and shard != 0:
+            also.append(self._count_waiting(slot, -1))
+        return flow_items.write(self.store, update, also)
 
     # --- giving back --------------------------------------------------------------------
     def release(
@@ -289,7 +271,8 @@ class Slots:
         any) goes too.
         """
         try:
-            res = self.ddb.update_item(
+            res = flow_items.update(
+                self.store,
                 TableName=self.table,
                 Key=state.key(slot.shard_pk(shard), SK),
                 UpdateExpression="REMOVE holders.#run ADD ver :one",
@@ -332,8 +315,9 @@ class Slots:
     def enqueue(self, slot: Slot, run_id: str, sk: str) -> None:
         """Join the waiting list (a no-op when already in it)."""
         try:
-            self.ddb.transact_write_items(
-                TransactItems=[
+            flow_items.transact(
+                self.store,
+                [
                     {
                         "Put": {
                             "TableName": self.table,
@@ -348,7 +332,7 @@ class Slots:
                         }
                     },
                     self._count_waiting(slot, 1),
-                ]
+                ],
             )
         except Exception as err:
             if not state.is_conflict(err):
@@ -358,29 +342,14 @@ class Slots:
         """An ending run's own entry, if it has one, leaves the list (wherever it stands: a
         run cancelled while it waits is not the head). A read first: most ending runs never
         waited, and a write that finds nothing still costs one."""
-        found = self.ddb.get_item(
-            TableName=self.table,
-            Key=state.key(slot.waiters_pk, sk),
-            ProjectionExpression="#pk",
-            ExpressionAttributeNames={"#pk": state.TABLE_PK},
-            ConsistentRead=True,
-        ).get("Item")
-        if found:
+        if flow_items.exists(self.store, slot.waiters_pk, sk):
             self.dequeue(slot, sk)
 
     def head(self, slot: Slot) -> Waiter | None:
-        res = self.ddb.query(
-            TableName=self.table,
-            KeyConditionExpression="#pk = :pk",
-            ExpressionAttributeNames={"#pk": state.TABLE_PK},
-            ExpressionAttributeValues={":pk": state.enc(slot.waiters_pk)},
-            ConsistentRead=True,
-            Limit=1,
-        )
-        items = res.get("Items") or []
-        if not items:
+        item = flow_items.first(self.store, slot.waiters_pk)
+        if item is None:
             return None
-        return Waiter(items[0][state.TABLE_SK]["S"], items[0]["run_id"]["S"])
+        return Waiter(item[state.TABLE_SK]["S"], item["run_id"]["S"])
 
     def wake_head(self, slot: Slot, own_sk: str | None = None) -> None:
         """Wake the best waiter; waiters whose run has ended are dropped on the way. `own_sk`
@@ -396,11 +365,8 @@ class Slots:
 
     def dequeue(self, slot: Slot, sk: str) -> None:
         try:
-            self.ddb.transact_write_items(
-                TransactItems=[
-                    self._delete_waiter(slot, sk),
-                    self._count_waiting(slot, -1),
-                ]
+            flow_items.transact(
+                self.store, [self._delete_waiter(slot, sk), self._count_waiting(slot, -1)]
             )
         except Exception as err:
             if not state.is_conflict(err):

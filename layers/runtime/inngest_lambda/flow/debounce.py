@@ -38,6 +38,7 @@ from inngest_lambda.settings import (
     SWEEP_SHARD_ATTRIBUTE,
     SWEEPS_ATTRIBUTE,
 )
+from inngest_lambda.storage import flow_items
 from inngest_lambda.storage.store import Conflict, sweep_shard
 
 KIND = "debounce"
@@ -127,7 +128,7 @@ def _write(
         "ExpressionAttributeNames": {"#pk": state.TABLE_PK},
     }
     try:
-        store.ddb.transact_write_items(TransactItems=[{"Update": update}, {"Put": claim}])
+        flow_items.transact(store, [{"Update": update}, {"Put": claim}])
         return True
     except Exception as err:
         if not state.is_conflict(err):

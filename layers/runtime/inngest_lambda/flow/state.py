@@ -13,6 +13,7 @@ from typing import Any
 
 from inngest_lambda import expressions
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
+from inngest_lambda.storage import flow_items
 from inngest_lambda.storage.codec import decode_attr, encode_attr, item_key
 from inngest_lambda.storage.store import is_conflict
 
@@ -82,25 +83,11 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def get(store: Any, pk_value: str, sk_value: str) -> dict[str, Any] | None:
-    res = store.ddb.get_item(
-        TableName=store.table, Key=key(pk_value, sk_value), ConsistentRead=True
-    )
-    return plain(res["Item"]) if "Item" in res else None
+    found = flow_items.get(store, pk_value, sk_value)
+    return plain(found) if found is not None else None
 
 
 def delete_if(store: Any, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
     """Delete an item only while `attr` still holds `expected`; False when someone changed it
     first (a newer debounce event, a batch already closed): their version wins."""
-    try:
-        store.ddb.delete_item(
-            TableName=store.table,
-            Key=key(pk_value, sk_value),
-            ConditionExpression="#a = :v",
-            ExpressionAttributeNames={"#a": attr},
-            ExpressionAttributeValues={":v": enc(expected)},
-        )
-        return True
-    except Exception as err:
-        if not is_conflict(err):
-            raise
-        return False
+    return flow_items.delete_if(store, pk_value, sk_value, attr, expected)

@@ -23,6 +23,7 @@ from inngest_lambda.core import clock
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import Timeouts
 from inngest_lambda.scheduling import timers
+from inngest_lambda.storage import flow_items
 
 KIND = "timeout"
 STARTED = "started"
@@ -54,7 +55,8 @@ def on_execute(store: Any, run: Any, cfg: Timeouts) -> str:
     if late and expire_start(store, run.run_id):
         return EXPIRED
     try:
-        store.ddb.update_item(
+        flow_items.update(
+            store,
             TableName=store.table,
             Key=state.key(f"R#{run.run_id}", "R"),
             UpdateExpression="SET flow_started_at = :now",
@@ -79,7 +81,8 @@ def expire_start(store: Any, run_id: str) -> bool:
     (or ended) first. True again for a run already expired and still active, so a repeat
     (after a crash before the cancel was requested) requests the cancel again."""
     try:
-        store.ddb.update_item(
+        flow_items.update(
+            store,
             TableName=store.table,
             Key=state.key(f"R#{run_id}", "R"),
             UpdateExpression="SET flow_timed_out = :which",

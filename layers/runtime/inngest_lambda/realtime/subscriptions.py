@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from inngest_lambda.core import clock
 from inngest_lambda.realtime.tokens import Topic
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
+from inngest_lambda.storage import subscriptions as stored
 
 TOPIC_PREFIX = "rt#"
 CONNECTION_PREFIX = "rtc#"
@@ -30,7 +30,6 @@ CONNECTION_SK = "conn"
 # API Gateway closes every WebSocket connection after 2 hours; items outlive that a little.
 MAX_CONNECTION_SECONDS = 2 * 3600
 TTL_SECONDS = MAX_CONNECTION_SECONDS + 600
-_BATCH = 25  # BatchWriteItem's limit
 CONNECTED_AT = "at"  # epoch seconds of the $connect
 
 
@@ -84,14 +83,7 @@ class Subscriptions:
 
     def remove(self, connection_id: str) -> int:
         """Unsubscribe a connection (at `$disconnect`); the number of topics it had."""
-        found = self.ddb.get_item(
-            TableName=self.table,
-            Key={
-                TABLE_PK: {"S": CONNECTION_PREFIX + connection_id},
-                TABLE_SK: {"S": CONNECTION_SK},
-            },
-            ConsistentRead=True,
-        ).get("Item")
+        found = stored.get(self, CONNECTION_PREFIX + connection_id, CONNECTION_SK)
         if found is None:
             return 0
         keys = [k["S"] for k in found.get("topics", {}).get("L", [])]
@@ -107,39 +99,16 @@ class Subscriptions:
 
     def drop(self, channel: str, topic: str, connection_id: str) -> None:
         """Forget one subscription of a connection that is gone (a 410 on posting to it)."""
-        self.ddb.delete_item(
-            TableName=self.table,
-            Key={TABLE_PK: {"S": topic_key(channel, topic)}, TABLE_SK: {"S": connection_id}},
-        )
+        stored.delete(self, topic_key(channel, topic), connection_id)
 
     def connections(self, channel: str, topic: str) -> Iterator[list[Subscriber]]:
         """The connections subscribed to (channel, topic), one list per Query page."""
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": TABLE_PK, "#sk": TABLE_SK, "#at": CONNECTED_AT},
-            "ExpressionAttributeValues": {":pk": {"S": topic_key(channel, topic)}},
-            "ProjectionExpression": "#sk, #at",
-        }
-        while True:
-            page = self.ddb.query(**request)
+        projection = {"#sk": TABLE_SK, "#at": CONNECTED_AT}
+        for page in stored.pages(self, topic_key(channel, topic), projection):
             yield [
                 Subscriber(item[TABLE_SK]["S"], float(item.get(CONNECTED_AT, {}).get("N", 0)))
-                for item in page.get("Items", [])
+                for item in page
             ]
-            last = page.get("LastEvaluatedKey")
-            if not last:
-                return
-            request["ExclusiveStartKey"] = last
 
     def _write(self, requests: list[dict[str, Any]]) -> None:
-        for start in range(0, len(requests), _BATCH):
-            pending = {self.table: requests[start : start + _BATCH]}
-            for attempt in range(8):
-                left = self.ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems")
-                if not left:
-                    break
-                pending = left
-                time.sleep(0.05 * 2**attempt)  # throttled: back off before the rest
-            else:
-                raise RuntimeError("DynamoDB left subscription writes unprocessed after 8 tries")
+        stored.write(self, requests)

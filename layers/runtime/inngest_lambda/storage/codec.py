@@ -38,3 +38,12 @@ def decode_attr(attr: dict[str, Any]) -> object:
 
 def item_key(pk: str, sk: str) -> dict[str, Any]:
     return {TABLE_PK: {"S": pk}, TABLE_SK: {"S": sk}}
+
+
+def encode_item(**fields: object) -> dict[str, Any]:
+    """Attributes from keyword fields; None fields are left out (no attribute at all)."""
+    return {k: encode_attr(v) for k, v in fields.items() if v is not None}
+
+
+def decode_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: decode_attr(v) for k, v in item.items()}

@@ -62,7 +62,7 @@ from inngest_lambda.storage.index_keys import (
 from inngest_lambda.storage.partition_reads import Item, KeyRange, Reads, newest_first
 
 if TYPE_CHECKING:
-    from inngest_lambda.storage.store import Store
+    from inngest_lambda.storage.table import Table
 
 MAX_LIMIT = 500
 
@@ -101,7 +101,7 @@ class Page(Generic[T]):
 
 
 def list_runs(
-    store: Store,
+    store: Table,
     function_ids: Iterable[str],
     *,
     status: str | None = None,
@@ -134,7 +134,7 @@ def list_runs(
 
 
 def list_events(
-    store: Store,
+    store: Table,
     *,
     name: str | None = None,
     since: float | None = None,
@@ -170,7 +170,7 @@ def _events_by_time(
 
 
 def _events_by_name(
-    store: Store, name: str, lower: str | None, upper: str | None
+    store: Table, name: str, lower: str | None, upper: str | None
 ) -> list[list[KeyRange]]:
     """Newest first: the `EN#` entries from `complete` on, then older events by time."""
     marker = store.ddb.get_item(TableName=store.table, Key=item_key(*NAME_INDEX_MARKER))
@@ -277,7 +277,7 @@ class RunCounts:
     at_least: list[str]  # statuses whose count stopped at COUNT_CAP entries: there may be more
 
 
-def count_runs(store: Store, function_id: str, since: float) -> RunCounts:
+def count_runs(store: Table, function_id: str, since: float) -> RunCounts:
     """How many runs of a function are in each status, among those created since `since`.
 
     One Query per index partition (five: the two active statuses share one), each reading at

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from inngest_lambda.storage import index_query
 
 if TYPE_CHECKING:
-    from inngest_lambda.storage.store import Store
+    from inngest_lambda.storage.table import Table
 
 PAGE_ITEMS = 16  # items per Query at most: what a range may read ahead of the merge
 FILTER_BUDGET = 256  # items a request examines at most when a range filters what it reads
@@ -71,7 +71,7 @@ class Result:
 
 
 class _Request:
-    def __init__(self, store: Store, limit: int, filtered: bool) -> None:
+    def __init__(self, store: Table, limit: int, filtered: bool) -> None:
         self.store = store
         self.limit = limit
         self.filtered = filtered
@@ -131,7 +131,7 @@ class _Request:
             kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
 
 
-def newest_first(store: Store, groups: list[list[KeyRange]], limit: int) -> Result:
+def newest_first(store: Table, groups: list[list[KeyRange]], limit: int) -> Result:
     """The newest `limit` wanted items across these ranges.
 
     `groups` are merged one after the other: every position in a group is newer than every
