@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import expressions
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
 from inngest_lambda.storage.codec import decode_attr, encode_attr, item_key
 from inngest_lambda.storage.store import is_conflict
+
+if TYPE_CHECKING:
+    from inngest_lambda.storage.store import Store
+
 
 log = logging.getLogger("inngest_lambda.flow")
 
@@ -81,14 +85,14 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get(store: Any, pk_value: str, sk_value: str) -> dict[str, Any] | None:
+def get(store: Store, pk_value: str, sk_value: str) -> dict[str, Any] | None:
     res = store.ddb.get_item(
         TableName=store.table, Key=key(pk_value, sk_value), ConsistentRead=True
     )
     return plain(res["Item"]) if "Item" in res else None
 
 
-def delete_if(store: Any, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
+def delete_if(store: Store, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
     """Delete an item only while `attr` still holds `expected`; False when someone changed it
     first (a newer debounce event, a batch already closed): their version wins."""
     try:
