@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock
 from inngest_lambda.engine.ops import retry
-from inngest_lambda.engine.ops.base import Op, OpCall
-from inngest_lambda.storage.store import COMPLETED, FAILED, Step
+from inngest_lambda.engine.ops.base import Op, OpCall, ended_step
+from inngest_lambda.storage.store import COMPLETED, FAILED
 
 if TYPE_CHECKING:
     from inngest_lambda.engine.protocols import RunDriver
@@ -35,40 +35,17 @@ class AiInfer(Op):
         result = await infer(call.opts, driver.request_timeout())
         now = clock.now()
         call = dataclasses.replace(call, now=now)
-        seq = driver.state.seq(call.existing)
         if result.error is None:
             memo = {"data": result.output}
             driver.state.save(
-                Step(
-                    call.step_id,
-                    call.name,
-                    self.opcode,
-                    COMPLETED,
-                    seq,
-                    call.attempt,
-                    memo=memo,
-                    started_at=started,
-                    ended_at=now,
-                )
+                ended_step(driver, call, self.opcode, COMPLETED, memo, started=started)
             )
         elif call.attempt + 1 < driver.fn.max_attempts:
             retry.schedule(driver, call, self.opcode, result.error, started=started)
         else:
-            memo = {"error": result.error}
-            driver.state.save(
-                Step(
-                    call.step_id,
-                    call.name,
-                    self.opcode,
-                    FAILED,
-                    seq,
-                    call.attempt,
-                    memo=memo,
-                    error=result.error,
-                    started_at=started,
-                    ended_at=now,
-                )
-            )
+            memo, error = {"error": result.error}, result.error
+            step = ended_step(driver, call, self.opcode, FAILED, memo, error=error, started=started)
+            driver.state.save(step)
         return True
 
 

@@ -20,10 +20,10 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from inngest_lambda.scheduling import timers
+from inngest_lambda.storage.store import WAITING, Step
 
 if TYPE_CHECKING:
     from inngest_lambda.engine.protocols import RunDriver
-    from inngest_lambda.storage.store import Step
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +84,54 @@ class Op(abc.ABC):
     def on_finish(self, driver: RunDriver, step: Step) -> None:
         """The run ends while `step` is still open: clean up what only the op knows about."""
         return None
+
+
+def ended_step(
+    driver: RunDriver,
+    call: OpCall,
+    op: str,
+    status: str,
+    memo: object,
+    *,
+    error: dict[str, Any] | None = None,
+    started: float,
+) -> Step:
+    """The op's step, finished at `call.now` (`status` Completed or Failed)."""
+    return Step(
+        call.step_id,
+        call.name,
+        op,
+        status,
+        driver.state.seq(call.existing),
+        call.attempt,
+        memo=memo,
+        error=error,
+        started_at=started,
+        ended_at=call.now,
+    )
+
+
+def waiting_step(
+    driver: RunDriver,
+    call: OpCall,
+    op: str,
+    due: float | None,
+    info: dict[str, Any],
+    *,
+    started: float,
+) -> Step:
+    """The op's step, `Waiting` from `started` until something resolves it (or `due`)."""
+    return Step(
+        call.step_id,
+        call.name,
+        op,
+        WAITING,
+        driver.state.seq(call.existing),
+        0,
+        due_at=due,
+        started_at=started,
+        info=info,
+    )
 
 
 def arm_timer(driver: RunDriver, step: Step) -> None:

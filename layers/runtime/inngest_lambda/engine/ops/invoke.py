@@ -15,7 +15,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock, errors, ids
-from inngest_lambda.engine.ops.base import Op, OpCall
+from inngest_lambda.engine.ops.base import Op, OpCall, waiting_step
 from inngest_lambda.storage.store import COMPLETED, FAILED, WAITING, Step, Store
 
 if TYPE_CHECKING:
@@ -29,21 +29,12 @@ class InvokeFunction(Op):
     async def start(self, driver: RunDriver, call: OpCall) -> bool:
         timeout = call.opts.get("timeout")
         due = clock.now() + clock.duration_seconds(timeout) if timeout else None
-        step = Step(
-            call.step_id,
-            call.name,
-            self.opcode,
-            WAITING,
-            driver.state.seq(call.existing),
-            0,
-            due_at=due,
-            started_at=clock.now(),
-            info={
-                "kind": self.kind,
-                "function_id": call.opts.get("function_id"),
-                "payload": call.opts.get("payload") or {},
-            },
-        )
+        info = {
+            "kind": self.kind,
+            "function_id": call.opts.get("function_id"),
+            "payload": call.opts.get("payload") or {},
+        }
+        step = waiting_step(driver, call, self.opcode, due, info, started=clock.now())
         driver.state.save_new(step)
         return True
 

@@ -6,9 +6,9 @@ A step error that will be retried (`StepError`) is `retry.py`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from inngest_lambda.engine.ops.base import Op, OpCall
+from inngest_lambda.engine.ops.base import Op, OpCall, ended_step
 from inngest_lambda.storage.store import COMPLETED, FAILED, PLANNED, Step
 
 if TYPE_CHECKING:
@@ -19,23 +19,8 @@ class StepRun(Op):
     opcode = "StepRun"
 
     async def start(self, driver: RunDriver, call: OpCall) -> bool:
-        driver.metrics.add("StepDuration", (call.now - call.started) * 1000)
-        existing = call.existing
-        driver.state.save(
-            Step(
-                call.step_id,
-                call.name,
-                self.opcode,
-                COMPLETED,
-                driver.state.seq(existing),
-                call.attempt,
-                memo={"data": call.op.get("data")},
-                started_at=call.started,
-                ended_at=call.now,
-                error=existing.error if existing else None,
-            )
-        )
-        driver.run.fn_attempt = 0
+        error = call.existing.error if call.existing else None  # the last failed attempt's
+        _ended(driver, call, self.opcode, COMPLETED, {"data": call.op.get("data")}, error)
         return True
 
 
@@ -43,23 +28,8 @@ class StepFailed(Op):
     opcode = "StepFailed"
 
     async def start(self, driver: RunDriver, call: OpCall) -> bool:
-        driver.metrics.add("StepDuration", (call.now - call.started) * 1000)
         error = call.op.get("error") or {}
-        driver.state.save(
-            Step(
-                call.step_id,
-                call.name,
-                self.opcode,
-                FAILED,
-                driver.state.seq(call.existing),
-                call.attempt,
-                memo={"error": error},
-                error=error,
-                started_at=call.started,
-                ended_at=call.now,
-            )
-        )
-        driver.run.fn_attempt = 0
+        _ended(driver, call, self.opcode, FAILED, {"error": error}, error)
         return True
 
 
@@ -83,3 +53,17 @@ class StepPlanned(Op):
             )
         )
         return True
+
+
+def _ended(
+    driver: RunDriver,
+    call: OpCall,
+    op: str,
+    status: str,
+    memo: object,
+    error: dict[str, Any] | None,
+) -> None:
+    """Record a step the SDK ran to its end; the run's function-level attempts start over."""
+    driver.metrics.add("StepDuration", (call.now - call.started) * 1000)
+    driver.state.save(ended_step(driver, call, op, status, memo, error=error, started=call.started))
+    driver.run.fn_attempt = 0

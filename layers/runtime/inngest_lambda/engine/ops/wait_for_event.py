@@ -12,7 +12,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from inngest_lambda.core import clock, errors
-from inngest_lambda.engine.ops.base import Op, OpCall
+from inngest_lambda.engine.ops.base import Op, OpCall, waiting_step
 from inngest_lambda.events.pauses import Pause
 from inngest_lambda.events.waits import WaitError, build_pause
 from inngest_lambda.storage.index_keys import RECENT_EVENTS_SECONDS
@@ -39,18 +39,7 @@ class WaitForEvent(Op):
             await driver.finish("Failed", error=errors.error("InvalidExpression", str(err)))
             return False
         info = {"kind": self.kind, "pause": dataclasses.asdict(pause), "since": _since(driver)}
-        step = Step(
-            call.step_id,
-            call.name,
-            self.opcode,
-            WAITING,
-            driver.state.seq(call.existing),
-            0,
-            due_at=due,
-            started_at=now,
-            info=info,
-        )
-        driver.state.save_new(step)
+        driver.state.save_new(waiting_step(driver, call, self.opcode, due, info, started=now))
         current = driver.state.steps[call.step_id]
         if current.status == WAITING:
             _open_pause(driver, current)
