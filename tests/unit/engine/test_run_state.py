@@ -32,4 +32,3 @@ def test_a_sleep_deferred_then_ended_is_one_put_with_the_first_condition(durable
     assert put["Item"]["status"] == {"S": COMPLETED}  # the latest state
     assert state.deferred == {}
     assert sum(aws_calls.values()) == 0  # deferring writes nothing by itself
-

@@ -269,22 +269,18 @@ class Driver:
             return False
         if res.status == 206 and isinstance(res.body, list):
             for op in res.body:
-                if op.get("op") == "StepError" and res.no_retry:
-                    # The SDK says this error must not be retried (a nested step, a
-                    # NonRetriableError): the step fails now, as on its last attempt.
-                    op = {**op, "op": "StepFailed"}
-                if not await self._apply_op(op):
+                if not await self._apply_op(op, no_retry=res.no_retry):
                     return False
             return True
         return await self._function_error(res)
 
-    async def _apply_op(self, op: dict[str, Any]) -> bool:
+    async def _apply_op(self, op: dict[str, Any], *, no_retry: bool) -> bool:
         handler = table.for_opcode(op.get("op"))
         if handler is None:
             error = errors.error("UnknownOpcode", f"unknown SDK op {op.get('op')!r}")
             await self.finish("Failed", error=error)
             return False
-        call = OpCall.of(op, self.state.steps, self.request_started, clock.now())
+        call = OpCall.of(op, self.state.steps, self.request_started, clock.now(), no_retry)
         return await handler.start(self, call)
 
     async def _function_error(self, res: SdkResponse) -> bool:

@@ -37,10 +37,16 @@ class OpCall:
     attempt: int  # the attempt the op reports on (0 for a finished or new step)
     started: float  # when the step started (this request, for a new step)
     now: float
+    no_retry: bool = False  # the SDK said its errors must not be retried (`X-Inngest-No-Retry`)
 
     @classmethod
     def of(
-        cls, op: dict[str, Any], steps: dict[str, Step], request_started: float, now: float
+        cls,
+        op: dict[str, Any],
+        steps: dict[str, Step],
+        request_started: float,
+        now: float,
+        no_retry: bool = False,
     ) -> OpCall:
         step_id = op.get("id", "")
         existing = steps.get(step_id)
@@ -52,6 +58,7 @@ class OpCall:
             attempt=existing.attempt if existing and not existing.done else 0,
             started=existing.started_at if existing and existing.started_at else request_started,
             now=now,
+            no_retry=no_retry,
         )
 
     @property
