@@ -15,7 +15,7 @@ result and a held-back or dropped child would leave it hanging until its timeout
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock, errors, ids
 from inngest_lambda.events import emitted as run_events
@@ -25,12 +25,17 @@ from inngest_lambda.flow.decision import Decision
 from inngest_lambda.scheduling import queue, timers
 from inngest_lambda.storage.store import Conflict, Run
 
+if TYPE_CHECKING:
+    from inngest_lambda.apps.registry import FunctionEntry
+    from inngest_lambda.flow.seams import Ingestor
+
+
 log = logging.getLogger("inngest_lambda.flow")
 MAX_ATTEMPTS = 20
 EARLY_SECONDS = 0.5  # acquire_lease's tolerance for a message that arrives a hair early
 
 
-def dedupe_key(fn: Any, event: dict[str, Any], default: str | None = None) -> str:
+def dedupe_key(fn: FunctionEntry, event: dict[str, Any], default: str | None = None) -> str:
     """The run's idempotency key: `idempotency=` evaluated on the event, else the event id."""
     source = flowconfig.of(fn.config).idempotency
     if source:
@@ -39,8 +44,8 @@ def dedupe_key(fn: Any, event: dict[str, Any], default: str | None = None) -> st
 
 
 def create(
-    ingestor: Any,
-    fn: Any,
+    ingestor: Ingestor,
+    fn: FunctionEntry,
     events: list[dict[str, Any]],
     *,
     dedupe: str,
@@ -95,8 +100,8 @@ def create(
 
 
 def _after_create(
-    ingestor: Any,
-    fn: Any,
+    ingestor: Ingestor,
+    fn: FunctionEntry,
     flow: flowconfig.FlowConfig,
     d: Decision,
     run: Run,
@@ -129,7 +134,9 @@ def _after_create(
     _send_start(d.run_id, d.next_at, messages)
 
 
-def resume(ingestor: Any, run_id: str, messages: list[dict[str, Any]] | None = None) -> str | None:
+def resume(
+    ingestor: Ingestor, run_id: str, messages: list[dict[str, Any]] | None = None
+) -> str | None:
     """A duplicate delivery: re-send the start message of a run never picked up (a crash
     between creating it and queueing it), at its throttled time if it has one."""
     existing = ingestor.store.get_run(run_id)
@@ -155,7 +162,7 @@ def _send_start(run_id: str, next_at: float, messages: list[dict[str, Any]] | No
 __all__ = ["create", "dedupe_key", "resume"]
 
 
-def _answer_invoker(ingestor: Any, run: Run) -> None:
+def _answer_invoker(ingestor: Ingestor, run: Run) -> None:
     """A skipped run started by `step.invoke` still answers its caller (with an error), as a
     finished run would, so the caller does not wait for its invoke timeout. The event id is
     the one the run's own finish would use, so a repeat is deduplicated."""

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import expressions
 from inngest_lambda.core import clock, ids
@@ -54,6 +54,12 @@ from inngest_lambda.settings import (
 from inngest_lambda.storage import flow_items
 from inngest_lambda.storage.store import Conflict, sweep_shard
 
+if TYPE_CHECKING:
+    from inngest_lambda.apps.registry import FunctionEntry
+    from inngest_lambda.flow.seams import Executor, Ingestor
+    from inngest_lambda.storage.store import Store
+
+
 KIND = "batch"
 SK = "B"
 MAX_TRIES = 20
@@ -64,8 +70,8 @@ MARKER_SK = "O"  # FB#<batch_id> / O: the batch is open or closing (in the sweep
 
 
 def add(
-    ingestor: Any,
-    fn: Any,
+    ingestor: Ingestor,
+    fn: FunctionEntry,
     cfg: Batch,
     event: dict[str, Any],
     messages: list[dict[str, Any]] | None = None,
@@ -115,7 +121,7 @@ def _matches(source: str, event: dict[str, Any]) -> bool:
 
 
 def _open(
-    store: Any, fn_id: str, pk: str, old: dict[str, Any] | None, cfg: Batch, now: float
+    store: Store, fn_id: str, pk: str, old: dict[str, Any] | None, cfg: Batch, now: float
 ) -> dict[str, Any] | None:
     batch_id = ids.new_id()
     timers.send_at(
@@ -178,7 +184,7 @@ class Joined:
 
 
 def _append(
-    store: Any,
+    store: Store,
     fn_id: str,
     pk: str,
     batch_id: str,
@@ -259,8 +265,8 @@ def _append(
 
 
 def close(
-    ingestor: Any,
-    fn: Any,
+    ingestor: Ingestor,
+    fn: FunctionEntry,
     pk: str,
     batch_id: str,
     messages: list[dict[str, Any]] | None = None,
@@ -291,7 +297,7 @@ def close(
     return run_id
 
 
-def _forget(store: Any, batch_id: str) -> None:
+def _forget(store: Store, batch_id: str) -> None:
     """Take the batch out of the sweep index: it has its run (or nothing to run)."""
     flow_items.delete(store, f"FB#{batch_id}", MARKER_SK)
 
@@ -302,7 +308,7 @@ def timeout_message(fn_id: str, pk: str, batch_id: str) -> dict[str, Any]:
     return {"kind": KIND, "function_id": fn_id, "pk": pk, "batch_id": batch_id}
 
 
-def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
+def _events(store: Store, batch_id: str) -> list[dict[str, Any]]:
     entries: list[tuple[float, str, dict[str, Any]]] = []
     for item in store.query(f"FB#{batch_id}"):
         plain = state.plain(item)
@@ -318,7 +324,7 @@ def _events(store: Any, batch_id: str) -> list[dict[str, Any]]:
     return [event for _, _, event in sorted(entries, key=lambda e: (e[0], e[1]))]
 
 
-def _link(store: Any, fn_id: str, run_id: str, events: list[dict[str, Any]]) -> None:
+def _link(store: Store, fn_id: str, run_id: str, events: list[dict[str, Any]]) -> None:
     """`GET /v1/events/{id}/runs` of every event in the batch lists the run (no TTL while
     the run lives: its end starts the clock, `Store.end_items`)."""
     requests = [
@@ -335,7 +341,7 @@ def _link(store: Any, fn_id: str, run_id: str, events: list[dict[str, Any]]) -> 
     flow_items.batch_write(store, requests)
 
 
-def handle(executor: Any, message: dict[str, Any]) -> float | None:
+def handle(executor: Executor, message: dict[str, Any]) -> float | None:
     """A batch's `timeout` message: close it (if the full batch did not close it already)."""
     fn = executor.registry.get(message.get("function_id") or "")
     pk, batch_id = message.get("pk"), message.get("batch_id")

@@ -54,13 +54,17 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import FlowConfig
 from inngest_lambda.scheduling import queue
 from inngest_lambda.storage import flow_items
+
+if TYPE_CHECKING:
+    from inngest_lambda.storage.store import Store
+
 
 SK = "C"
 MAX_TRIES = 25
@@ -133,7 +137,7 @@ def waiter_sk(score_ms: int, run_id: str) -> str:
 class Slots:
     """Slot operations on the table; every state change is a conditional write."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.table = store.table
 

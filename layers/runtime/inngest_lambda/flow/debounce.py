@@ -26,7 +26,7 @@ start: 1 GetItem of the state + 1 GetItem of the last event + the creation trans
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock, ids
 from inngest_lambda.flow import admission, state
@@ -41,13 +41,19 @@ from inngest_lambda.settings import (
 from inngest_lambda.storage import flow_items
 from inngest_lambda.storage.store import Conflict, sweep_shard
 
+if TYPE_CHECKING:
+    from inngest_lambda.apps.registry import FunctionEntry
+    from inngest_lambda.flow.seams import Executor
+    from inngest_lambda.storage.store import Store
+
+
 KIND = "debounce"
 SK = "D"
 MAX_TRIES = 20
 EARLY_SECONDS = 0.5
 
 
-def add(store: Any, fn: Any, cfg: Debounce, event: dict[str, Any]) -> None:
+def add(store: Store, fn: FunctionEntry, cfg: Debounce, event: dict[str, Any]) -> None:
     """Fold one matching event into its key's burst (opening one if none is pending)."""
     pk = state.pk(fn.id, "debounce", state.key_value(cfg.key, event))
     for _ in range(MAX_TRIES):
@@ -70,7 +76,7 @@ def add(store: Any, fn: Any, cfg: Debounce, event: dict[str, Any]) -> None:
 
 
 def _write(
-    store: Any,
+    store: Store,
     fn_id: str,
     pk: str,
     item: dict[str, Any] | None,
@@ -143,7 +149,7 @@ def fire_message(fn_id: str, pk: str, run_id: str) -> dict[str, Any]:
     return {"kind": KIND, "function_id": fn_id, "pk": pk, "run_id": run_id}
 
 
-def handle(executor: Any, message: dict[str, Any]) -> float | None:
+def handle(executor: Executor, message: dict[str, Any]) -> float | None:
     """A `debounce` message: fire the burst if it is due, else re-arm for when it is."""
     fn = executor.registry.get(message.get("function_id") or "")
     pk = message.get("pk")
@@ -170,7 +176,7 @@ def handle(executor: Any, message: dict[str, Any]) -> float | None:
     return 1.0
 
 
-def _fire(executor: Any, fn: Any, pk: str, item: dict[str, Any]) -> bool:
+def _fire(executor: Executor, fn: FunctionEntry, pk: str, item: dict[str, Any]) -> bool:
     """Create the burst's run and close the burst; False if an event moved it meanwhile."""
     store = executor.store
     event = store.get_event(item["event_id"])
@@ -198,5 +204,5 @@ def _fire(executor: Any, fn: Any, pk: str, item: dict[str, Any]) -> bool:
     return True
 
 
-def _close(store: Any, pk: str, ver: int) -> None:
+def _close(store: Store, pk: str, ver: int) -> None:
     state.delete_if(store, pk, SK, "ver", ver)

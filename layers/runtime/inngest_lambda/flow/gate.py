@@ -1,42 +1,46 @@
 """The executor's hooks around SDK requests: may this run execute a step now?
 
-`allow(driver)` is called by the drive loop before each round of SDK requests. It checks the
-start timeout (first request of the run) and takes the run's concurrency slots; when the run must
-wait it joins the slot's waiting list, parks the run (without a timer: a slot is only freed by a
-release, which wakes the head waiter) and returns False, and the drive ends.
+A drive makes its gate with `gate_for(driver)` (None for functions without concurrency or
+timeouts) and passes it to the hooks. `allow(gate)` is called by the drive loop before each
+round of SDK requests. It checks the start timeout (first request of the run) and takes the
+run's concurrency slots; when the run must wait it joins the slot's waiting list, parks the run
+(without a timer: a slot is only freed by a release, which wakes the head waiter) and returns
+False, and the drive ends.
 
-`release(driver)` is called before the executor parks a run, before it records a run's end, and
+`release(gate)` is called before the executor parks a run, before it records a run's end, and
 when a drive ends however it ends. It gives back every slot of the run, including one a crashed
 earlier drive of the same run left behind, and wakes the head waiter where that frees room.
-Functions without concurrency or timeouts pass straight through (no DynamoDB calls).
+Functions without concurrency or timeouts pass straight through (no DynamoDB calls). The gate
+sees the drive through `seams.GatedDriver` (its run, `reload()`, `park()`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from inngest_lambda.flow import concurrency, priority, timeouts
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.flow.concurrency import Blocked, Slot, Slots
+from inngest_lambda.flow.seams import GatedDriver
 from inngest_lambda.flow.state import log
 from inngest_lambda.storage.store import NEVER
 
-LEASE_GRACE_SECONDS = 5.0
 MAX_ROUNDS = 10
-_ATTR = "_flow_gate"
 
 
-def allow(driver: Any) -> bool:
+def gate_for(driver: GatedDriver) -> Gate | None:
+    """The drive's gate; None for functions it does not apply to."""
+    flow = flowconfig.of(driver.fn.config) if driver.fn is not None else None
+    return Gate(driver, flow) if flow is not None and flow.gates_execution else None
+
+
+def allow(gate: Gate | None) -> bool:
     """True: go ahead with the SDK request(s). False: the run was parked; stop driving."""
-    gate = _gate(driver)
-    return True if gate is None else gate.allow(driver)
+    return True if gate is None else gate.allow()
 
 
-def release(driver: Any, *, quiet: bool = False) -> None:
+def release(gate: Gate | None, *, quiet: bool = False) -> None:
     """Before the run parks: give back its slots. `quiet` (the drive's last resort, when it
     ends) logs errors instead of raising them. Raising matters before a park: a release that
     failed must not let the run park, or nobody would release the slot until its lease ends."""
-    gate = _gate(driver)
     if gate is None:
         return
     try:
@@ -47,25 +51,17 @@ def release(driver: Any, *, quiet: bool = False) -> None:
         log.exception("could not release concurrency slots; their lease will run out")
 
 
-def finished(driver: Any) -> None:
+def finished(gate: Gate | None) -> None:
     """Before the run's end is recorded: give back its slots and leave any waiting list."""
-    gate = _gate(driver)
     if gate is not None:
         gate.release(leaving=True)
 
 
-def _gate(driver: Any) -> _Gate | None:
-    """The drive's gate, made on first use; None for functions it does not apply to."""
-    gate = getattr(driver, _ATTR, None)
-    if gate is None:
-        flow = flowconfig.of(driver.fn.config) if driver.fn is not None else None
-        gate = _Gate(driver, flow) if flow is not None and flow.gates_execution else False
-        setattr(driver, _ATTR, gate)
-    return gate or None
+class Gate:
+    """One drive's concurrency slots and start-timeout check (see the module's docstring)."""
 
-
-class _Gate:
-    def __init__(self, driver: Any, flow: flowconfig.FlowConfig) -> None:
+    def __init__(self, driver: GatedDriver, flow: flowconfig.FlowConfig) -> None:
+        assert driver.fn is not None  # `gate_for` makes no gate without a function
         run = driver.run
         self.flow = flow
         self.store = driver.store
@@ -74,7 +70,7 @@ class _Gate:
         self.slots = concurrency.slots_for(driver.fn.id, flow, run.event)
         score = priority.score_ms(run.created_at, flow.priority, run.event)
         self.sk = concurrency.waiter_sk(score, run.run_id)
-        self.lease_until = driver.deadline + LEASE_GRACE_SECONDS
+        self.lease_until = driver.lease_end
         self.driver = driver
         # slot -> the shard this drive holds; `chosen`: the shard of each sharded key the run
         # chose last (recorded on the run before it is taken, see concurrency.py).
@@ -86,7 +82,8 @@ class _Gate:
         self.parking_as_waiter = False
         self.timeouts_checked = False
 
-    def allow(self, driver: Any) -> bool:
+    def allow(self) -> bool:
+        driver = self.driver
         if self.flow.timeouts is not None and not self.timeouts_checked:
             verdict = timeouts.on_execute(self.store, driver.run, self.flow.timeouts)
             self.timeouts_checked = True
@@ -118,14 +115,14 @@ class _Gate:
                 return True
             if self._park_waiting(driver):
                 return False
-            driver._reload()  # woken while parking: a slot may be ours now
+            driver.reload()  # woken while parking: a slot may be ours now
         return not self._park_waiting(driver)  # endless wake-ups: wait for the next one
 
-    def _park_waiting(self, driver: Any) -> bool:
+    def _park_waiting(self, driver: GatedDriver) -> bool:
         """Park until a release wakes us (no timer). Our slots were given back already."""
         self.parking_as_waiter = True
         try:
-            return bool(driver._park(NEVER))
+            return driver.park(NEVER)
         finally:
             self.parking_as_waiter = False
 
@@ -168,7 +165,7 @@ class _Gate:
         self.held = {}
         self.clean = True
 
-    def _stop(self, driver: Any) -> None:
+    def _stop(self, driver: GatedDriver) -> None:
         """The run is being cancelled: hand it back so the cancellation can finish it."""
-        if not driver._park(NEVER):
+        if not driver.park(NEVER):
             driver.store.release(self.run_id, driver.owner)

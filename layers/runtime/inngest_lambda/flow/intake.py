@@ -7,20 +7,24 @@ This dispatch sits above all three, so admission never calls the modules that ca
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.flow import admission
 from inngest_lambda.flow import config as flowconfig
 
+if TYPE_CHECKING:
+    from inngest_lambda.apps.registry import FunctionEntry
+    from inngest_lambda.flow.seams import Ingestor
 
-def applies(fn: Any) -> bool:
+
+def applies(fn: FunctionEntry) -> bool:
     """Whether this function's runs are created here rather than by the plain path."""
     return flowconfig.of(fn.config).controls_admission
 
 
 def start(
-    ingestor: Any,
-    fn: Any,
+    ingestor: Ingestor,
+    fn: FunctionEntry,
     event: dict[str, Any],
     *,
     parent: dict[str, Any] | None = None,

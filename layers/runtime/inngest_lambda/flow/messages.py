@@ -9,15 +9,19 @@ handed back to SQS for the remainder first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.flow import batching, debounce, scheduled, timeouts
 from inngest_lambda.scheduling import timers
 from inngest_lambda.storage.store import Conflict
 
+if TYPE_CHECKING:
+    from inngest_lambda.flow.seams import Executor
+
+
 RETRY_SECONDS = 1.0
 
-HANDLERS: dict[str, Callable[[Any, dict[str, Any]], float | None]] = {
+HANDLERS: dict[str, Callable[[Executor, dict[str, Any]], float | None]] = {
     debounce.KIND: debounce.handle,
     batching.KIND: batching.handle,
     scheduled.KIND: scheduled.handle,
@@ -26,7 +30,7 @@ HANDLERS: dict[str, Callable[[Any, dict[str, Any]], float | None]] = {
 KINDS = frozenset(HANDLERS)
 
 
-def handle(executor: Any, message: dict[str, Any]) -> float | None:
+def handle(executor: Executor, message: dict[str, Any]) -> float | None:
     """Handle one flow-control message; returns seconds to retry after, or None when done."""
     if timers.defer_if_early(message):
         return None

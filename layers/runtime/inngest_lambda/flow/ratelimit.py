@@ -11,16 +11,20 @@ DynamoDB per run start: 1 GetItem + 1 Update inside the creation transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.flow import gcra, state
 from inngest_lambda.flow.config import RateLimit
 from inngest_lambda.flow.decision import Decision
 
+if TYPE_CHECKING:
+    from inngest_lambda.storage.store import Store
+
+
 SK = "G"
 
 
-def decide(store: Any, fn_id: str, cfg: RateLimit, event: dict[str, Any], d: Decision) -> None:
+def decide(store: Store, fn_id: str, cfg: RateLimit, event: dict[str, Any], d: Decision) -> None:
     value = state.key_value(cfg.key, event)
     pk = state.pk(fn_id, "rate", value)
     item = state.get(store, pk, SK)
@@ -37,7 +41,7 @@ def decide(store: Any, fn_id: str, cfg: RateLimit, event: dict[str, Any], d: Dec
 
 
 def tat_update(
-    store: Any, pk: str, exists: bool, old: float, new: float, period: float, now: float
+    store: Store, pk: str, exists: bool, old: float, new: float, period: float, now: float
 ) -> dict[str, Any]:
     """The transaction item moving a GCRA state from `old` to `new` (fails if it moved)."""
     values = {":new": state.enc(new), ":ttl": state.enc(int(max(new, now) + period + 60))}

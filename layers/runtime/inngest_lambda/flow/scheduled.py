@@ -14,12 +14,16 @@ which stays right even when a flexible window is longer than the interval betwee
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock
 from inngest_lambda.flow import cron as conv
 from inngest_lambda.flow import crontime
 from inngest_lambda.flow.state import log
+
+if TYPE_CHECKING:
+    from inngest_lambda.flow.seams import Executor
+
 
 KIND = conv.CRON_MESSAGE_KIND
 SCHEDULED_EVENT = "inngest/scheduled.timer"
@@ -34,7 +38,7 @@ def timer_event(function_id: str, cron: str, fire: float) -> dict[str, Any]:
     }
 
 
-def handle(executor: Any, message: dict[str, Any]) -> float | None:
+def handle(executor: Executor, message: dict[str, Any]) -> float | None:
     function_id, cron = message.get("function_id"), message.get("cron")
     if not isinstance(function_id, str) or not isinstance(cron, str):
         log.error(f"dropping malformed cron message {str(message)[:200]}")

@@ -16,17 +16,21 @@ ConditionCheck inside the creation transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import Singleton
 from inngest_lambda.flow.decision import Decision
 
+if TYPE_CHECKING:
+    from inngest_lambda.storage.store import Store
+
+
 SK = "L"
 ACTIVE = ("Queued", "Running")
 
 
-def decide(store: Any, fn_id: str, cfg: Singleton, event: dict[str, Any], d: Decision) -> None:
+def decide(store: Store, fn_id: str, cfg: Singleton, event: dict[str, Any], d: Decision) -> None:
     value = state.key_value(cfg.key, event)
     pk = state.pk(fn_id, "singleton", value)
     item = state.get(store, pk, SK)
@@ -62,7 +66,7 @@ def decide(store: Any, fn_id: str, cfg: Singleton, event: dict[str, Any], d: Dec
         d.cancel_run_id = holder
 
 
-def _holder_check(store: Any, pk: str, holder: str | None) -> dict[str, Any]:
+def _holder_check(store: Store, pk: str, holder: str | None) -> dict[str, Any]:
     """Skip only if the holder we saw still holds the key when the run is created."""
     return {
         "ConditionCheck": {

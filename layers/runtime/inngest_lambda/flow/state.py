@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import expressions
 from inngest_lambda.settings import TABLE_PK, TABLE_SK, TABLE_TTL_ATTRIBUTE
 from inngest_lambda.storage import flow_items
 from inngest_lambda.storage.codec import decode_attr, encode_attr, item_key
 from inngest_lambda.storage.store import is_conflict
+
+if TYPE_CHECKING:
+    from inngest_lambda.storage.store import Store
+
 
 log = logging.getLogger("inngest_lambda.flow")
 
@@ -82,12 +86,12 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get(store: Any, pk_value: str, sk_value: str) -> dict[str, Any] | None:
+def get(store: Store, pk_value: str, sk_value: str) -> dict[str, Any] | None:
     found = flow_items.get(store, pk_value, sk_value)
     return plain(found) if found is not None else None
 
 
-def delete_if(store: Any, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
+def delete_if(store: Store, pk_value: str, sk_value: str, attr: str, expected: object) -> bool:
     """Delete an item only while `attr` still holds `expected`; False when someone changed it
     first (a newer debounce event, a batch already closed): their version wins."""
     return flow_items.delete_if(store, pk_value, sk_value, attr, expected)

@@ -11,14 +11,17 @@ DynamoDB per run start: 1 GetItem + 1 Update inside the creation transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.flow import gcra, ratelimit, state
 from inngest_lambda.flow.config import Throttle
 from inngest_lambda.flow.decision import Decision
 
+if TYPE_CHECKING:
+    from inngest_lambda.storage.store import Store
 
-def decide(store: Any, fn_id: str, cfg: Throttle, event: dict[str, Any], d: Decision) -> None:
+
+def decide(store: Store, fn_id: str, cfg: Throttle, event: dict[str, Any], d: Decision) -> None:
     pk = state.pk(fn_id, "throttle", state.key_value(cfg.key, event))
     item = state.get(store, pk, ratelimit.SK)
     tat = float(item["tat"]) if item else 0.0

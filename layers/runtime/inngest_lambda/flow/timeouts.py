@@ -17,13 +17,18 @@ message at creation); finish: the same Update (+1 SQS message at first execution
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock
 from inngest_lambda.flow import state
 from inngest_lambda.flow.config import Timeouts
 from inngest_lambda.scheduling import timers
 from inngest_lambda.storage import flow_items
+
+if TYPE_CHECKING:
+    from inngest_lambda.flow.seams import Executor
+    from inngest_lambda.storage.store import Run, Store
+
 
 KIND = "timeout"
 STARTED = "started"
@@ -40,14 +45,14 @@ def arm_finish(run_id: str, due_at: float) -> None:
     timers.send_at({"kind": KIND, "which": "finish", "run_id": run_id}, due_at, f"{run_id}:finish")
 
 
-def cancel(store: Any, run_id: str, reason: str) -> bool:
+def cancel(store: Store, run_id: str, reason: str) -> bool:
     """Cancel a run through the runtime's cancellation path."""
     from inngest_lambda.events import cancellation
 
     return bool(cancellation.cancel_run(store, run_id, reason))
 
 
-def on_execute(store: Any, run: Any, cfg: Timeouts) -> str:
+def on_execute(store: Store, run: Run, cfg: Timeouts) -> str:
     """Called before a run's SDK requests in a drive: FIRST (it starts now), STARTED (it had
     started before), EXPIRED or TIMED_OUT (see the constants)."""
     now = clock.now()
@@ -76,7 +81,7 @@ def on_execute(store: Any, run: Any, cfg: Timeouts) -> str:
     return FIRST
 
 
-def expire_start(store: Any, run_id: str) -> bool:
+def expire_start(store: Store, run_id: str) -> bool:
     """Record that the start timeout fired before the run started; False if it had started
     (or ended) first. True again for a run already expired and still active, so a repeat
     (after a crash before the cancel was requested) requests the cancel again."""
@@ -110,7 +115,7 @@ def expire_start(store: Any, run_id: str) -> bool:
         )
 
 
-def handle(executor: Any, message: dict[str, Any]) -> float | None:
+def handle(executor: Executor, message: dict[str, Any]) -> float | None:
     """A `timeout` message: cancel the run if it is still due for it."""
     run_id = message.get("run_id")
     if not isinstance(run_id, str):

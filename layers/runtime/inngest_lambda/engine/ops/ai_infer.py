@@ -4,7 +4,9 @@ The SDK reports an `AIGateway` op carrying the request (`url`, `headers`, `auth_
 `body`); the function is not running while the model answers. The auth key goes where the
 format's API expects it (Anthropic `x-api-key`, Gemini `?key=`, Bedrock `Authorization`, else an
 OpenAI-style bearer token), then the op's own headers are added. A 2xx answer is the step's
-output; anything else (or no answer) is a step error, retried like any step.
+output; anything else (or no answer) is a step error: retried with Inngest's backoff (the retry
+asks the SDK for the op again, so the auth key is never stored), failed for good on the last
+attempt.
 """
 
 from __future__ import annotations
@@ -12,7 +14,39 @@ from __future__ import annotations
 import dataclasses
 import json
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from inngest_lambda.core import clock
+from inngest_lambda.engine.ops import retry
+from inngest_lambda.engine.ops.base import Op, OpCall, ended_step
+from inngest_lambda.storage.store import COMPLETED, FAILED
+
+if TYPE_CHECKING:
+    from inngest_lambda.engine.protocols import RunDriver
+
+
+class AiInfer(Op):
+    opcode = "AIGateway"
+
+    async def start(self, driver: RunDriver, call: OpCall) -> bool:
+        """Make the model call the op describes; its answer is the step's output."""
+        assert driver.fn is not None
+        started = clock.now()
+        result = await infer(call.opts, driver.request_timeout())
+        now = clock.now()
+        call = dataclasses.replace(call, now=now)
+        if result.error is None:
+            memo = {"data": result.output}
+            driver.state.save(
+                ended_step(driver, call, self.opcode, COMPLETED, memo, started=started)
+            )
+        elif call.attempt + 1 < driver.fn.max_attempts:
+            retry.schedule(driver, call, self.opcode, result.error, started=started)
+        else:
+            memo, error = {"error": result.error}, result.error
+            step = ended_step(driver, call, self.opcode, FAILED, memo, error=error, started=started)
+            driver.state.save(step)
+        return True
 
 
 @dataclasses.dataclass
