@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inngest_lambda.engine.ops import invoke
+from inngest_lambda.events import invocations
 
 if TYPE_CHECKING:
     from inngest_lambda.storage.store import Run
@@ -34,5 +34,7 @@ def finished_data(run: Run, *, result: object = None, error: object = None) -> d
     else:
         data["result"] = result
     if run.parent:
-        data["correlation_id"] = invoke.correlation_id(run.parent["run_id"], run.parent["step_id"])
+        data["correlation_id"] = invocations.correlation_id(
+            run.parent["run_id"], run.parent["step_id"]
+        )
     return data

@@ -121,8 +121,8 @@ class Ingestor:
         return run_cancels.creation_items(self.waits, cancels, run)
 
     def _resume_invoker(self, event: dict[str, Any], messages: list[dict[str, Any]]) -> None:
-        from inngest_lambda.engine.ops import invoke
+        from inngest_lambda.events import invocations
 
-        target = invoke.resume_target(event)
-        if target and invoke.resume(self.store, target, event):
+        target = invocations.resume_target(event)
+        if target and invocations.resume(self.store, target, event):
             messages.append({"kind": "run", "run_id": target.run_id})

@@ -50,17 +50,3 @@ def test_invoking_a_function_that_does_not_exist_fails_the_step(durable):
             "message": "could not invoke engine-ops-not-registered: function not found",
         },
     )
-
-
-def test_the_correlation_id_round_trips_through_the_finished_event():
-    corr = invoke.correlation_id("01RUN", "step.with.dots")
-    target = invoke.resume_target({"data": {"correlation_id": corr}})
-    assert target == invoke.Target("01RUN", "step.with.dots")
-    assert invoke.resume_target({"data": {"correlation_id": "no-dot"}}) is None
-    event = invoke.child_event({"payload": {"data": {"n": 1}}}, "01RUN", "app-fn", "s1", "ev1")
-    assert event["data"]["_inngest"]["invoke_correlation_id"] == "01RUN.s1"
-    assert (event["name"], event["id"], event["data"]["n"]) == (
-        "inngest/function.invoked",
-        "ev1",
-        1,
-    )

@@ -4,19 +4,19 @@ The SDK reports `InvokeFunction` (target function id, payload, timeout). The cal
 stored `Waiting`; arming it makes sure the child run exists (its `inngest/function.invoked`
 event has an id derived from the caller's step, so a repeated arm starts nothing twice). When
 the child ends, the runtime emits `inngest/function.finished` carrying the correlation id
-(`correlation_id`, added by `events/emitted.py`), and ingesting that event resolves the caller's
-waiting step (`resume`, called by `events/ingest.py`); the first resolver wins, so a timeout
+(`events/invocations.py`), and ingesting that event resolves the caller's waiting step
+(`invocations.resume`, called by `events/ingest.py`); the first resolver wins, so a timeout
 (`on_due`) and a finish cannot both land.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock, errors, ids
 from inngest_lambda.engine.ops.base import Op, OpCall, waiting_step
-from inngest_lambda.storage.store import COMPLETED, FAILED, WAITING, Step, Store
+from inngest_lambda.events.invocations import child_event
+from inngest_lambda.storage.store import FAILED, WAITING, Step
 
 if TYPE_CHECKING:
     from inngest_lambda.engine.protocols import RunDriver
@@ -71,63 +71,6 @@ def _ensure_child(driver: RunDriver, step: Step) -> None:
     )
     driver.store.put_events([event])
     driver.ingestor.start_run(target, event, parent={"run_id": run.run_id, "step_id": step.step_id})
-
-
-@dataclasses.dataclass(frozen=True)
-class Target:
-    run_id: str
-    step_id: str
-
-
-def correlation_id(run_id: str, step_id: str) -> str:
-    return f"{run_id}.{step_id}"
-
-
-def resume_target(event: dict[str, Any]) -> Target | None:
-    corr = (event.get("data") or {}).get("correlation_id")
-    if not isinstance(corr, str) or "." not in corr:
-        return None
-    run_id, step_id = corr.split(".", 1)
-    return Target(run_id, step_id)
-
-
-def child_event(
-    opts: dict[str, Any], parent_run_id: str, parent_fn: str, step_id: str, event_id: str
-) -> dict[str, Any]:
-    payload = opts.get("payload") or {}
-    data = dict(payload.get("data") or {})
-    data["_inngest"] = {
-        "source_fn_id": parent_fn,
-        "source_run_id": parent_run_id,
-        "invoke_correlation_id": correlation_id(parent_run_id, step_id),
-    }
-    event: dict[str, Any] = {
-        "name": "inngest/function.invoked",
-        "data": data,
-        "id": event_id,
-        "ts": clock.now_ms(),
-    }
-    if payload.get("v"):
-        event["v"] = payload["v"]
-    return event
-
-
-def resume(store: Store, target: Target, finished: dict[str, Any]) -> bool:
-    """Resolve the caller's step, then wake the caller.
-
-    The wake happens even when the step was already resolved: a retry of this ingestion after
-    a crash between the two writes must still wake the caller. A spare wake is harmless.
-    Returns whether the caller is still running (and so needs a message to continue).
-    """
-    data = finished.get("data") or {}
-    error = data.get("error")
-    if error is not None:
-        store.resolve_waiting(target.run_id, target.step_id, FAILED, {"error": error}, error)
-    else:
-        store.resolve_waiting(
-            target.run_id, target.step_id, COMPLETED, {"data": data.get("result")}
-        )
-    return store.wake(target.run_id)
 
 
 def timeout_error() -> dict[str, Any]:
