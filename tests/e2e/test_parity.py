@@ -13,33 +13,16 @@ import time
 
 import pytest
 
-from inngest_lambda import runtime
-from inngest_lambda.core import aws
-from inngest_lambda.local.ports import free_port
-from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import clients_pointed_at, step
+from tests.e2e.conftest import step
+from tests.support import servers
+from tests.support.stacks import local_stack
 
 
 @pytest.fixture(scope="module")
 def stack():
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.parity_workflows",
-        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-        "INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS": "5",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    # The default pool of concurrent deliveries.
-    with (
-        LocalStack(port=port, env=env) as st,
-        clients_pointed_at(st, env["INNGEST_LAMBDA_FUNCTIONS"]),
-    ):
+    env = {"INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS": "5"}
+    with local_stack("tests.e2e.parity_workflows", env) as st:  # the default pool of deliveries
         yield st
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 @pytest.fixture()
@@ -294,7 +277,6 @@ def streaming_app(stack):
     import fastapi
     import inngest
     import inngest.fast_api
-    import uvicorn
 
     client = inngest.Inngest(
         app_id="streamer", is_production=False, api_base_url=stack.url, event_api_base_url=stack.url
@@ -309,16 +291,8 @@ def streaming_app(stack):
 
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, [streamed], streaming=inngest.Streaming.FORCE)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with servers.serve_asgi(app) as url:
+        yield url
 
 
 def _sync_and_shout(api, app_url: str, word: str) -> dict:
@@ -345,33 +319,8 @@ def http10_proxy(streaming_app):
     """A Python `http.server` proxy in front of the streaming app, as the SDK's own suite uses: it
     answers in HTTP/1.0 and forwards the app's `Transfer-Encoding: chunked` header with the body
     already de-chunked (Inngest's Go server reads such an answer until the connection closes)."""
-    import httpx
-
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
-            res = httpx.request(
-                self.command, streaming_app + self.path, content=body, headers=headers, timeout=30
-            )
-            self.send_response(res.status_code)
-            for key, value in res.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(res.content)
-
-        do_GET = do_POST = do_PUT = _forward
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(5)
+    with servers.http10_proxy(streaming_app) as (url, _forwarded):
+        yield url
 
 
 def test_streamed_answers_through_an_http10_proxy_are_read_as_inngest_reads_them(api, http10_proxy):

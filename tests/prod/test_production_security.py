@@ -3,19 +3,17 @@ carry the SDK's signature before they complete anything."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import fastapi
 import httpx
 import pytest
-import uvicorn
 from fastapi.responses import JSONResponse
 
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.sdk import client as sdk
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
+from tests.support.servers import serve_asgi
 
 
 def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
@@ -66,16 +64,8 @@ def impostor(prod):
             headers["x-inngest-signature"] = "t=1700000000&s=" + "ab" * 32
         return JSONResponse("pwned", headers=headers)
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/api/inngest"
-    server.should_exit = True
-    thread.join(5)
+    with serve_asgi(app) as url:
+        yield f"{url}/api/inngest"
 
 
 @pytest.mark.parametrize("mode", ["unsigned", "forged"])
