@@ -6,38 +6,16 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from inngest_lambda import runtime
-from inngest_lambda.core import aws
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
+from tests.support.stacks import local_stack
 
 TERMINAL = {"Completed", "Failed", "Cancelled"}
-
-
-@contextlib.contextmanager
-def clients_pointed_at(stack: LocalStack, functions: str) -> Iterator[None]:
-    """Point the served functions' inngest client at this stack (so `step.send_event` reaches
-    it), and back afterwards. The client is built once, when its module is first imported, by
-    whichever module's stack (or `durable` fixture) came first: without this its URL, and the
-    connections it keeps open, belong to that earlier stack."""
-    import importlib
-
-    from inngest_lambda.testing import sdk_client
-
-    module = importlib.import_module(functions)
-    restore = sdk_client.point_at(module.client, stack.url)
-    try:
-        yield
-    finally:
-        restore()
 
 
 class Api:
@@ -93,22 +71,8 @@ def stack():
     """One real-time stack per module (not per package), so that modules using the testing
     toolkit's `durable` fixture (its own stack, on a virtual clock) can run between them: only
     one local stack can run in a process at a time."""
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",
-        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    with (
-        LocalStack(port=port, env=env, concurrency=4) as st,
-        clients_pointed_at(st, env["INNGEST_LAMBDA_FUNCTIONS"]),
-    ):
+    with local_stack("tests.e2e.workflows", concurrency=4) as st:
         yield st
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 @pytest.fixture()

@@ -29,9 +29,8 @@ import pytest
 
 from inngest_lambda import runtime
 from inngest_lambda.core import aws
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import clients_pointed_at
+from tests.support.stacks import local_stack
 
 ACCOUNT = "123456789012"
 TERMINAL = {"Completed", "Failed", "Cancelled"}
@@ -122,19 +121,8 @@ def local_policy(synth, settings, drop: str | None = None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def iam_stack() -> Iterator[LocalStack]:
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",
-        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
-        "INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    with (
-        LocalStack(port=port, env=env, concurrency=4) as stack,
-        clients_pointed_at(stack, env["INNGEST_LAMBDA_FUNCTIONS"]),
-    ):
+    quiet = {"INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL"}
+    with local_stack("tests.e2e.workflows", quiet, concurrency=4) as stack:
         iam = boto3.client("iam", region_name=stack.settings.region)
         # The harness identity (the stack's own clients keep signing as it).
         iam.create_user(UserName="harness")
@@ -151,8 +139,6 @@ def iam_stack() -> Iterator[LocalStack]:
         iam.create_access_key(UserName="harness")
         _make_harness_key_the_default(stack)
         yield stack
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 def _make_harness_key_the_default(stack: LocalStack) -> None:
