@@ -6,7 +6,6 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -14,8 +13,7 @@ import pytest
 
 from inngest_lambda.local.stack import LocalStack
 from tests.support.stacks import local_stack
-
-TERMINAL = {"Completed", "Failed", "Cancelled"}
+from tests.support.waiting import TERMINAL, wait_for
 
 
 class Api:
@@ -42,28 +40,32 @@ class Api:
 
     def wait_run(self, event_id: str, timeout: float = 30, count: int = 1) -> dict[str, Any]:
         """The (first) run of this event, once it has ended, with its steps."""
-        deadline = time.monotonic() + timeout
         runs: list[dict[str, Any]] = []
-        while time.monotonic() < deadline:
-            runs = self.runs(event_id)
-            if len(runs) >= count and all(r["status"] in TERMINAL for r in runs):
-                return self.run(runs[0]["run_id"])
-            time.sleep(0.05)
-        detail = [self.run(r["run_id"]) for r in runs]
-        raise AssertionError(f"runs of event {event_id} did not end in {timeout}s: {detail}")
+
+        def ended() -> bool:
+            runs[:] = self.runs(event_id)
+            return len(runs) >= count and all(r["status"] in TERMINAL for r in runs)
+
+        def detail() -> str:
+            return f"the end of event {event_id}'s runs {[self.run(r['run_id']) for r in runs]}"
+
+        wait_for(ended, timeout, what=detail)
+        return self.run(runs[0]["run_id"])
 
     def wait_step(self, event_id: str, name: str, status: str, timeout: float = 20) -> dict:
         """The run of this event once its step `name` has reached `status`."""
-        deadline = time.monotonic() + timeout
         run: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+
+        def reached() -> dict[str, Any] | None:
+            nonlocal run
             runs = self.runs(event_id)
-            if runs:
-                run = self.run(runs[0]["run_id"])
-                if any(s["name"] == name and s["status"] == status for s in run["steps"]):
-                    return run
-            time.sleep(0.05)
-        raise AssertionError(f"step {name!r} never reached {status}: {run}")
+            if not runs:
+                return None
+            run = self.run(runs[0]["run_id"])
+            steps = run["steps"]
+            return run if any(s["name"] == name and s["status"] == status for s in steps) else None
+
+        return wait_for(reached, timeout, what=lambda: f"step {name!r} in {status}: {run}")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.handler import handler
 from inngest_lambda.local.invoke import LambdaContext
 from inngest_lambda.runtime import get_runtime
-from tests.e2e.flow_support import overlaps, tag, wait_for, wait_runs
+from tests.e2e.flow_support import overlaps, tag, wait_runs
+from tests.support.waiting import wait_for
 
 
 def _log(name):

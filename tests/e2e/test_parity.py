@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.conftest import step
 from tests.support import servers
 from tests.support.stacks import local_stack
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +98,7 @@ def test_invoke_timeout_raises_inngests_error_without_a_stack(api):
 
 
 def _wait_failure(fns, run_id: str) -> dict:
-    deadline = time.monotonic() + 20
-    while run_id not in fns.FAILURES and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: run_id in fns.FAILURES, what=f"the failure event of {run_id}")
     return fns.FAILURES[run_id]
 
 
@@ -192,10 +191,7 @@ def test_failure_not_from_the_sdk_is_reported_as_inngest_does(api, fns, broken_p
 
 def test_a_hung_app_holds_one_worker_then_its_attempt_times_out_and_retries(api, fns):
     hung_event = api.send("parity/hang")
-    deadline = time.monotonic() + 20
-    while not fns.HANGING and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert fns.HANGING, "the hanging step never started"
+    wait_for(lambda: fns.HANGING, interval=0.02, what="the hanging step's start")
     # Other runs go through while the request is hung (each saw it in flight).
     quick = [api.send("parity/quick") for _ in range(3)]
     assert [api.wait_run(e)["output"] for e in quick] == [True, True, True]

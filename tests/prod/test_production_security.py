@@ -3,8 +3,6 @@ carry the SDK's signature before they complete anything."""
 
 from __future__ import annotations
 
-import time
-
 import fastapi
 import httpx
 import pytest
@@ -14,16 +12,11 @@ from inngest_lambda.runtime import get_runtime
 from inngest_lambda.sdk import client as sdk
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
 from tests.support.servers import serve_asgi
+from tests.support.waiting import finished_run
 
 
-def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = http.get(f"/v1/events/{event_id}/runs").json()["data"]
-        if runs and runs[0]["status"] in ("Completed", "Failed"):
-            return runs[0]
-        time.sleep(0.05)
-    raise AssertionError(f"no finished run for {event_id}")
+def _wait(http: httpx.Client, event_id: str) -> dict:
+    return finished_run(http, event_id, ended={"Completed", "Failed"})
 
 
 def test_unsigned_put_to_the_serve_path_changes_nothing(prod):
