@@ -73,7 +73,7 @@ def stack():
     """One real-time stack per module (not per package), so that modules using the testing
     toolkit's `durable` fixture (its own stack, on a virtual clock) can run between them: only
     one local stack can run in a process at a time."""
-    with local_stack("tests.e2e.workflows", concurrency=4) as st:
+    with local_stack("tests.support.apps.workflows", concurrency=4) as st:
         yield st
 
 
@@ -87,7 +87,7 @@ def api(stack):
 @pytest.fixture()
 def calls(stack):
     """How often each counted step body ran (imported after the stack set INNGEST_DEV)."""
-    from tests.e2e import workflows
+    from tests.support.apps import workflows
 
     return workflows.CALLS
 

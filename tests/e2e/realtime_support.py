@@ -12,7 +12,7 @@ from inngest_lambda.local.invoke import Handler
 from inngest_lambda.local.stack import LocalStack
 from tests.support.stacks import local_stack
 
-FUNCTIONS = "tests.e2e.realtime_functions"
+FUNCTIONS = "tests.support.apps.realtime_functions"
 CLIENT_DIR = Path(__file__).parent / "realtime_client"
 NODE_MODULES = CLIENT_DIR / "node_modules"
 

@@ -22,13 +22,14 @@ from tests.support.waiting import wait_for
 @pytest.fixture(scope="module")
 def stack():
     env = {"INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS": "5"}
-    with local_stack("tests.e2e.parity_workflows", env) as st:  # the default pool of deliveries
+    # The default pool of concurrent deliveries.
+    with local_stack("tests.support.apps.parity_workflows", env) as st:
         yield st
 
 
 @pytest.fixture()
 def fns():
-    from tests.e2e import parity_workflows
+    from tests.support.apps import parity_workflows
 
     return parity_workflows
 

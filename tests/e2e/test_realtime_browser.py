@@ -57,7 +57,7 @@ def app_url(stack: LocalStack, bundle: Path) -> Iterator[str]:
     """The user's web app: the page, its script, and a token endpoint on the user's backend."""
     from inngest.experimental import realtime
 
-    from tests.e2e import realtime_functions
+    from tests.support.apps import realtime_functions
 
     page = f"""<!doctype html><html><body data-state="loading"><ul id="messages"></ul>
 <script>window.process = {{ env: {{ INNGEST_BASE_URL: {json.dumps(stack.url)} }} }};</script>

@@ -122,7 +122,7 @@ def local_policy(synth, settings, drop: str | None = None) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def iam_stack() -> Iterator[LocalStack]:
     quiet = {"INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL"}
-    with local_stack("tests.e2e.workflows", quiet, concurrency=4) as stack:
+    with local_stack("tests.support.apps.workflows", quiet, concurrency=4) as stack:
         iam = boto3.client("iam", region_name=stack.settings.region)
         # The harness identity (the stack's own clients keep signing as it).
         iam.create_user(UserName="harness")

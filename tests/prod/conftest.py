@@ -39,7 +39,8 @@ def prod():
     }
     dashboard_auth.reset_cache()
     try:
-        with local_stack("tests.prod.prod_functions", env, port=port, point_clients=False) as st:
+        functions = "tests.support.apps.prod_functions"
+        with local_stack(functions, env, port=port, point_clients=False) as st:
             auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
             with httpx.Client(base_url=st.url, timeout=30, headers=auth) as http:
                 yield http

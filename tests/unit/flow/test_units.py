@@ -118,7 +118,7 @@ def test_startup_fails_naming_every_bad_function():
     from inngest_lambda.runtime import Runtime
     from inngest_lambda.settings import Settings
 
-    settings = Settings.from_env({"INNGEST_LAMBDA_FUNCTIONS": "tests.unit.flow.bad_functions"})
+    settings = Settings.from_env({"INNGEST_LAMBDA_FUNCTIONS": "tests.support.apps.bad_functions"})
     with pytest.raises(validation.RegistrationError) as info:
         Runtime(settings)
     text = str(info.value)
