@@ -6,15 +6,14 @@ suite checks (request counts per run, step order in race mode, errors never retr
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 
 import pytest
 
 from tests.e2e.conftest import step
 from tests.support import servers
+from tests.support.registration import app_sync, one_step_function
 from tests.support.stacks import local_stack
 from tests.support.waiting import wait_for
 
@@ -125,58 +124,20 @@ def test_function_failed_event_carries_inngests_error_object(api, fns):
 def broken_proxy():
     """An app URL answered by something that is not the SDK (a proxy saying 502)."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(servers.QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 (stdlib name)
             self.rfile.read(int(self.headers.get("content-length") or 0))
-            body = b"<html>502 Bad Gateway</html>"
-            self.send_response(502)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(502, "text/html", b"<html>502 Bad Gateway</html>")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/inngest"
-    server.shutdown()
-    thread.join(5)
+    with servers.serve_http(Handler) as url:
+        yield f"{url}/api/inngest"
 
 
 def test_failure_not_from_the_sdk_is_reported_as_inngest_does(api, fns, broken_proxy):
     url = broken_proxy
-    res = api.http.post(
-        "/fn/register",
-        json={
-            "appname": "proxy",
-            "url": url,
-            "framework": "fast_api",
-            "sdk": "py:v0.5.19",
-            "v": "0.1",
-            "deployType": "ping",
-            "functions": [
-                {
-                    "id": "proxy-down",
-                    "name": "proxy-down",
-                    "triggers": [{"event": "parity/proxy"}],
-                    "steps": {
-                        "step": {
-                            "id": "step",
-                            "name": "step",
-                            "runtime": {
-                                "type": "http",
-                                "url": f"{url}?fnId=proxy-down&stepId=step",
-                            },
-                            "retries": {"attempts": 0},
-                        }
-                    },
-                }
-            ],
-        },
-    )
+    step_url = f"{url}?fnId=proxy-down&stepId=step"
+    fn = one_step_function("proxy-down", [{"event": "parity/proxy"}], step_url, attempts=0)
+    res = api.http.post("/fn/register", json=app_sync("proxy", [fn], url, as_sdk=True))
     assert res.status_code == 200, res.text
     run = api.wait_run(api.send("parity/proxy"))
     assert run["status"] == "Failed"
@@ -209,28 +170,16 @@ def model(fns):
     calls: list[dict] = []
     replies: list[tuple[int, dict]] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(servers.QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 (stdlib name)
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             calls.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
             status, answer = replies.pop(0) if replies else (200, {"ok": True})
-            raw = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+            self.reply(status, "application/json", json.dumps(answer).encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fns.MODEL_URL["url"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield calls, replies
-    server.shutdown()
-    thread.join(5)
+    with servers.serve_http(Handler) as url:
+        fns.MODEL_URL["url"] = f"{url}/v1"
+        yield calls, replies
 
 
 def test_ai_infer_is_called_by_the_executor_and_retried_on_errors(api, model):

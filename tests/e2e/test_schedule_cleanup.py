@@ -5,23 +5,12 @@ from __future__ import annotations
 
 from inngest_lambda.core import aws
 from inngest_lambda.flow import cron
+from tests.support.registration import app_sync, one_step_function
 from tests.support.waiting import wait_for
 
 
 def _register(api, triggers):
-    fn = {
-        "id": "cleanup-fn",
-        "name": "cleanup",
-        "triggers": triggers,
-        "steps": {
-            "step": {
-                "id": "step",
-                "name": "step",
-                "runtime": {"type": "http", "url": "http://127.0.0.1:9/api/inngest"},
-            }
-        },
-    }
-    body = {"appname": "cleanup-app", "url": "http://127.0.0.1:9/api/inngest", "functions": [fn]}
+    body = app_sync("cleanup-app", [one_step_function("cleanup-fn", triggers, name="cleanup")])
     res = api.http.post("/fn/register", json=body)
     assert res.status_code == 200, res.text
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.sdk import client as sdk
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
+from tests.support.registration import app_sync, one_step_function
 from tests.support.servers import serve_asgi
 from tests.support.waiting import finished_run
 
@@ -65,25 +66,8 @@ def impostor(prod):
 def test_an_unverified_response_never_completes_a_run(prod, impostor, mode):
     fn_id = f"impostor-{mode}"
     url = f"{impostor}?mode={mode}"
-    body = {
-        "appname": fn_id,
-        "url": url,
-        "functions": [
-            {
-                "id": fn_id,
-                "name": fn_id,
-                "triggers": [{"event": f"impostor/{mode}"}],
-                "steps": {
-                    "step": {
-                        "id": "step",
-                        "name": "step",
-                        "runtime": {"type": "http", "url": url},
-                        "retries": {"attempts": 0},
-                    }
-                },
-            }
-        ],
-    }
+    fn = one_step_function(fn_id, [{"event": f"impostor/{mode}"}], url, attempts=0)
+    body = app_sync(fn_id, [fn], url)
     assert prod.post("/fn/register", json=body).status_code == 200
     res = prod.post(f"/e/{EVENT_KEY}", json={"name": f"impostor/{mode}", "data": {}})
     run = _wait(prod, res.json()["ids"][0])

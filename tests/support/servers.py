@@ -1,10 +1,11 @@
 """Servers the tests start on free loopback ports, each stopped when its `with` block ends.
 
-`serve_asgi` runs an ASGI app (an SDK app served with `inngest.fast_api.serve`, an impostor) with
-uvicorn in a thread, as a remote app runs next to the local stack. `http10_proxy` is a forward or
-reverse proxy built on `http.server`, like the one inngest-py's own suite uses: it answers in
-HTTP/1.0 and passes the app's headers on as they came, so a streamed answer arrives with
-`Transfer-Encoding: chunked` over a body already de-chunked.
+`serve_http` runs a `http.server` handler (a model API, a web page, a proxy that answers 502);
+`QuietHandler` is the base such handlers share. `serve_asgi` runs an ASGI app (an SDK app served
+with `inngest.fast_api.serve`, an impostor) with uvicorn in a thread, as a remote app runs next to
+the local stack. `http10_proxy` is a forward or reverse proxy like the one inngest-py's own suite
+uses: it answers in HTTP/1.0 and passes the app's headers on as they came, so a streamed answer
+arrives with `Transfer-Encoding: chunked` over a body already de-chunked.
 """
 
 from __future__ import annotations
@@ -38,6 +39,35 @@ def serve_asgi(app: Any) -> Iterator[str]:
         thread.join(5)
 
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A `http.server` handler that logs nothing and answers in one call."""
+
+    def reply(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+        pass
+
+
+@contextlib.contextmanager
+def serve_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` (one thread per request) on a free port until the block ends; yields its
+    base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
 @contextlib.contextmanager
 def http10_proxy(target: str = "") -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """A proxy on a free port; yields its URL and the (method, path) of each request it forwarded.
@@ -48,7 +78,7 @@ def http10_proxy(target: str = "") -> Iterator[tuple[str, list[tuple[str, str]]]
     forwarded: list[tuple[str, str]] = []
     upstream = httpx.Client(trust_env=False, timeout=30)
 
-    class Proxy(http.server.BaseHTTPRequestHandler):
+    class Proxy(QuietHandler):
         def _forward(self) -> None:
             forwarded.append((self.command, self.path))
             length = int(self.headers.get("Content-Length") or 0)
@@ -63,15 +93,8 @@ def http10_proxy(target: str = "") -> Iterator[tuple[str, list[tuple[str, str]]]
 
         do_GET = do_POST = do_PUT = _forward
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", forwarded
+        with serve_http(Proxy) as url:
+            yield url, forwarded
     finally:
-        server.shutdown()
-        thread.join(5)
         upstream.close()
