@@ -12,7 +12,6 @@ Run: `python bench/flow.py` (part of `make bench`).
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,8 +23,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.counters import AwsCalls  # noqa: E402
-from inngest_lambda.local.ports import free_port  # noqa: E402
-from inngest_lambda.local.stack import LocalStack  # noqa: E402
+from bench.stack import bench_stack  # noqa: E402
 
 RUNS = 5
 BATCH = 10
@@ -84,13 +82,7 @@ def _events(fn: str, count: int, keys: str) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "bench.flow_functions",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
-    with LocalStack(port=port, env={**env, **os.environ}, concurrency=4) as stack:
+    with bench_stack("bench.flow_functions", concurrency=4) as stack:
         http = httpx.Client(base_url=stack.url, timeout=30)
 
         def send(event: dict[str, Any]) -> str:

@@ -52,16 +52,9 @@ def run(stack_url: str, sizes: tuple[int, ...] = (1000, 5000), repeats: int = 3)
 
 
 if __name__ == "__main__":
-    from inngest_lambda.local.ports import free_port
-    from inngest_lambda.local.stack import LocalStack
+    from bench.stack import bench_stack
 
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "bench.workflows",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
     sizes = tuple(int(n) for n in os.environ.get("BENCH_INGEST_SIZES", "1000,5000").split(","))
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
-    with LocalStack(port=port, env={**env, **os.environ}) as stack:
+    with bench_stack("bench.workflows") as stack:
         run(stack.url, sizes, repeats)

@@ -23,21 +23,17 @@ from websockets.sync.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inngest_lambda.local.ports import free_port  # noqa: E402
-from inngest_lambda.local.stack import LocalStack  # noqa: E402
+from bench.stack import bench_stack  # noqa: E402
 
 STEPS = int(os.environ.get("BENCH_REALTIME_STEPS", "20"))
 SUBSCRIBERS = int(os.environ.get("BENCH_REALTIME_SUBSCRIBERS", "5"))
 
 
 def main() -> None:
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "bench.realtime_functions",
-        "INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL",
-    }
-    with LocalStack(port=port, env=env) as stack, httpx.Client(base_url=stack.url) as http:
+    with (
+        bench_stack("bench.realtime_functions", log_level="CRITICAL", environ_wins=False) as stack,
+        httpx.Client(base_url=stack.url) as http,
+    ):
         token = http.post("/v1/realtime/token", json=[{"channel": "bench", "name": "t"}])
         url = stack.url.replace("http://", "ws://") + "/v1/realtime/connect?token="
         latencies: list[float] = []

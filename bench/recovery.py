@@ -100,7 +100,7 @@ def main() -> None:
         f"min / median / max of {REPEATS})"
     )
     with Durable(
-        "tests.faults.fault_functions", env={"INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL"}
+        "tests.support.apps.fault_functions", env={"INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL"}
     ) as durable:
         faults = Injector()
         faults.install(durable.stack)

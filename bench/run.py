@@ -19,8 +19,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.counters import AwsCalls  # noqa: E402
-from inngest_lambda.local.ports import free_port  # noqa: E402
-from inngest_lambda.local.stack import LocalStack  # noqa: E402
+from bench.stack import bench_stack  # noqa: E402
 from inngest_lambda.sdk import client as sdk  # noqa: E402
 
 
@@ -49,18 +48,12 @@ def _wait(table: str, event_id: str, until: set[str], timeout: float) -> str:
 
 
 def main() -> None:
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "bench.workflows",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
     scenarios = [
         ("100 steps", "bench/steps", {"steps": 100}, {"Completed"}, 120),
         ("10 sleeps of 1s", "bench/sleeps", {"sleeps": 10}, {"Completed"}, 120),
         ("30-day sleep (until parked)", "bench/long", {}, {"Parked"}, 30),
     ]
-    with LocalStack(port=port, env={**env, **os.environ}) as stack:
+    with bench_stack("bench.workflows") as stack:
         http = httpx.Client(base_url=stack.url, timeout=30)
         http.post("/e/warmup", json={"name": "bench/nothing"})  # cold start outside the figures
         counter = AwsCalls()

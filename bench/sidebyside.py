@@ -32,7 +32,6 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inngest_lambda.local.ports import free_port  # noqa: E402
 from inngest_lambda.sdk import client as sdk  # noqa: E402
 
 GOALS = {"100": 3.0, "1000": 8.0, "growth": 2.0, "fixture": 2.0}
@@ -195,17 +194,11 @@ def main() -> None:
     aws["100"]()  # warm imports
     aws_times = {key: _repeat(n, aws[key]) for key, n in plan}
 
-    from inngest_lambda.local.stack import LocalStack
+    from bench.stack import bench_stack
 
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "bench.workflows",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
     ours: dict[str, list[float]] = {}
     sdk_share: dict[str, float] = {}
-    with LocalStack(port=port, env={**env, **os.environ}) as stack:
+    with bench_stack("bench.workflows") as stack:
         runs = local_stack_runs(stack)
         runs["100"]()  # warm: cold start outside the figures
         for key, n in plan:

@@ -6,38 +6,14 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from inngest_lambda import runtime
-from inngest_lambda.core import aws
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
-
-TERMINAL = {"Completed", "Failed", "Cancelled"}
-
-
-@contextlib.contextmanager
-def clients_pointed_at(stack: LocalStack, functions: str) -> Iterator[None]:
-    """Point the served functions' inngest client at this stack (so `step.send_event` reaches
-    it), and back afterwards. The client is built once, when its module is first imported, by
-    whichever module's stack (or `durable` fixture) came first: without this its URL, and the
-    connections it keeps open, belong to that earlier stack."""
-    import importlib
-
-    from inngest_lambda.testing import sdk_client
-
-    module = importlib.import_module(functions)
-    restore = sdk_client.point_at(module.client, stack.url)
-    try:
-        yield
-    finally:
-        restore()
+from tests.support.stacks import local_stack
+from tests.support.waiting import TERMINAL, wait_for
 
 
 class Api:
@@ -64,28 +40,32 @@ class Api:
 
     def wait_run(self, event_id: str, timeout: float = 30, count: int = 1) -> dict[str, Any]:
         """The (first) run of this event, once it has ended, with its steps."""
-        deadline = time.monotonic() + timeout
         runs: list[dict[str, Any]] = []
-        while time.monotonic() < deadline:
-            runs = self.runs(event_id)
-            if len(runs) >= count and all(r["status"] in TERMINAL for r in runs):
-                return self.run(runs[0]["run_id"])
-            time.sleep(0.05)
-        detail = [self.run(r["run_id"]) for r in runs]
-        raise AssertionError(f"runs of event {event_id} did not end in {timeout}s: {detail}")
+
+        def ended() -> bool:
+            runs[:] = self.runs(event_id)
+            return len(runs) >= count and all(r["status"] in TERMINAL for r in runs)
+
+        def detail() -> str:
+            return f"the end of event {event_id}'s runs {[self.run(r['run_id']) for r in runs]}"
+
+        wait_for(ended, timeout, what=detail)
+        return self.run(runs[0]["run_id"])
 
     def wait_step(self, event_id: str, name: str, status: str, timeout: float = 20) -> dict:
         """The run of this event once its step `name` has reached `status`."""
-        deadline = time.monotonic() + timeout
         run: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+
+        def reached() -> dict[str, Any] | None:
+            nonlocal run
             runs = self.runs(event_id)
-            if runs:
-                run = self.run(runs[0]["run_id"])
-                if any(s["name"] == name and s["status"] == status for s in run["steps"]):
-                    return run
-            time.sleep(0.05)
-        raise AssertionError(f"step {name!r} never reached {status}: {run}")
+            if not runs:
+                return None
+            run = self.run(runs[0]["run_id"])
+            steps = run["steps"]
+            return run if any(s["name"] == name and s["status"] == status for s in steps) else None
+
+        return wait_for(reached, timeout, what=lambda: f"step {name!r} in {status}: {run}")
 
 
 @pytest.fixture(scope="module")
@@ -93,22 +73,8 @@ def stack():
     """One real-time stack per module (not per package), so that modules using the testing
     toolkit's `durable` fixture (its own stack, on a virtual clock) can run between them: only
     one local stack can run in a process at a time."""
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",
-        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    with (
-        LocalStack(port=port, env=env, concurrency=4) as st,
-        clients_pointed_at(st, env["INNGEST_LAMBDA_FUNCTIONS"]),
-    ):
+    with local_stack("tests.support.apps.workflows", concurrency=4) as st:
         yield st
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 @pytest.fixture()
@@ -121,7 +87,7 @@ def api(stack):
 @pytest.fixture()
 def calls(stack):
     """How often each counted step body ran (imported after the stack set INNGEST_DEV)."""
-    from tests.e2e import workflows
+    from tests.support.apps import workflows
 
     return workflows.CALLS
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures
-import time
 import uuid
 from typing import Any
+
+from tests.support.waiting import wait_for
 
 TERMINAL = {"Completed", "Failed", "Cancelled", "Skipped"}
 
@@ -20,24 +21,14 @@ def wait_runs(
 ) -> list[dict[str, Any]]:
     """All runs of these events once at least `expect` exist and every one has ended (events
     without runs are skipped: a debounced or batched event may share another event's run)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        runs = [r for eid in event_ids for r in api.runs(eid)]
-        if len(runs) >= expect and all(r["status"] in TERMINAL for r in runs):
-            return [api.run(r["run_id"]) for r in runs]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"runs did not end in {timeout}s: {runs}")
-        time.sleep(0.05)
+    runs: list[dict[str, Any]] = []
 
+    def ended() -> bool:
+        runs[:] = [r for eid in event_ids for r in api.runs(eid)]
+        return len(runs) >= expect and all(r["status"] in TERMINAL for r in runs)
 
-def wait_for(predicate, timeout: float = 20, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached in {timeout}s")
+    wait_for(ended, timeout, what=lambda: f"the end of runs {runs}")
+    return [api.run(r["run_id"]) for r in runs]
 
 
 def send_concurrently(api, events: list[tuple[str, dict[str, Any]]]) -> list[str]:

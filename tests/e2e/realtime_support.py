@@ -8,14 +8,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from inngest_lambda import runtime
-from inngest_lambda.core import aws
 from inngest_lambda.local.invoke import Handler
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import clients_pointed_at
+from tests.support.stacks import local_stack
 
-FUNCTIONS = "tests.e2e.realtime_functions"
+FUNCTIONS = "tests.support.apps.realtime_functions"
 CLIENT_DIR = Path(__file__).parent / "realtime_client"
 NODE_MODULES = CLIENT_DIR / "node_modules"
 
@@ -23,21 +20,9 @@ NODE_MODULES = CLIENT_DIR / "node_modules"
 @contextlib.contextmanager
 def realtime_stack(handler: Handler | None = None) -> Iterator[LocalStack]:
     """The local stack serving FUNCTIONS (`handler`: one wrapping the real handler)."""
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": FUNCTIONS,
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    with (
-        LocalStack(port=port, handler=handler, env=env, concurrency=4) as st,
-        clients_pointed_at(st, FUNCTIONS),
-    ):
+    real_retries = {"INNGEST_LAMBDA_RETRY_SCALE": None}
+    with local_stack(FUNCTIONS, real_retries, handler=handler, concurrency=4) as st:
         yield st
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 def require_client() -> None:

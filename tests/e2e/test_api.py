@@ -7,6 +7,7 @@ import json
 import pytest
 
 from inngest_lambda.runtime import get_runtime
+from tests.support.registration import NOWHERE, app_sync, one_step_function
 
 
 def _stored(event_id: str) -> bool:
@@ -108,31 +109,9 @@ def test_client_send_from_the_official_sdk(api, stack):
 
 
 def test_register_an_app_served_elsewhere(api):
-    body = {
-        "appname": "remote-app",
-        "url": "http://127.0.0.1:9/api/inngest",
-        "framework": "fast_api",
-        "sdk": "py:v0.5.19",
-        "v": "0.1",
-        "deployType": "ping",
-        "functions": [
-            {
-                "id": "remote-app-hello",
-                "name": "hello",
-                "triggers": [{"event": "remote/never"}],
-                "steps": {
-                    "step": {
-                        "id": "step",
-                        "name": "step",
-                        "runtime": {
-                            "type": "http",
-                            "url": "http://127.0.0.1:9/api/inngest?fnId=remote-app-hello&stepId=step",
-                        },
-                    }
-                },
-            }
-        ],
-    }
+    step_url = f"{NOWHERE}?fnId=remote-app-hello&stepId=step"
+    fn = one_step_function("remote-app-hello", [{"event": "remote/never"}], step_url, name="hello")
+    body = app_sync("remote-app", [fn], as_sdk=True)
     assert api.http.post("/fn/register", json=body).json() == {"ok": True, "modified": True}
     assert get_runtime().registry.get("remote-app-hello") is not None
     bad = api.http.post("/fn/register", json={"appname": "x", "url": "ftp://nope", "functions": []})

@@ -13,9 +13,9 @@ import pytest
 
 from inngest_lambda.storage.index_keys import RECENT_SHARDS
 from inngest_lambda.testing import assert_completed
-from tests.e2e.cancel_workflows import CALLS
+from tests.support.apps.cancel_workflows import CALLS
 
-pytestmark = pytest.mark.durable(functions="tests.e2e.cancel_workflows")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.cancel_workflows")
 
 MINUTE = datetime.timedelta(minutes=1)
 

@@ -12,11 +12,12 @@ from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.handler import handler
 from inngest_lambda.local.invoke import LambdaContext
 from inngest_lambda.runtime import get_runtime
-from tests.e2e.flow_support import overlaps, tag, wait_for, wait_runs
+from tests.e2e.flow_support import overlaps, tag, wait_runs
+from tests.support.waiting import wait_for
 
 
 def _log(name):
-    from tests.e2e import workflows
+    from tests.support.apps import workflows
 
     return workflows.FLOW_LOG[name]
 
@@ -52,7 +53,7 @@ def test_a_sleeping_run_does_not_hold_its_slot(api):
 
 
 def test_priority_starts_ahead_of_work_queued_earlier(api):
-    from tests.e2e import workflows
+    from tests.support.apps import workflows
 
     t = tag()
     # `first` holds the one slot until both later runs wait for it (however slow the machine).

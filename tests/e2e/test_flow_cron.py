@@ -7,7 +7,8 @@ import json
 from inngest_lambda.core import aws, clock
 from inngest_lambda.flow import cron, crontime, scheduled
 from inngest_lambda.scheduling import queue
-from tests.e2e.flow_support import wait_for, wait_runs
+from tests.e2e.flow_support import wait_runs
+from tests.support.waiting import wait_for
 
 FN = "e2e-flow-cron"
 CRON = "TZ=Europe/Paris 0 9 * * 1"

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.e2e.flow_support import send_concurrently, tag, wait_for, wait_runs
+from tests.e2e.flow_support import send_concurrently, tag, wait_runs
+from tests.support.waiting import wait_for
 
 
 def test_debounce_keeps_keys_apart_and_ignores_duplicate_deliveries(api):

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from inngest_lambda.core import aws
 from inngest_lambda.flow import cron
+from tests.support.registration import app_sync, one_step_function
 
 
 def _body(**options):
-    fn = {
-        "id": "remote-flow",
-        "name": "flow",
-        "triggers": [{"event": "remote/flow"}],
-        "steps": {
-            "step": {
-                "id": "step",
-                "name": "step",
-                "runtime": {"type": "http", "url": "http://127.0.0.1:9/api/inngest"},
-            }
-        },
-        **options,
-    }
-    return {"appname": "remote-flow", "url": "http://127.0.0.1:9/api/inngest", "functions": [fn]}
+    triggers = options.pop("triggers", [{"event": "remote/flow"}])
+    fn = one_step_function("remote-flow", triggers, name="flow", **options)
+    return app_sync("remote-flow", [fn])
 
 
 def test_register_rejects_batching_with_debounce(api):

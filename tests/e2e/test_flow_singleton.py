@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.flow_support import send_concurrently, tag, wait_for, wait_runs
+from tests.e2e.flow_support import send_concurrently, tag, wait_runs
+from tests.support.waiting import wait_for
 
 
 def test_idempotency_key_allows_one_run_per_key(api):

@@ -8,7 +8,7 @@ from tests.e2e.flow_support import send_concurrently, tag, wait_runs
 
 
 def _log(name):
-    from tests.e2e import workflows
+    from tests.support.apps import workflows
 
     return workflows.FLOW_LOG[name]
 

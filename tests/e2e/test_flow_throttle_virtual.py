@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.durable(functions="tests.e2e.workflows")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.workflows")
 
 
 def _event(key, name):

@@ -11,7 +11,7 @@ import pytest
 from inngest_lambda import settings
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.e2e.send_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.send_functions")
 
 
 def _spy_on_the_api(durable: Any) -> list[tuple[str, str]]:
@@ -61,7 +61,7 @@ def test_a_sync_function_run_on_the_event_loops_own_thread_sends_in_process(dura
 
 
 def test_a_client_pointed_at_another_origin_still_sends_over_the_network(durable) -> None:
-    from tests.e2e import send_functions
+    from tests.support.apps import send_functions
 
     # The same server under another name: not this deployment's origin, so not in-process.
     send_functions.client._event_api_origin = durable.url.replace("127.0.0.1", "localhost")

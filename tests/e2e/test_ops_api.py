@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import TERMINAL
+from tests.support.waiting import TERMINAL, wait_for
 
 
 def _wait_ended(api, run_id: str, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ended() -> dict | None:
         run = api.run(run_id)
-        if run["status"] in TERMINAL:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not end: {api.run(run_id)}")
+        return run if run["status"] in TERMINAL else None
+
+    return wait_for(ended, timeout, what=lambda: f"the end of run {api.run(run_id)}")
 
 
 def test_runs_list_filters_by_function_status_and_time(api):

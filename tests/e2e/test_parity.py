@@ -6,45 +6,29 @@ suite checks (request counts per run, step order in race mode, errors never retr
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 
 import pytest
 
-from inngest_lambda import runtime
-from inngest_lambda.core import aws
-from inngest_lambda.local.ports import free_port
-from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import clients_pointed_at, step
+from tests.e2e.conftest import step
+from tests.support import servers
+from tests.support.registration import app_sync, one_step_function
+from tests.support.stacks import local_stack
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
 def stack():
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.parity_workflows",
-        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
-        "INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS": "5",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
+    env = {"INNGEST_LAMBDA_SDK_TIMEOUT_SECONDS": "5"}
     # The default pool of concurrent deliveries.
-    with (
-        LocalStack(port=port, env=env) as st,
-        clients_pointed_at(st, env["INNGEST_LAMBDA_FUNCTIONS"]),
-    ):
+    with local_stack("tests.support.apps.parity_workflows", env) as st:
         yield st
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 @pytest.fixture()
 def fns():
-    from tests.e2e import parity_workflows
+    from tests.support.apps import parity_workflows
 
     return parity_workflows
 
@@ -114,9 +98,7 @@ def test_invoke_timeout_raises_inngests_error_without_a_stack(api):
 
 
 def _wait_failure(fns, run_id: str) -> dict:
-    deadline = time.monotonic() + 20
-    while run_id not in fns.FAILURES and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: run_id in fns.FAILURES, what=f"the failure event of {run_id}")
     return fns.FAILURES[run_id]
 
 
@@ -142,58 +124,20 @@ def test_function_failed_event_carries_inngests_error_object(api, fns):
 def broken_proxy():
     """An app URL answered by something that is not the SDK (a proxy saying 502)."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(servers.QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 (stdlib name)
             self.rfile.read(int(self.headers.get("content-length") or 0))
-            body = b"<html>502 Bad Gateway</html>"
-            self.send_response(502)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(502, "text/html", b"<html>502 Bad Gateway</html>")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/inngest"
-    server.shutdown()
-    thread.join(5)
+    with servers.serve_http(Handler) as url:
+        yield f"{url}/api/inngest"
 
 
 def test_failure_not_from_the_sdk_is_reported_as_inngest_does(api, fns, broken_proxy):
     url = broken_proxy
-    res = api.http.post(
-        "/fn/register",
-        json={
-            "appname": "proxy",
-            "url": url,
-            "framework": "fast_api",
-            "sdk": "py:v0.5.19",
-            "v": "0.1",
-            "deployType": "ping",
-            "functions": [
-                {
-                    "id": "proxy-down",
-                    "name": "proxy-down",
-                    "triggers": [{"event": "parity/proxy"}],
-                    "steps": {
-                        "step": {
-                            "id": "step",
-                            "name": "step",
-                            "runtime": {
-                                "type": "http",
-                                "url": f"{url}?fnId=proxy-down&stepId=step",
-                            },
-                            "retries": {"attempts": 0},
-                        }
-                    },
-                }
-            ],
-        },
-    )
+    step_url = f"{url}?fnId=proxy-down&stepId=step"
+    fn = one_step_function("proxy-down", [{"event": "parity/proxy"}], step_url, attempts=0)
+    res = api.http.post("/fn/register", json=app_sync("proxy", [fn], url, as_sdk=True))
     assert res.status_code == 200, res.text
     run = api.wait_run(api.send("parity/proxy"))
     assert run["status"] == "Failed"
@@ -209,10 +153,7 @@ def test_failure_not_from_the_sdk_is_reported_as_inngest_does(api, fns, broken_p
 
 def test_a_hung_app_holds_one_worker_then_its_attempt_times_out_and_retries(api, fns):
     hung_event = api.send("parity/hang")
-    deadline = time.monotonic() + 20
-    while not fns.HANGING and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert fns.HANGING, "the hanging step never started"
+    wait_for(lambda: fns.HANGING, interval=0.02, what="the hanging step's start")
     # Other runs go through while the request is hung (each saw it in flight).
     quick = [api.send("parity/quick") for _ in range(3)]
     assert [api.wait_run(e)["output"] for e in quick] == [True, True, True]
@@ -229,28 +170,16 @@ def model(fns):
     calls: list[dict] = []
     replies: list[tuple[int, dict]] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(servers.QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 (stdlib name)
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             calls.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
             status, answer = replies.pop(0) if replies else (200, {"ok": True})
-            raw = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+            self.reply(status, "application/json", json.dumps(answer).encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fns.MODEL_URL["url"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield calls, replies
-    server.shutdown()
-    thread.join(5)
+    with servers.serve_http(Handler) as url:
+        fns.MODEL_URL["url"] = f"{url}/v1"
+        yield calls, replies
 
 
 def test_ai_infer_is_called_by_the_executor_and_retried_on_errors(api, model):
@@ -294,7 +223,6 @@ def streaming_app(stack):
     import fastapi
     import inngest
     import inngest.fast_api
-    import uvicorn
 
     client = inngest.Inngest(
         app_id="streamer", is_production=False, api_base_url=stack.url, event_api_base_url=stack.url
@@ -309,16 +237,8 @@ def streaming_app(stack):
 
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, [streamed], streaming=inngest.Streaming.FORCE)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with servers.serve_asgi(app) as url:
+        yield url
 
 
 def _sync_and_shout(api, app_url: str, word: str) -> dict:
@@ -345,33 +265,8 @@ def http10_proxy(streaming_app):
     """A Python `http.server` proxy in front of the streaming app, as the SDK's own suite uses: it
     answers in HTTP/1.0 and forwards the app's `Transfer-Encoding: chunked` header with the body
     already de-chunked (Inngest's Go server reads such an answer until the connection closes)."""
-    import httpx
-
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
-            res = httpx.request(
-                self.command, streaming_app + self.path, content=body, headers=headers, timeout=30
-            )
-            self.send_response(res.status_code)
-            for key, value in res.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(res.content)
-
-        do_GET = do_POST = do_PUT = _forward
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(5)
+    with servers.http10_proxy(streaming_app) as (url, _forwarded):
+        yield url
 
 
 def test_streamed_answers_through_an_http10_proxy_are_read_as_inngest_reads_them(api, http10_proxy):

@@ -7,11 +7,11 @@ import pytest
 
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.e2e.parity_workflows")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.parity_workflows")
 
 
 def _attempts(key: str) -> int:
-    from tests.e2e.parity_workflows import TIMES
+    from tests.support.apps.parity_workflows import TIMES
 
     return len(TIMES[key])
 

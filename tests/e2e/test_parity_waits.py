@@ -9,7 +9,7 @@ import pytest
 
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.e2e.parity_workflows")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.parity_workflows")
 
 
 def test_approval_sent_before_the_run_started_resumes_its_first_step_wait(durable):

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -21,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from inngest_lambda.local.stack import LocalStack
 from tests.e2e.browser_support import chromium
 from tests.e2e.realtime_support import CLIENT_DIR, realtime_stack, require_client
+from tests.support.servers import QuietHandler, serve_http
 
 TIMEOUT_MS = 20_000
 
@@ -57,14 +55,14 @@ def app_url(stack: LocalStack, bundle: Path) -> Iterator[str]:
     """The user's web app: the page, its script, and a token endpoint on the user's backend."""
     from inngest.experimental import realtime
 
-    from tests.e2e import realtime_functions
+    from tests.support.apps import realtime_functions
 
     page = f"""<!doctype html><html><body data-state="loading"><ul id="messages"></ul>
 <script>window.process = {{ env: {{ INNGEST_BASE_URL: {json.dumps(stack.url)} }} }};</script>
 <script src="/bundle.js"></script></body></html>""".encode()
     script = bundle.read_bytes()
 
-    class App(BaseHTTPRequestHandler):
+    class App(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 (stdlib name)
             url = urlsplit(self.path)
             if url.path == "/token":
@@ -72,29 +70,14 @@ def app_url(stack: LocalStack, bundle: Path) -> Iterator[str]:
                 token = realtime.get_subscription_token_sync(
                     realtime_functions.client, channel, ["progress"]
                 )
-                self._send(200, "application/json", json.dumps(token).encode())
+                self.reply(200, "application/json", json.dumps(token).encode())
             elif url.path == "/bundle.js":
-                self._send(200, "text/javascript", script)
+                self.reply(200, "text/javascript", script)
             else:
-                self._send(200, "text/html", page)
+                self.reply(200, "text/html", page)
 
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serve_http(App) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

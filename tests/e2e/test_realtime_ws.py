@@ -149,7 +149,7 @@ def test_a_closed_connection_is_forgotten_at_disconnect(stack, http):
 
 
 def test_a_publish_in_a_memoized_step_is_not_repeated_one_outside_a_step_is(stack, http):
-    from tests.e2e import realtime_functions
+    from tests.support.apps import realtime_functions
 
     channel = f"run:{time.monotonic_ns()}"
     with connect(_ws_url(stack, _token(http, channel, "t"))) as ws:

@@ -10,31 +10,17 @@ import pytest
 from inngest_lambda.core import aws
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.storage.store import item_key
+from tests.support.registration import app_sync, one_step_function
 
 
 def _fn(**overrides):
-    fn = {
-        "id": "reg-fn",
-        "name": "reg",
-        "triggers": [{"event": "reg/go"}],
-        "steps": {
-            "step": {
-                "id": "step",
-                "name": "step",
-                "runtime": {"type": "http", "url": "http://127.0.0.1:9/api/inngest"},
-            }
-        },
-    }
+    fn = one_step_function("reg-fn", [{"event": "reg/go"}], name="reg")
     fn.update(overrides)
     return fn
 
 
 def _body(appname="reg-app", **fn_overrides):
-    return {
-        "appname": appname,
-        "url": "http://127.0.0.1:9/api/inngest",
-        "functions": [_fn(**fn_overrides)],
-    }
+    return app_sync(appname, [_fn(**fn_overrides)])
 
 
 def _stored_apps() -> list[str]:

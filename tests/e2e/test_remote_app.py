@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-import time
-
 import fastapi
 import httpx
 import inngest
 import inngest.fast_api
 import pytest
-import uvicorn
 
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.sdk import client as sdk
+from tests.support.servers import http10_proxy, serve_asgi
 
 
 def _serve_shout(stack, streaming: inngest.Streaming = inngest.Streaming.DISABLE):
@@ -31,16 +26,8 @@ def _serve_shout(stack, streaming: inngest.Streaming = inngest.Streaming.DISABLE
 
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, [shout], streaming=streaming)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serve_asgi(app) as url:
+        yield url
 
 
 @pytest.fixture()
@@ -79,34 +66,8 @@ def forward_proxy(monkeypatch):
     streamed answer arrives with `Transfer-Encoding: chunked` over a body already de-chunked."""
     for name in PROXY_VARIABLES:  # only what each test sets
         monkeypatch.delenv(name, raising=False)
-    forwarded: list[tuple[str, str]] = []
-    upstream = httpx.Client(trust_env=False, timeout=30)  # never through itself
-
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        def _forward(self) -> None:
-            forwarded.append((self.command, self.path))  # absolute-form: the app's own URL
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
-            res = upstream.request(self.command, self.path, content=body, headers=headers)
-            self.send_response(res.status_code)
-            for key, value in res.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(res.content)
-
-        do_GET = do_POST = do_PUT = _forward
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", forwarded
-    server.shutdown()
-    thread.join(5)
-    upstream.close()
+    with http10_proxy() as proxy:
+        yield proxy
 
 
 def _sync_and_shout(api, app_url: str) -> tuple[dict, int]:

@@ -3,26 +3,14 @@ the long-sleep timer of a run that was cancelled while it slept."""
 
 from __future__ import annotations
 
-import time
-
 from inngest_lambda.core import aws
 from inngest_lambda.flow import cron
+from tests.support.registration import app_sync, one_step_function
+from tests.support.waiting import wait_for
 
 
 def _register(api, triggers):
-    fn = {
-        "id": "cleanup-fn",
-        "name": "cleanup",
-        "triggers": triggers,
-        "steps": {
-            "step": {
-                "id": "step",
-                "name": "step",
-                "runtime": {"type": "http", "url": "http://127.0.0.1:9/api/inngest"},
-            }
-        },
-    }
-    body = {"appname": "cleanup-app", "url": "http://127.0.0.1:9/api/inngest", "functions": [fn]}
+    body = app_sync("cleanup-app", [one_step_function("cleanup-fn", triggers, name="cleanup")])
     res = api.http.post("/fn/register", json=body)
     assert res.status_code == 200, res.text
 
@@ -49,17 +37,12 @@ def test_cancelling_a_long_sleep_deletes_its_timer_schedule(api, stack):
     before = {n for n in _schedules(stack) if n.startswith("t-")}
     event_id = api.send("e2e/sleep", {"seconds": 3600})  # over SQS's 15 minutes: Scheduler
     run = api.wait_step(event_id, "nap", "Scheduled")
-    deadline = time.monotonic() + 10
-    timers = set()
-    while time.monotonic() < deadline and not timers:
-        timers = {n for n in _schedules(stack) if n.startswith("t-")} - before
-        time.sleep(0.05)
+    timers = wait_for(
+        lambda: {n for n in _schedules(stack) if n.startswith("t-")} - before, 10, what="a timer"
+    )
     assert len(timers) == 1, timers
     assert api.http.delete(f"/v1/runs/{run['run_id']}").status_code == 202
     assert api.wait_run(event_id)["status"] == "Cancelled"
     # The run reads Cancelled from the moment the cancel is recorded; the invocation that ends
     # it deletes the schedule right after recording the end: wait for that, not longer.
-    deadline = time.monotonic() + 10
-    while timers & _schedules(stack) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not timers & _schedules(stack)
+    wait_for(lambda: not timers & _schedules(stack), 10, what="the timer's deletion")

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
-import time
 
 import fastapi
 import httpx
 import inngest
 import inngest.fast_api
 import pytest
-import uvicorn
 
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.settings import get_settings
+from tests.support.servers import serve_asgi
 
 PAD = 40_000  # bytes per step output / event: three of them exceed the test's inline limit
 RECEIVED: list[dict] = []  # what the remote app was sent: use_api flag and state sizes
@@ -89,18 +86,9 @@ def remote_app(stack, small_inline_limit):
             await ctx.step.run(f"step_{i}", body)
 
     inngest.fast_api.serve(app, client, [steps, batch, huge])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    assert httpx.put(f"{url}/api/inngest", timeout=10).status_code == 200
-    yield url
-    server.should_exit = True
-    thread.join(5)
+    with serve_asgi(app) as url:
+        assert httpx.put(f"{url}/api/inngest", timeout=10).status_code == 200
+        yield url
 
 
 def test_steps_over_the_inline_limit_are_fetched_from_the_api(api, remote_app):

@@ -17,14 +17,14 @@ from inngest_lambda.core.ids import deterministic_id
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.testing import assert_completed, assert_failed
 
-pytestmark = pytest.mark.durable(functions="tests.e2e.workflows")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.workflows")
 
 MINUTE = datetime.timedelta(minutes=1)
 
 
 def _calls(key: str) -> int:
     """How often a counted step body ran (the workflows module is imported by the fixture)."""
-    from tests.e2e.workflows import CALLS
+    from tests.support.apps.workflows import CALLS
 
     return CALLS[key]
 

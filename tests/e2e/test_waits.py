@@ -13,6 +13,7 @@ from inngest_lambda.events.pauses import PauseIndex
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.storage.store import COMPLETED, WAITING, Step
 from tests.e2e.conftest import step
+from tests.support.waiting import wait_for
 
 
 def test_matching_event_resumes_the_wait_with_that_event(api):
@@ -127,10 +128,12 @@ def test_cancel_event_during_a_wait_stops_the_run(api, calls):
 
 
 def _wait_running(api, event_id):
-    deadline = time.monotonic() + 10
-    while not (api.runs(event_id) and api.runs(event_id)[0]["status"] == "Running"):
-        assert time.monotonic() < deadline, "the run never started"
-        time.sleep(0.02)
+    wait_for(
+        lambda: api.runs(event_id) and api.runs(event_id)[0]["status"] == "Running",
+        10,
+        interval=0.02,
+        what="the run's start",
+    )
     time.sleep(0.5)  # the run is driven: its slow request (3 s) is in flight now
     return api.runs(event_id)[0]["run_id"]
 
@@ -138,10 +141,11 @@ def _wait_running(api, event_id):
 def _wait_recorded(run_id, timeout=15):
     """Until the invocation that drove the run has recorded its end (the late response)."""
     store = get_runtime().store
-    deadline = time.monotonic() + timeout
-    while store.get_run(run_id).status != "Cancelled":
-        assert time.monotonic() < deadline, "the driving invocation never recorded the end"
-        time.sleep(0.05)
+    wait_for(
+        lambda: store.get_run(run_id).status == "Cancelled",
+        timeout,
+        what="the driving invocation's record of the end",
+    )
 
 
 def test_cancel_mid_step_lands_at_once_and_discards_the_late_step_result(api, calls):
@@ -384,11 +388,11 @@ def test_a_wait_written_before_the_sharding_still_resumes(api):
     run_id = api.wait_step(event_id, "wait", "Waiting")["run_id"]
     # Move the pause to where the old code wrote it, as the old code wrote it.
     ddb, table = store.ddb, store.table
-    deadline = time.monotonic() + 10
-    while not (items := [it for s in range(8) for it in store.query(f"P#e2e/never#*#{s}", run_id)]):
-        assert time.monotonic() < deadline, "the pause was never written"
-        time.sleep(0.05)
-    [item] = items
+    [item] = wait_for(
+        lambda: [it for s in range(8) for it in store.query(f"P#e2e/never#*#{s}", run_id)],
+        10,
+        what="the pause",
+    )
     ddb.delete_item(TableName=table, Key=item_key(item["pk"]["S"], item["sk"]["S"]))
     ddb.delete_item(TableName=table, Key=item_key("PP#e2e/never", "PP"))
     old = json.loads(item["pause"]["S"])

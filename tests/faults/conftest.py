@@ -6,7 +6,7 @@ import pytest
 
 from tests.faults.injector import Injector
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 
 @pytest.fixture

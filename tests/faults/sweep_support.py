@@ -9,9 +9,9 @@ from typing import Any
 
 from inngest_lambda.core import clock
 from inngest_lambda.testing import assert_completed, assert_failed
-from tests.faults.fault_functions import EXECUTIONS
 from tests.faults.scenarios import Failed, Scenario
 from tests.faults.throttling import Throttling
+from tests.support.apps.fault_functions import EXECUTIONS
 
 # A fault may cost a crashed driver's lease (30 s), the sweep grace (15 s) and the wait for the
 # sweeper's next minute tick: recovery must stay within two minutes.

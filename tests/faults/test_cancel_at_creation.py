@@ -14,11 +14,11 @@ import pytest
 
 from inngest_lambda.core import aws
 from inngest_lambda.testing import assert_completed
-from tests.faults.fault_functions import EXECUTIONS
 from tests.faults.injector import Injector
 from tests.faults.sweep_support import check_nothing_left
+from tests.support.apps.fault_functions import EXECUTIONS
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 FN = "faults-throttled-cancellable"
 MINUTE = datetime.timedelta(minutes=1)

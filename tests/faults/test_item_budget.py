@@ -6,7 +6,7 @@ import pytest
 
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 
 @pytest.mark.parametrize("size", [250_000, 390_000, 1_000_000])

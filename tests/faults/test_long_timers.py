@@ -10,7 +10,7 @@ import pytest
 
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 DAY = datetime.timedelta(days=1)
 

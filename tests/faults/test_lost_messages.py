@@ -9,7 +9,7 @@ import pytest
 from inngest_lambda.testing import assert_completed
 from tests.faults.injector import step_write
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 MINUTE = datetime.timedelta(minutes=1)
 

@@ -6,7 +6,7 @@ import pytest
 
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 
 def test_redrive_starts_a_run_whose_start_message_was_lost(durable, faults):

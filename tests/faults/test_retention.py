@@ -10,7 +10,7 @@ import pytest
 
 from inngest_lambda.testing import assert_completed
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 DAY = datetime.timedelta(days=1)
 
@@ -77,7 +77,7 @@ def _waiters(durable) -> dict[tuple[str, str], int | None]:
 
 
 def test_a_run_waiting_31_days_for_a_concurrency_slot_keeps_its_place(durable):
-    from tests.faults import fault_functions
+    from tests.support.apps import fault_functions
 
     second: dict[str, str] = {}
 
@@ -99,7 +99,7 @@ def test_a_run_waiting_31_days_for_a_concurrency_slot_keeps_its_place(durable):
 
 
 def test_a_run_cancelled_while_it_waits_for_a_slot_leaves_the_waiting_list(durable):
-    from tests.faults import fault_functions
+    from tests.support.apps import fault_functions
 
     events: dict[str, str] = {}
 

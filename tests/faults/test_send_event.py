@@ -8,7 +8,7 @@ import pytest
 from inngest_lambda.testing import assert_completed
 from tests.faults.injector import step_write
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 
 def test_a_send_event_whose_step_record_failed_starts_the_listener_once(durable, faults):

@@ -26,7 +26,7 @@ from tests.faults import scenarios
 from tests.faults.sweep_support import SWEEP_RESULTS, Case, calibrate, check_nothing_left, run_case
 from tests.faults.throttling import Throttling
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 FULL = bool(os.environ.get("FAULT_SWEEP_FULL"))
 RATE = 0.3

@@ -29,7 +29,7 @@ from tests.faults.sweep_support import (
     run_case,
 )
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 DENSE_POSITIONS = 6
 STRIDE = 1 if os.environ.get("FAULT_SWEEP_FULL") else 5

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from inngest_lambda.core import aws, clock
 from tests.faults.throttling import THROTTLING_ERRORS, Throttling
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 
 def _get(table: str) -> str | None:

@@ -7,7 +7,7 @@ import pytest
 from inngest_lambda.testing import assert_completed
 from tests.faults.injector import key_starts
 
-pytestmark = pytest.mark.durable(functions="tests.faults.fault_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.fault_functions")
 
 
 @pytest.mark.parametrize(

@@ -29,12 +29,11 @@ import pytest
 
 from inngest_lambda import runtime
 from inngest_lambda.core import aws
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.local.stack import LocalStack
-from tests.e2e.conftest import clients_pointed_at
+from tests.support.stacks import local_stack
+from tests.support.waiting import TERMINAL, wait_for
 
 ACCOUNT = "123456789012"
-TERMINAL = {"Completed", "Failed", "Cancelled"}
 # moto's action name -> the IAM actions AWS authorizes that call with (all of them needed).
 IMPLIED = {
     "dynamodb:TransactWriteItems": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
@@ -122,19 +121,8 @@ def local_policy(synth, settings, drop: str | None = None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def iam_stack() -> Iterator[LocalStack]:
-    port = free_port()
-    env = {
-        "INNGEST_DEV": f"http://127.0.0.1:{port}",
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.e2e.workflows",
-        "INNGEST_LAMBDA_RETRY_SCALE": "0.01",
-        "INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL",
-    }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    with (
-        LocalStack(port=port, env=env, concurrency=4) as stack,
-        clients_pointed_at(stack, env["INNGEST_LAMBDA_FUNCTIONS"]),
-    ):
+    quiet = {"INNGEST_LAMBDA_LOG_LEVEL": "CRITICAL"}
+    with local_stack("tests.support.apps.workflows", quiet, concurrency=4) as stack:
         iam = boto3.client("iam", region_name=stack.settings.region)
         # The harness identity (the stack's own clients keep signing as it).
         iam.create_user(UserName="harness")
@@ -151,8 +139,6 @@ def iam_stack() -> Iterator[LocalStack]:
         iam.create_access_key(UserName="harness")
         _make_harness_key_the_default(stack)
         yield stack
-    runtime.get_runtime.cache_clear()
-    aws.reset()
 
 
 def _make_harness_key_the_default(stack: LocalStack) -> None:
@@ -262,11 +248,11 @@ def test_the_template_policy_runs_every_kind_of_workflow(iam_stack, as_role):
 
     # A wait matched by an event, then a long sleep (a Scheduler timer) cancelled (deleted).
     waiting = api.send("e2e/wait", {"order": tag}).json()["ids"][0]
-    _until(lambda: _step_status(api, waiting, "wait-payment") == "Waiting")
+    wait_for(lambda: _step_status(api, waiting, "wait-payment") == "Waiting", what="wait")
     assert api.send("e2e/paid", {"order": tag}).status_code == 200
     assert api.ended(waiting, 30)["output"] == {"paid": {"order": tag}}
     sleeping = api.send("e2e/sleep", {"seconds": 3600}).json()["ids"][0]
-    _until(lambda: _step_status(api, sleeping, "nap") == "Scheduled")
+    wait_for(lambda: _step_status(api, sleeping, "nap") == "Scheduled", what="sleep")
     run_id = api.runs(sleeping)[0]["run_id"]
     assert api.http.delete(f"/v1/runs/{run_id}").status_code == 202
     assert api.ended(sleeping, 30)["status"] == "Cancelled"
@@ -302,13 +288,6 @@ def _step_status(api: _Api, event_id: str, step: str) -> str | None:
         return None
     steps = api.http.get(f"/v1/runs/{runs[0]['run_id']}").json()["data"]["steps"]
     return next((s["status"] for s in steps if s["name"] == step), None)
-
-
-def _until(check, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
 
 
 def _register(api: _Api, triggers: list[dict[str, Any]]) -> httpx.Response:

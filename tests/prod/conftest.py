@@ -7,11 +7,9 @@ import functools
 import httpx
 import pytest
 
-from inngest_lambda import runtime
-from inngest_lambda.core import aws
 from inngest_lambda.http.dashboard import auth as dashboard_auth
 from inngest_lambda.local.ports import free_port
-from inngest_lambda.local.stack import LocalStack
+from tests.support.stacks import local_stack
 
 DASHBOARD_KEY = "dashboard-" + "5e" * 16
 SIGNING_KEY = "signkey-prod-" + "5e" * 32
@@ -36,17 +34,15 @@ def prod():
         "INNGEST_EVENT_KEY": EVENT_KEY,
         "INNGEST_EVENT_API_BASE_URL": url,
         "INNGEST_API_BASE_URL": url,
-        "INNGEST_LAMBDA_FUNCTIONS": "tests.prod.prod_functions",
-        "INNGEST_LAMBDA_LOG_LEVEL": "WARNING",
+        "INNGEST_LAMBDA_RETRY_SCALE": None,  # real retry delays
         "INNGEST_LAMBDA_DASHBOARD_KEY": DASHBOARD_KEY,
     }
-    runtime.get_runtime.cache_clear()
-    aws.reset()
     dashboard_auth.reset_cache()
-    with LocalStack(port=port, env=env) as stack:
-        auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
-        with httpx.Client(base_url=stack.url, timeout=30, headers=auth) as http:
-            yield http
-    runtime.get_runtime.cache_clear()
-    aws.reset()
-    dashboard_auth.reset_cache()
+    try:
+        functions = "tests.support.apps.prod_functions"
+        with local_stack(functions, env, port=port, point_clients=False) as st:
+            auth = {"Authorization": f"Bearer {SIGNING_KEY}"}
+            with httpx.Client(base_url=st.url, timeout=30, headers=auth) as http:
+                yield http
+    finally:
+        dashboard_auth.reset_cache()

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from inngest_lambda import runtime
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
+from tests.support.waiting import finished_run
 
 
-def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = http.get(f"/v1/events/{event_id}/runs").json()["data"]
-        if runs and runs[0]["status"] in ("Completed", "Failed"):
-            return runs[0]
-        time.sleep(0.05)
-    raise AssertionError(f"no finished run for {event_id}")
+def _wait(http: httpx.Client, event_id: str) -> dict:
+    return finished_run(http, event_id, ended={"Completed", "Failed"})
 
 
 def test_signed_requests_run_functions_and_send_event_uses_the_event_key(prod):

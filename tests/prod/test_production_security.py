@@ -3,29 +3,21 @@ carry the SDK's signature before they complete anything."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import fastapi
 import httpx
 import pytest
-import uvicorn
 from fastapi.responses import JSONResponse
 
-from inngest_lambda.local.ports import free_port
 from inngest_lambda.runtime import get_runtime
 from inngest_lambda.sdk import client as sdk
 from tests.prod.conftest import EVENT_KEY, SIGNING_KEY
+from tests.support.registration import app_sync, one_step_function
+from tests.support.servers import serve_asgi
+from tests.support.waiting import finished_run
 
 
-def _wait(http: httpx.Client, event_id: str, timeout: float = 20) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = http.get(f"/v1/events/{event_id}/runs").json()["data"]
-        if runs and runs[0]["status"] in ("Completed", "Failed"):
-            return runs[0]
-        time.sleep(0.05)
-    raise AssertionError(f"no finished run for {event_id}")
+def _wait(http: httpx.Client, event_id: str) -> dict:
+    return finished_run(http, event_id, ended={"Completed", "Failed"})
 
 
 def test_unsigned_put_to_the_serve_path_changes_nothing(prod):
@@ -66,41 +58,16 @@ def impostor(prod):
             headers["x-inngest-signature"] = "t=1700000000&s=" + "ab" * 32
         return JSONResponse("pwned", headers=headers)
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/api/inngest"
-    server.should_exit = True
-    thread.join(5)
+    with serve_asgi(app) as url:
+        yield f"{url}/api/inngest"
 
 
 @pytest.mark.parametrize("mode", ["unsigned", "forged"])
 def test_an_unverified_response_never_completes_a_run(prod, impostor, mode):
     fn_id = f"impostor-{mode}"
     url = f"{impostor}?mode={mode}"
-    body = {
-        "appname": fn_id,
-        "url": url,
-        "functions": [
-            {
-                "id": fn_id,
-                "name": fn_id,
-                "triggers": [{"event": f"impostor/{mode}"}],
-                "steps": {
-                    "step": {
-                        "id": "step",
-                        "name": "step",
-                        "runtime": {"type": "http", "url": url},
-                        "retries": {"attempts": 0},
-                    }
-                },
-            }
-        ],
-    }
+    fn = one_step_function(fn_id, [{"event": f"impostor/{mode}"}], url, attempts=0)
+    body = app_sync(fn_id, [fn], url)
     assert prod.post("/fn/register", json=body).status_code == 200
     res = prod.post(f"/e/{EVENT_KEY}", json={"name": f"impostor/{mode}", "data": {}})
     run = _wait(prod, res.json()["ids"][0])

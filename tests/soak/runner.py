@@ -21,8 +21,8 @@ from inngest_lambda.storage.store import Run
 from tests.faults.injector import Injector
 from tests.faults.sweep_support import _table_items, check_nothing_left
 from tests.faults.throttling import Throttling
-from tests.soak import soak_functions as fns
 from tests.soak.workload import APP, WINDOW, Plan
+from tests.support.apps import soak_functions as fns
 
 SOAK_REPORTS: list[list[str]] = []  # each soak's report lines, for the terminal summary
 TERMINAL = ("Completed", "Failed", "Cancelled", "Skipped")

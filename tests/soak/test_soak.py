@@ -31,7 +31,7 @@ FAULT_RATE = float(os.environ.get("SOAK_FAULT_RATE", "0.01"))
 
 # Logs at INFO would be kept by pytest for every run of the soak: only warnings and errors.
 pytestmark = pytest.mark.durable(
-    functions="tests.soak.soak_functions", env={"INNGEST_LAMBDA_LOG_LEVEL": "WARNING"}
+    functions="tests.support.apps.soak_functions", env={"INNGEST_LAMBDA_LOG_LEVEL": "WARNING"}
 )
 
 

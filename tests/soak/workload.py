@@ -20,7 +20,7 @@ import math
 import random
 from typing import Any
 
-from tests.soak import soak_functions as fns
+from tests.support.apps import soak_functions as fns
 
 WINDOW = 1800  # seconds over which triggers are spread
 TICK = 10  # triggers fall on whole multiples of this (so that many coincide)

@@ -14,9 +14,9 @@ import pytest
 from inngest_lambda.core import clock
 from inngest_lambda.testing import Durable, RunResult, StepResult, assert_completed, assert_failed
 from inngest_lambda.testing.results import compare_lines
-from tests.testing import app_functions
+from tests.support.apps import app_functions
 
-pytestmark = pytest.mark.durable(functions="tests.testing.app_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.app_functions")
 
 _FIRST_TEST: dict[str, str] = {}
 
@@ -174,7 +174,7 @@ def test_every_message_delivered_twice_still_gives_one_result_per_step(durable):
 
 
 @pytest.mark.durable(
-    functions="tests.testing.cron_functions",
+    functions="tests.support.apps.cron_functions",
     start=datetime.datetime(2030, 1, 7, 8, 59, tzinfo=datetime.UTC),
 )
 def test_cron_schedule_fires_at_each_due_time_while_advancing(durable):
@@ -210,7 +210,7 @@ def test_stop_puts_back_the_clocks_the_client_and_the_environment():
     client = app_functions.client
     before = (client._event_api_origin, client._mode, os.environ.get("INNGEST_DEV"))
     real_unix_time = moto.sqs.models.unix_time
-    with Durable("tests.testing.app_functions", start=1_000_000_000) as harness:
+    with Durable("tests.support.apps.app_functions", start=1_000_000_000) as harness:
         assert clock.now() == 1_000_000_000
         assert step_sync.datetime.datetime.now().timestamp() == pytest.approx(1_000_000_000)
         assert moto.sqs.models.unix_time() == 1_000_000_000

@@ -1,7 +1,7 @@
 """Virtual time end to end: sleeps, retries, waits and Scheduler timers through the real runtime.
 
 Each test gets a fresh `durable` stack (the toolkit's pytest fixture) running
-tests/testing/app_functions.py as a user's functions module.
+tests/support/apps/app_functions.py as a user's functions module.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 
 from inngest_lambda.core import clock
 from inngest_lambda.testing import assert_completed, assert_failed
-from tests.testing import app_functions
+from tests.support.apps import app_functions
 
-pytestmark = pytest.mark.durable(functions="tests.testing.app_functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.app_functions")
 
 DAY = datetime.timedelta(days=1)
 

@@ -9,7 +9,7 @@ import pytest
 
 from functions import fulfil_order  # importing at the top of the file is fine
 from inngest_lambda.testing import assert_completed
-from tests.testing.readme_functions import checkout
+from tests.support.apps.readme_functions import checkout
 
 
 def test_order_is_charged_then_shipped_after_the_cool_off(durable):
@@ -26,7 +26,7 @@ def test_order_is_charged_then_shipped_after_the_cool_off(durable):
     assert_completed(durable.run(shipped_id), "emailed about o-1")
 
 
-@pytest.mark.durable(functions="tests.testing.readme_functions")
+@pytest.mark.durable(functions="tests.support.apps.readme_functions")
 def test_unpaid_checkout_times_out_after_a_day(durable):
     event_id = durable.send("shop/order.placed", {"orderId": "o-7"})
     durable.advance(datetime.timedelta(hours=23))
@@ -35,7 +35,7 @@ def test_unpaid_checkout_times_out_after_a_day(durable):
     assert_completed(durable.run(event_id, checkout), "timed out")
 
 
-@pytest.mark.durable(functions="tests.testing.readme_functions")
+@pytest.mark.durable(functions="tests.support.apps.readme_functions")
 def test_payment_resumes_the_checkout(durable):
     event_id = durable.send("shop/order.placed", {"orderId": "o-8"})
     durable.send("shop/payment.success", {"orderId": "o-8", "amount": 42})

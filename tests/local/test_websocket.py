@@ -10,11 +10,12 @@ import json
 import boto3
 import pytest
 from botocore.config import Config
-from local_fakes import NO_FUNCTIONS, FakeHandler, request, wait_for
+from local_fakes import NO_FUNCTIONS, FakeHandler, request
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from inngest_lambda.local import LocalStack
+from tests.support.waiting import wait_for
 
 handler = FakeHandler()
 

@@ -9,12 +9,13 @@ import time
 
 import boto3
 import pytest
-from local_fakes import NO_FUNCTIONS, FakeHandler, wait_for
+from local_fakes import NO_FUNCTIONS, FakeHandler
 
 from inngest_lambda import settings as s
 from inngest_lambda.local import LocalStack
 from inngest_lambda.local.pump import Pump
 from inngest_lambda.local.sqs_delivery import batch_failures
+from tests.support.waiting import wait_for
 
 handler = FakeHandler()
 FAST = {"poll_interval": 0.05, "schedule_interval": 0.1, "env": NO_FUNCTIONS}

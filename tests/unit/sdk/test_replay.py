@@ -16,7 +16,7 @@ from inngest_lambda import runtime, settings
 from inngest_lambda.sdk import replay as sdk_replay
 from inngest_lambda.testing import assert_completed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ older data step by step."""
 from __future__ import annotations
 
 import collections
+import uuid
 from typing import Any
 
 import boto3
@@ -37,9 +38,12 @@ class Counting:
 
 @pytest.fixture
 def table(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A table of its own, under a fresh name: moto may already run for the whole folder (a
+    package-scoped mock), and then tables outlive this fixture's own mock."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
-        name = create_resources(s.Settings.from_env({})).table
+        env = {s.ENV_TABLE: f"data-format-{uuid.uuid4().hex[:8]}"}
+        name = create_resources(s.Settings.from_env(env)).table
         yield name
 
 
@@ -85,7 +89,8 @@ def test_the_store_checks_once_per_process(table: str, monkeypatch: pytest.Monke
 
     monkeypatch.setenv(s.ENV_TABLE, table)
     s.get_settings.cache_clear()
-    aws.reset()
+    # Clients of this moto, leaving the process's cached clients (and any hooks on them) alone.
+    monkeypatch.setattr(aws, "client", lambda service: boto3.client(service))
     checks: list[str] = []
     real = data_format.ensure
     monkeypatch.setattr(data_format, "ensure", lambda ddb, t: checks.append(t) or real(ddb, t))
@@ -96,7 +101,6 @@ def test_the_store_checks_once_per_process(table: str, monkeypatch: pytest.Monke
         assert checks == [table]
     finally:
         s.get_settings.cache_clear()
-        aws.reset()
 
 
 def test_two_cold_starts_racing_to_write_the_marker_agree(table: str) -> None:

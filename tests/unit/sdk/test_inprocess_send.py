@@ -17,7 +17,7 @@ from inngest._internal import const
 from inngest_lambda import runtime, settings
 from inngest_lambda.sdk import inprocess_send
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 OWN = "https://abc123.execute-api.us-east-1.amazonaws.com"
 LOG = logging.getLogger("test-inprocess-send")
 
