@@ -9,7 +9,7 @@ import json
 import threading
 from typing import Any
 
-from inngest_lambda.core import snapstart
+from inngest_lambda import snapstart
 from inngest_lambda.runtime import get_runtime
 
 _thread = threading.local()

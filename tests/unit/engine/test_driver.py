@@ -13,7 +13,7 @@ from inngest_lambda.core import clock, ids
 from inngest_lambda.engine.driver import Driver
 from inngest_lambda.storage.store import NEVER, Conflict
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 @pytest.fixture()

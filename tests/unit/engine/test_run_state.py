@@ -11,7 +11,7 @@ from inngest_lambda.engine.run_state import RunState
 from inngest_lambda.sdk.body import RequestBody
 from inngest_lambda.storage.store import COMPLETED, SCHEDULED, Step
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 def _state() -> RunState:

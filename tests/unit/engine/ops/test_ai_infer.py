@@ -14,10 +14,10 @@ import pytest
 
 from inngest_lambda.engine.ops import ai_infer
 from inngest_lambda.testing import assert_completed
-from tests.unit.engine.ops import functions
+from tests.support.apps import engine_ops_functions as functions
 from tests.unit.engine.support import steps_by_name
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 class Model:

@@ -12,7 +12,7 @@ from inngest_lambda.engine.ops import invoke
 from inngest_lambda.testing import assert_completed
 from tests.unit.engine.support import steps_by_name
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 def test_the_child_runs_with_the_payload_and_its_output_resumes_the_caller(durable):

@@ -9,10 +9,10 @@ import pytest
 
 from inngest_lambda.core import clock, retries
 from inngest_lambda.testing import assert_completed
-from tests.unit.engine.ops import functions
+from tests.support.apps import engine_ops_functions as functions
 from tests.unit.engine.support import steps_by_name
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 def test_a_step_error_is_retried_after_its_backoff(durable):

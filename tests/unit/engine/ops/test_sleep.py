@@ -11,7 +11,7 @@ from inngest_lambda.core import clock
 from inngest_lambda.testing import assert_completed
 from tests.unit.engine.support import steps_by_name
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 HOUR = 3600.0
 
 

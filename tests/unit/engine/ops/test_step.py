@@ -7,7 +7,7 @@ import pytest
 from inngest_lambda.testing import assert_completed, assert_failed
 from tests.unit.engine.support import steps_by_name
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 def test_a_step_that_ran_is_stored_completed_with_its_output(durable):

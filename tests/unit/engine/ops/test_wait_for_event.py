@@ -10,7 +10,7 @@ import pytest
 from inngest_lambda.testing import assert_completed, assert_failed
 from tests.unit.engine.support import steps_by_name
 
-pytestmark = pytest.mark.durable(functions="tests.unit.engine.ops.functions")
+pytestmark = pytest.mark.durable(functions="tests.support.apps.engine_ops_functions")
 
 
 def test_a_wait_is_stored_waiting_with_its_pause_and_a_matching_event_resumes_it(durable):

@@ -9,8 +9,7 @@ import types
 
 import pytest
 
-from inngest_lambda import runtime
-from inngest_lambda.core import snapstart
+from inngest_lambda import runtime, snapstart
 
 
 def test_an_on_demand_start_builds_nothing_ahead(fresh_runtime, monkeypatch):
