@@ -90,6 +90,6 @@ def next_fire(cron: str, after: float) -> float | None:
             for minute in minutes:
                 local = datetime.datetime(day.year, day.month, day.day, hour, minute)
                 ts = local.replace(tzinfo=spec.tz).timestamp()
-                if ts > after and crontime._exists(local, ts, spec.tz):
+                if ts > after and crontime.exists(local, ts, spec.tz):
                     return ts
     return None

@@ -24,6 +24,11 @@ def is_system() -> bool:
     return _now is time.time
 
 
+def source() -> Callable[[], float]:
+    """The source of time now installed (to restore it after installing another)."""
+    return _now
+
+
 def set_clock(fn: Callable[[], float] | None) -> None:
     """Install a different source of time (None restores the system clock)."""
     global _now

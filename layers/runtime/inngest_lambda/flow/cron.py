@@ -28,7 +28,7 @@ MAX_WINDOW_MINUTES = 1440
 MAX_SCHEDULE_NAME = 64
 SCHEDULE_NAME_PREFIX = "cron-"
 
-_MACROS = {
+MACROS = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
     "@monthly": "0 0 1 * *",
@@ -57,12 +57,12 @@ class _Field:
     name_base: int = 0  # value of names[0]
 
 
-_MINUTE = _Field("minute", 0, 59)
-_HOUR = _Field("hour", 0, 23)
-_DOM = _Field("day-of-month", 1, 31)
-_MONTH = _Field("month", 1, 12, tuple(_MONTHS), 1)
+MINUTE = _Field("minute", 0, 59)
+HOUR = _Field("hour", 0, 23)
+DOM = _Field("day-of-month", 1, 31)
+MONTH = _Field("month", 1, 12, tuple(_MONTHS), 1)
 # 7 is Sunday too in most crons; folded into 0 after parsing.
-_DOW = _Field("day-of-week", 0, 7, tuple(_DAYS), 0)
+DOW = _Field("day-of-week", 0, 7, tuple(_DAYS), 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _value(token: str, field: _Field) -> int:
     return number
 
 
-def _parse_field(text: str, field: _Field) -> tuple[set[int], bool]:
+def parse_field(text: str, field: _Field) -> tuple[set[int], bool]:
     """Values matched by one cron field, and whether it is an unrestricted `*` / `?`.
 
     "Unrestricted" follows robfig/cron (what Inngest runs): only a bare `*` or `?` (or `*/1`)
@@ -164,7 +164,7 @@ def to_scheduler_cron(cron: str) -> SchedulerCron:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise CronConversionError(f"unknown time zone {timezone!r} in {cron!r}") from exc
-    spec = _MACROS.get(spec.lower(), spec)
+    spec = MACROS.get(spec.lower(), spec)
     if spec.startswith("@"):
         raise CronConversionError(f"unsupported cron descriptor {spec!r}")
     fields = spec.split()
@@ -172,11 +172,11 @@ def to_scheduler_cron(cron: str) -> SchedulerCron:
         raise CronConversionError(
             f"expected 5 cron fields (minute hour day-of-month month day-of-week), got {cron!r}"
         )
-    minutes, _ = _parse_field(fields[0], _MINUTE)
-    hours, _ = _parse_field(fields[1], _HOUR)
-    dom, dom_star = _parse_field(fields[2], _DOM)
-    months, _ = _parse_field(fields[3], _MONTH)
-    dow, dow_star = _parse_field(fields[4], _DOW)
+    minutes, _ = parse_field(fields[0], MINUTE)
+    hours, _ = parse_field(fields[1], HOUR)
+    dom, dom_star = parse_field(fields[2], DOM)
+    months, _ = parse_field(fields[3], MONTH)
+    dow, dow_star = parse_field(fields[4], DOW)
     dow = {d % 7 for d in dow}
 
     if dom_star:

@@ -51,7 +51,7 @@ class CronSpec:
 def parse(cron: str) -> CronSpec:
     """Parse an Inngest cron string; CronConversionError when it is not valid."""
     zone, spec = conv.split_timezone(cron)
-    spec = conv._MACROS.get(spec.lower(), spec)
+    spec = conv.MACROS.get(spec.lower(), spec)
     fields = spec.split()
     if len(fields) != 5:
         raise conv.CronConversionError(f"expected 5 cron fields, got {cron!r}")
@@ -59,11 +59,11 @@ def parse(cron: str) -> CronSpec:
         tz = ZoneInfo(zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as err:
         raise conv.CronConversionError(f"unknown time zone {zone!r}") from err
-    minutes, _ = conv._parse_field(fields[0], conv._MINUTE)
-    hours, _ = conv._parse_field(fields[1], conv._HOUR)
-    days, days_star = conv._parse_field(fields[2], conv._DOM)
-    months, _ = conv._parse_field(fields[3], conv._MONTH)
-    weekdays, weekdays_star = conv._parse_field(fields[4], conv._DOW)
+    minutes, _ = conv.parse_field(fields[0], conv.MINUTE)
+    hours, _ = conv.parse_field(fields[1], conv.HOUR)
+    days, days_star = conv.parse_field(fields[2], conv.DOM)
+    months, _ = conv.parse_field(fields[3], conv.MONTH)
+    weekdays, weekdays_star = conv.parse_field(fields[4], conv.DOW)
     return CronSpec(
         minutes=tuple(sorted(minutes, reverse=True)),
         hours=tuple(sorted(hours, reverse=True)),
@@ -88,12 +88,12 @@ def latest_fire(cron: str, at: float) -> float | None:
             for minute in spec.minutes:
                 local = datetime.datetime(day.year, day.month, day.day, hour, minute)
                 ts = local.replace(tzinfo=spec.tz).timestamp()
-                if ts <= at + 1e-6 and _exists(local, ts, spec.tz):
+                if ts <= at + 1e-6 and exists(local, ts, spec.tz):
                     return ts
     return None
 
 
-def _exists(local: datetime.datetime, ts: float, tz: ZoneInfo) -> bool:
+def exists(local: datetime.datetime, ts: float, tz: ZoneInfo) -> bool:
     """False for a local time skipped by a DST change (it never happens, so never fires)."""
     return datetime.datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == local
 

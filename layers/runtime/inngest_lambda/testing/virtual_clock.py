@@ -54,7 +54,7 @@ def installed(virtual: VirtualClock) -> Iterator[VirtualClock]:
     """Make `virtual` the time of the runtime, the SDK and moto until the block ends."""
     from inngest_lambda.testing import moto_time, sdk_time
 
-    previous = clock._now  # restored as found, whatever it was
+    previous = clock.source()  # restored as found, whatever it was
     clock.set_clock(virtual.now)
     try:
         with sdk_time.patched(virtual.now), moto_time.patched(virtual.now):
