@@ -47,3 +47,12 @@ def test_any_other_path_builds_the_full_api_app_once(fresh_runtime):
     assert (slash["statusCode"], slash["headers"]["location"]) == (307, "http://x/api/inngest")
     assert get_runtime().app.api_app is app
     assert get_runtime().store._ddb is None
+
+
+def test_http_requests_never_build_the_executor(fresh_runtime):
+    """The engine (about 30 modules) is imported for the first queue message, not before."""
+    assert _http("GET", "/api/inngest")["statusCode"] == 200
+    assert _http("GET", "/no-such-route")["statusCode"] == 404  # builds the full API app
+    rt = get_runtime()
+    assert "executor" not in vars(rt)  # functools.cached_property: set on first use
+    assert rt.executor is rt.executor

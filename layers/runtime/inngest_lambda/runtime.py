@@ -1,16 +1,20 @@
 """Everything a Lambda process builds once, at its first invocation: config, secrets, the
-user's functions, the FastAPI app and the executor. Later invocations reuse it."""
+user's functions, the FastAPI app, and the executor on the first queue message. Later invocations
+reuse it."""
 
 from __future__ import annotations
 
 import functools
 import importlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda import settings as names
 from inngest_lambda.core.log import get_logger
 from inngest_lambda.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from inngest_lambda.engine.executor import Executor
 
 
 class Runtime:
@@ -20,10 +24,8 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         from inngest_lambda.apps import registry
-        from inngest_lambda.engine import executor
         from inngest_lambda.events import ingest as events
         from inngest_lambda.http import app as api
-        from inngest_lambda.sdk import client as sdk
         from inngest_lambda.storage import store
 
         self.settings = settings
@@ -58,14 +60,22 @@ class Runtime:
         self.inprocess_send = inprocess_send.install(
             self.client, self.app, settings.api_url, enabled=settings.inprocess_send, log=self.log
         )
-        self.executor = executor.Executor(
+        self._mangum: Any = None
+
+    @functools.cached_property
+    def executor(self) -> Executor:
+        """Made on the first queue message: a cold start that only answers HTTP requests never
+        imports the engine (about 30 modules)."""
+        from inngest_lambda.engine.executor import Executor
+        from inngest_lambda.sdk import client as sdk
+
+        return Executor(
             self.store,
             self.registry,
             self.ingestor,
             lambda: sdk.SdkClient(self.sdk_app, self.signing_key, self.signing_key_fallback),
             self.log,
         )
-        self._mangum: Any = None
 
     @property
     def dev_mode(self) -> bool:
