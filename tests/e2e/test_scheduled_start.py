@@ -6,34 +6,21 @@ its one step ran (`RAN_AT`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from inngest_lambda import runtime
-from inngest_lambda.core import aws, clock
+from inngest_lambda.core import clock
 from inngest_lambda.scheduling import queue
 from inngest_lambda.testing import assert_completed
 from tests.support.apps.scheduled_functions import RAN_AT
-from tests.unit.engine.support import SERVICES, AwsCalls
+from tests.unit.engine import conftest as engine_fixtures
 
 pytestmark = pytest.mark.durable(functions="tests.support.apps.scheduled_functions")
+aws_calls = engine_fixtures.aws_calls  # the engine tests' fixture: AWS calls by operation
 MINUTE = 60.0
 HOUR = 3600.0
-
-
-@pytest.fixture()
-def aws_calls(durable: Any) -> Iterator[AwsCalls]:
-    calls = AwsCalls()
-    clients = [aws.client(service) for service in SERVICES]
-    for c in clients:
-        c.meta.events.register("before-call", calls.hook)
-    try:
-        yield calls
-    finally:
-        for c in clients:
-            c.meta.events.unregister("before-call", calls.hook)
 
 
 @pytest.fixture(autouse=True)
