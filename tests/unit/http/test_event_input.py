@@ -17,7 +17,8 @@ def _one_problem(payload: object) -> str:
 
 def test_single_event_and_list_are_accepted_untouched():
     assert check_events({"name": "a/b", "data": {}}).valid == [{"name": "a/b", "data": {}}]
-    ev = {"name": "b", "data": {"x": 1}, "id": "x", "ts": 1, "v": "2024-01-01.1", "user": {}}
+    ev = {"name": "b", "data": {"x": 1}, "id": "x", "ts": 1700000000000, "v": "2024-01-01.1"}
+    ev["user"] = {}
     assert check_events([{"name": "a"}, ev]).valid == [{"name": "a"}, ev]
 
 
@@ -38,6 +39,9 @@ def test_single_event_and_list_are_accepted_untouched():
         ({"name": "a", "ts": 1e29}, "'ts' must be an integer"),
         ({"name": "a", "ts": 10**29}, "'ts' must be an integer"),
         ({"name": "a", "ts": -5}, "'ts' must be an integer"),
+        ({"name": "a", "ts": 5}, "'ts' 5 is outside 1980-01-01 to 2100-01-01"),
+        ({"name": "a", "ts": 4_102_444_800_000}, "outside 1980-01-01 to 2100-01-01"),
+        ({"name": "a", "ts": 4_000_000_000_000}, "more than a year ahead"),
         ({"name": "a", "v": 5}, "'v' must be a string"),
         ({"name": "x" * 3000}, "'name' is 3000 bytes long, longer than the 256 bytes allowed"),
         ({"name": "a", "id": "i" * 3000}, "'id' is 3000 bytes long"),

@@ -103,6 +103,8 @@ def runs_show(obj: Context, run_id: str) -> None:
     out.print(f"[bold]Run {run['run_id']}[/]  {_status(run['status'])}")
     out.print(f"function {run['function_id']}   event {run['event_id']}")
     out.print(f"started {run.get('run_started_at')}   ended {run.get('ended_at') or '-'}")
+    if run.get("starts_at"):
+        out.print(f"starts at {run['starts_at']} (scheduled by its event's ts)")
     if run.get("replay_of"):
         out.print(f"replay of {run['replay_of']}")
     table = _table("Step", "Op", "Status", "Attempts", "Started", "Ended", "Detail")

@@ -83,9 +83,12 @@ class Ingestor:
         parent: dict[str, Any] | None = None,
         messages: list[dict[str, Any]] | None = None,
     ) -> str | None:
+        from inngest_lambda.events import scheduled_start
         from inngest_lambda.flow import intake
 
-        if intake.applies(fn):  # throttle, rate limit, debounce, batching, singleton, ...
+        # Flow control (throttle, rate limit, debounce, batching, singleton, ...) and a future
+        # `ts` (a run that starts later: its timer is armed there) go through flow/intake.
+        if intake.applies(fn) or scheduled_start.starts_at(event) is not None:
             return intake.start(self, fn, event, parent=parent, messages=messages)
         run = Run(
             run_id=ids.new_id(),

@@ -10,6 +10,12 @@ exactly once however many deliveries race. A transaction that loses a race is re
 
 Invoked runs (`step.invoke`) skip batching, debounce and rate limiting: the caller waits for a
 result and a held-back or dropped child would leave it hanging until its timeout.
+
+An event whose `ts` is in the future (`events/scheduled_start.py`) comes here whatever the
+function's options: its run is created now (rate limit, idempotency, singleton decided now, as
+on Inngest's server) with `starts_at`, and its first drive is a timer at that time, or at the
+throttle's time if that is later; concurrency and priority are the drive's gate, when it is
+due. A batch's run ignores `ts` (`honour_ts=False`), as on Inngest.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock, errors, ids
 from inngest_lambda.events import emitted as run_events
+from inngest_lambda.events import scheduled_start
 from inngest_lambda.flow import config as flowconfig
 from inngest_lambda.flow import ratelimit, singleton, state, throttle
 from inngest_lambda.flow.decision import Decision
@@ -53,6 +60,7 @@ def create(
     parent: dict[str, Any] | None = None,
     messages: list[dict[str, Any]] | None = None,
     extra: list[dict[str, Any]] | None = None,
+    honour_ts: bool = True,
 ) -> str | None:
     """Create the run for `events` under the function's options; see the module docstring.
 
@@ -63,6 +71,7 @@ def create(
     store = ingestor.store
     flow = flowconfig.of(fn.config)
     event = events[0]
+    starts_at = scheduled_start.starts_at(event) if honour_ts and parent is None else None
     for _ in range(MAX_ATTEMPTS):
         d = Decision(run_id=run_id or ids.new_id(), now=clock.now(), extra=list(extra or []))
         if parent is None and flow.rate_limit is not None:
@@ -71,6 +80,8 @@ def create(
             singleton.decide(store, fn.id, flow.singleton, event, d)
         if d.queued and flow.throttle is not None:
             throttle.decide(store, fn.id, flow.throttle, event, d)
+        if d.queued and starts_at is not None:
+            d.next_at = max(d.next_at, starts_at)
         run = Run(
             run_id=d.run_id,
             function_id=fn.id,
@@ -80,6 +91,7 @@ def create(
             events=events,
             created_at=d.now,
             next_at=d.next_at,
+            starts_at=starts_at if d.queued else None,
             parent=parent,
             output=d.output,
             ended_at=d.now if not d.queued else None,

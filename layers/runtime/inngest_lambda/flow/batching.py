@@ -290,6 +290,7 @@ def close(
         dedupe=f"{fn.id}#batch#{batch_id}",
         run_id=batch_id,
         messages=messages,
+        honour_ts=False,  # a batch's run ignores its events' `ts`, as on Inngest
     )
     if run_id == batch_id:
         _link(store, fn.id, run_id, events[1:])

@@ -4,7 +4,8 @@ Anything a later stage could choke on is refused here with a message naming it, 
 single byte is stored: JSON nested deeper than a stack can follow, `NaN`/`Infinity` (not JSON,
 and a run carrying one can never call the SDK), lone UTF-16 surrogates (not Unicode, so not
 storable as UTF-8), names and ids longer than DynamoDB keys take, timestamps that are not
-milliseconds since the epoch.
+milliseconds since the epoch, or fall outside 1980-2100, or more than a year ahead (a future
+`ts` schedules the run: `events/scheduled_start.py`).
 
 A request that cannot be read at all (not JSON, too big, too many events) is refused whole.
 Inside a readable batch every event stands alone, as on Inngest: the valid ones are stored
@@ -17,6 +18,7 @@ import dataclasses
 import json
 from typing import Any
 
+from inngest_lambda.events import scheduled_start
 from inngest_lambda.settings import get_settings
 
 MAX_EVENTS_PER_REQUEST = 5000
@@ -146,6 +148,10 @@ def _problem(ev: object) -> str | None:
             f"'ts' must be an integer number of milliseconds since the epoch "
             f"(0 to {MAX_TS_MS}), got {json.dumps(ts)[:40]}"
         )
+    if ts:  # 0 is the SDK's "not set": the event API fills in the time of receipt
+        problem = scheduled_start.ts_problem(ts)
+        if problem:
+            return problem
     version = ev.get("v")
     if version is not None and not isinstance(version, str):
         return f"'v' must be a string (the event's schema version), got {_type(version)}"

@@ -28,6 +28,10 @@ def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
         "run_started_at": clock.iso(run.started_at or run.created_at),
         "ended_at": clock.iso(ended_at),
     }
+    if run.starts_at is not None:
+        # Ours (Inngest's v1 shape has no field for it): the time a future event `ts` set for
+        # the run's start; the run stays Queued until then.
+        out["starts_at"] = clock.iso(run.starts_at)
     if run.replay_of:
         out["replay_of"] = run.replay_of
     if steps is not None:

@@ -30,7 +30,9 @@ def acquire_lease(
 
     Refused when another live invocation holds the lease, when the run has ended, or when
     the run is parked until later (`next_at`): a message that arrives early is a duplicate
-    and must not drive the run.
+    and must not drive the run. A run scheduled to start later (`starts_at`, a future `ts`:
+    events/scheduled_start.py) is refused before then even if something zeroed `next_at`,
+    unless it was cancelled (its drive records the end) or has started already.
     """
     now = clock.now()
     try:
@@ -46,7 +48,9 @@ def acquire_lease(
                 "attribute_exists(#pk) AND #st IN (:queued, :running) "
                 "AND (attribute_not_exists(lease_owner) OR lease_until < :now) "
                 "AND (attribute_not_exists(next_at) OR next_at <= :soon "
-                "OR attribute_exists(finishing))"
+                "OR attribute_exists(finishing)) "
+                "AND (attribute_not_exists(starts_at) OR starts_at <= :soon "
+                "OR attribute_exists(cancel) OR attribute_exists(started_at))"
             ),
             ExpressionAttributeNames={"#pk": TABLE_PK, "#st": "status", **sweep_index.NAMES},
             ExpressionAttributeValues={

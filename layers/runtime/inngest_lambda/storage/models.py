@@ -73,6 +73,9 @@ class Run:
     fn_attempt: int = 0
     next_at: float = 0.0
     wake_seq: int = 0
+    # When an event with a future `ts` schedules the run to start (events/scheduled_start.py);
+    # None for a run that starts at once. Set at creation, never changed.
+    starts_at: float | None = None
     parent: dict[str, Any] | None = None
     finishing: dict[str, Any] | None = None
     cancel: str | None = None  # why cancellation was requested, once it was
@@ -116,6 +119,7 @@ class Run:
             fn_attempt=int(p.get("fn_attempt", 0)),
             next_at=float(p.get("next_at", 0)),
             wake_seq=int(p.get("wake_seq", 0)),
+            starts_at=float(p["starts_at"]) if "starts_at" in p else None,
             parent=json.loads(p["parent"]) if "parent" in p else None,
             finishing=json.loads(p["finishing"]) if "finishing" in p else None,
             cancel=p.get("cancel"),

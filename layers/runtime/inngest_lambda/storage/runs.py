@@ -44,6 +44,7 @@ def create_run(
             **events_value,
             created_at=run.created_at,
             next_at=run.next_at,
+            starts_at=run.starts_at,
             parent=json.dumps(run.parent) if run.parent else None,
             output=json.dumps(run.output) if run.output is not None else None,
             ended_at=run.ended_at,

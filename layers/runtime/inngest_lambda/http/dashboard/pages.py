@@ -159,6 +159,9 @@ def run_detail(svc: Services, run_id: str, token: str) -> str | None:
         ("Ended", when(run.ended_at)),
         ("Duration", duration(run.started_at, run.ended_at)),
     ]
+    if run.starts_at is not None:  # an event `ts` in the future scheduled its start
+        label = "Starts at" if run.started_at is None and not ended else "Scheduled start"
+        facts.insert(4, (label, when(run.starts_at)))
     if run.replay_of:
         facts.append(("Replay of", run_link(run.replay_of)))
     if replays:
