@@ -83,8 +83,12 @@ class Ingestor:
         parent: dict[str, Any] | None = None,
         messages: list[dict[str, Any]] | None = None,
     ) -> str | None:
+        from inngest_lambda.events import paused
         from inngest_lambda.flow import intake
 
+        skipped = paused.skip_if_paused(self, fn, event, parent)  # a paused function: Skipped
+        if not isinstance(skipped, paused.NotPaused):
+            return skipped
         if intake.applies(fn):  # throttle, rate limit, debounce, batching, singleton, ...
             return intake.start(self, fn, event, parent=parent, messages=messages)
         run = Run(

@@ -4,9 +4,11 @@ key): cancel, redrive, replay, invoke, and the functions overview.
     DELETE /v1/runs/{run_id}                           -> 202, cancelled (409 once ended)
     POST   /v1/runs/{run_id}/redrive                   -> 202, a drive message sent
     POST   /v1/runs/{run_id}/replay                    -> 201, the new run
-    POST   /v1/runs/replay  {function_id, status, since, until, limit}   bulk replay
-    GET    /v1/functions                               triggers, flow control, 24 h counts
+    POST   /v1/runs/replay  {function_id, status, since, until, limit, reason}   bulk replay
+    GET    /v1/functions                               triggers, flow control, 24 h counts, isPaused
     POST   /v1/functions/{function_id}/invoke  {data}  -> 201, event id and run id
+    POST   /v1/functions/{function_id}/pause   {cancelRunning, by}  -> 200, the pause
+    POST   /v1/functions/{function_id}/unpause                      -> 200, runs re-driven
 
 `since`/`until` take an ISO-8601 time, epoch seconds or a duration back from now (`90s`, `1h`,
 `7d`): `query.parse_time_bound`. The rules themselves are `admin.operations`', shared with the
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastapi
 from fastapi.responses import JSONResponse
@@ -28,6 +30,9 @@ from inngest_lambda.http.query import QueryError
 from inngest_lambda.http.routing import Router, in_thread, problem
 from inngest_lambda.http.run_views import run_view
 from inngest_lambda.storage.store import TERMINAL_STATES
+
+if TYPE_CHECKING:
+    from inngest_lambda.admin.pausing import Paused
 
 
 def register(router: Router) -> None:
@@ -85,6 +90,7 @@ def register(router: Router) -> None:
                     since=query.parse_time_bound("since", body.get("since")),
                     until=query.parse_time_bound("until", body.get("until")),
                     limit=query.parse_runs_limit(body.get("limit"), operations.MAX_BULK_REPLAY),
+                    reason=_optional_str(body, "reason"),
                 )
             )
         except QueryError as err:
@@ -118,6 +124,7 @@ def register(router: Router) -> None:
         data = []
         for f in found:
             view = dataclasses.asdict(f)
+            view["isPaused"] = view.pop("is_paused")
             for t in view["triggers"]:
                 t["next_fire"] = clock.iso(t["next_fire"])
             data.append(view)
@@ -141,6 +148,73 @@ def register(router: Router) -> None:
         except operations.NotFound as err:
             return problem(404, str(err))
         return JSONResponse({"data": {"event_id": event_id, "run_id": run_id}}, status_code=201)
+
+    @route("POST", "/v1/functions/{function_id}/pause")
+    async def pause(request: fastapi.Request) -> JSONResponse:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.admin import operations, pausing
+
+        if denied := router.denied(request):
+            return denied
+        try:
+            body = _object_body(await request.body())
+            cancel_running = body.get("cancelRunning", False)
+            if not isinstance(cancel_running, bool):
+                raise QueryError("'cancelRunning' must be true or false")
+            by = _optional_str(body, "by")
+            done = await in_thread(
+                lambda: pausing.pause(svc, function_id, cancel_running=cancel_running, paused_by=by)
+            )
+        except QueryError as err:
+            return problem(400, str(err))
+        except operations.NotFound as err:
+            return problem(404, str(err))
+        return JSONResponse({"data": pause_view(done)})
+
+    @route("POST", "/v1/functions/{function_id}/unpause")
+    async def unpause(request: fastapi.Request) -> JSONResponse:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.admin import operations, pausing
+
+        if denied := router.denied(request):
+            return denied
+        try:
+            _object_body(await request.body())
+            done = await in_thread(pausing.resume, svc, function_id)
+        except QueryError as err:
+            return problem(400, str(err))
+        except operations.NotFound as err:
+            return problem(404, str(err))
+        return JSONResponse(
+            {
+                "data": {
+                    "function_id": function_id,
+                    "isPaused": False,
+                    "wasPaused": done.was_paused,
+                    "redriven": done.redriven,
+                }
+            }
+        )
+
+
+def pause_view(done: Paused) -> dict[str, Any]:
+    """The REST answer to a pause (also what the CLI prints)."""
+    return {
+        "function_id": done.pause.function_id,
+        "isPaused": True,
+        "pausedAt": clock.iso(done.pause.paused_at),
+        "pausedBy": done.pause.paused_by,
+        "cancelRunning": done.pause.cancel_running,
+        "changed": done.changed,
+        "cancelled": done.cancelled,
+    }
+
+
+def _optional_str(body: dict[str, Any], field: str) -> str | None:
+    value = body.get(field)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise QueryError(f"'{field}' must be a non-empty string")
+    return value
 
 
 def _object_body(raw: bytes) -> dict[str, Any]:
