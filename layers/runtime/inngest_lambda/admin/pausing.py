@@ -11,8 +11,9 @@ is `events/paused.py`, to runs in flight `engine/paused.py`; the item is `storag
 * `resume`: one conditional DeleteItem, then the runs the pause parked are re-driven at once: one
   Query per 1 MB page of entries, per run one UpdateItem (`Store.wake`: its park time is now, so
   the drive message is not taken for an early duplicate), one SendMessageBatch per 10 runs and
-  one BatchWriteItem per 25 entries deleted, up to `MAX_REDRIVE_ON_RESUME` per request (a run beyond that continues on its
-  own safety timer, within `engine.paused.RECHECK_SECONDS`; its entry goes at the next resume).
+  one BatchWriteItem per 25 entries deleted, up to `MAX_REDRIVE_ON_RESUME` per request (a run
+  beyond that continues on its own safety timer, within `engine.paused.RECHECK_SECONDS`; its
+  entry goes at the next resume).
 * Replaying the skipped runs after a resume is `operations.bulk_replay(..., status="Skipped",
   reason="FunctionPaused")`.
 """
