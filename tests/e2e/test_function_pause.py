@@ -123,3 +123,29 @@ def test_bad_requests_name_the_problem_and_store_nothing(durable):
     assert _paused_flags(durable) == {FN: False, CRON_FN: False}
     items = aws.client("dynamodb").scan(TableName=durable.stack.settings.table)["Items"]
     assert not [i for i in items if i["pk"]["S"].startswith("FPAUSE#")]
+
+
+def _gql(durable, query: str, **variables):
+    status, reply = durable.request("POST", "/v0/gql", {"query": query, "variables": variables})
+    assert status == 200, reply
+    return reply
+
+
+PAUSE = """mutation P($fnID: ID!, $cancelRunning: Boolean) {
+  pauseFunction(fnID: $fnID, cancelRunning: $cancelRunning) { id name isPaused } }"""
+UNPAUSE = "mutation U($fnID: ID!) { unpauseFunction(fnID: $fnID) { id isPaused } }"
+
+
+def test_graphql_pause_and_unpause_mutations(durable):
+    reply = _gql(durable, PAUSE, fnID=FN, cancelRunning=False)
+    assert reply["data"]["pauseFunction"] == {"id": FN, "name": "pause-steps", "isPaused": True}
+    assert durable.run(durable.send("pause/go", {})).status == "Skipped"
+    reply = _gql(durable, UNPAUSE, fnID=FN)
+    assert reply["data"]["unpauseFunction"] == {"id": FN, "isPaused": False}
+    event_id = durable.send("pause/go", {})
+    durable.advance(HOUR)
+    assert_completed(durable.run(event_id), {"a": "one", "b": "two", "n": None})
+    reply = _gql(durable, PAUSE, fnID="no-such-fn")
+    assert reply["data"] is None
+    assert "function no-such-fn not found" in reply["errors"][0]["message"]
+    assert _paused_flags(durable) == {FN: False, CRON_FN: False}
