@@ -24,6 +24,8 @@ import dataclasses
 
 from inngest_lambda.admin.operations import Deployment, NotFound
 from inngest_lambda.events import cancellation
+from inngest_lambda.events.paused import CANCEL_REASON
+from inngest_lambda.events.paused import REASON as SKIP_REASON
 from inngest_lambda.scheduling import queue
 from inngest_lambda.storage import function_pauses, listing
 from inngest_lambda.storage.function_pauses import FunctionPause
@@ -31,7 +33,7 @@ from inngest_lambda.storage.function_pauses import FunctionPause
 MAX_CANCEL_ON_PAUSE = 1000
 MAX_REDRIVE_ON_RESUME = 1000
 PAGE = 200
-CANCEL_REASON = "function paused with cancelRunning"
+__all__ = ["SKIP_REASON", "Paused", "Resumed", "is_paused", "pause", "resume"]
 
 
 @dataclasses.dataclass

@@ -26,13 +26,13 @@ from __future__ import annotations
 import dataclasses
 
 from inngest_lambda.core import clock
+from inngest_lambda.events.paused import CANCEL_REASON
 from inngest_lambda.flow.seams import GatedDriver
 from inngest_lambda.scheduling import queue, timers
 from inngest_lambda.storage import function_pauses
 
 CHECK_EVERY_SECONDS = 5.0
 RECHECK_SECONDS = 300.0
-CANCEL_REASON = "function paused with cancelRunning"
 
 
 @dataclasses.dataclass

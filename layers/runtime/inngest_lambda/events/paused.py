@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from inngest_lambda.flow.seams import Ingestor
 
 REASON = "FunctionPaused"
+CANCEL_REASON = "function paused with cancelRunning"  # the runs `cancelRunning` cancels
 
 
 class NotPaused:
