@@ -43,3 +43,14 @@ def test_a_drive_of_a_function_not_paused_checks_once(durable, aws_calls):
     durable.advance(HOUR)  # wakes, runs "second" and ends: one drive
     assert pause_functions.CALLS["second"] == 1
     assert aws_calls.of("dynamodb", "GetItem") == 1
+
+
+def test_cancel_running_cancels_a_run_at_its_next_drive(durable):
+    """A run the pause request did not cancel (over its limit, or created just after) is
+    cancelled by its next drive, which finds `cancelRunning` on the pause; no step runs."""
+    run_id = _sleeping_run(durable)
+    function_pauses.pause(runtime.get_runtime().store, FN, cancel_running=True)  # no API cancel
+    durable.advance(HOUR)
+    run = durable.get_run(run_id)
+    assert run.status == "Cancelled" and "cancelRunning" in (run.error or {}).get("message", "")
+    assert pause_functions.CALLS["second"] == 0

@@ -33,7 +33,7 @@ from inngest_lambda.storage.function_pauses import FunctionPause
 MAX_CANCEL_ON_PAUSE = 1000
 MAX_REDRIVE_ON_RESUME = 1000
 PAGE = 200
-__all__ = ["SKIP_REASON", "Paused", "Resumed", "is_paused", "pause", "resume"]
+__all__ = ["SKIP_REASON", "Paused", "Resumed", "pause", "resume"]
 
 
 @dataclasses.dataclass
@@ -52,10 +52,6 @@ class Resumed:
 def _check(deployment: Deployment, function_id: str) -> None:
     if deployment.registry.get(function_id) is None:
         raise NotFound(f"function {function_id} not found")
-
-
-def is_paused(deployment: Deployment, function_id: str) -> bool:
-    return function_pauses.get_pause(deployment.store, function_id) is not None
 
 
 def pause(

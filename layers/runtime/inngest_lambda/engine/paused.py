@@ -33,6 +33,7 @@ from inngest_lambda.storage import function_pauses
 
 CHECK_EVERY_SECONDS = 5.0
 RECHECK_SECONDS = 300.0
+MAX_ROUNDS = 10  # parks refused in a row (the run kept being woken) before handing it back
 
 
 @dataclasses.dataclass
@@ -52,7 +53,7 @@ class PauseCheck:
     def __init__(self) -> None:
         self.checked_at: float | None = None
 
-    def hold(self, driver: GatedDriver) -> Verdict:
+    def hold(self, driver: GatedDriver, rounds: int = 0) -> Verdict:
         if driver.fn is None:
             return PROCEED
         now = clock.now()
@@ -69,10 +70,13 @@ class PauseCheck:
         due = now + RECHECK_SECONDS
         timers.wake_at(run_id, due, f"paused:{int(due)}")  # a spare wake-up is harmless
         if not driver.park(due):
+            if rounds + 1 >= MAX_ROUNDS:  # woken again and again: let the wake-ups drive it
+                store.release(run_id, driver.owner)
+                return Verdict(proceed=False)
             # Woken while parking (an event, a cancel, the resume): look again from the top.
             driver.reload()
             self.checked_at = None
-            return self.hold(driver)
+            return self.hold(driver, rounds + 1)
         if function_pauses.get_pause(store, function_id) is None and store.wake(run_id):
             queue.send({"kind": "run", "run_id": run_id})  # resumed meanwhile
         return Verdict(proceed=False)

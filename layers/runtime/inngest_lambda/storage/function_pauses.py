@@ -18,6 +18,7 @@ every Lambda process from the moment its write returns: no cache sits in between
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,7 @@ from inngest_lambda.storage.table import Table, query
 PAUSE_SK = "P"
 PARKED_PREFIX = "W#"
 DELETE_BATCH = 25  # BatchWriteItem's limit
+MAX_BATCH_ATTEMPTS = 6  # unprocessed deletes (throttling) are retried with backoff
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,9 +139,14 @@ def forget_parked(db: Table, function_id: str, run_ids: list[str]) -> None:
             for rid in run_ids[start : start + DELETE_BATCH]
         ]
         pending: dict[str, Any] = {db.table: requests}
-        while pending:
+        for attempt in range(MAX_BATCH_ATTEMPTS):
             res = db.ddb.batch_write_item(RequestItems=pending)
             pending = res.get("UnprocessedItems") or {}
+            if not pending:
+                break
+            time.sleep(0.05 * 2**attempt)
+        else:
+            raise RuntimeError(f"DynamoDB left {len(pending[db.table])} deletes unprocessed")
 
 
 __all__ = [
