@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import fastapi
@@ -130,71 +131,66 @@ def register(router: Router) -> None:
             data.append(view)
         return JSONResponse({"data": data})
 
-    @route("POST", "/v1/functions/{function_id}/invoke")
-    async def invoke(request: fastapi.Request) -> JSONResponse:
-        function_id = request.path_params["function_id"]
+    async def function_op(
+        request: fastapi.Request, work: Callable[[str, dict[str, Any]], Any], status: int = 200
+    ) -> JSONResponse:
+        """The shape of an operation on one function: signed; the body a JSON object (or
+        empty); a bad field a 400 and an unknown function a 404, each naming it."""
         from inngest_lambda.admin import operations
 
         if denied := router.denied(request):
             return denied
+        function_id = request.path_params["function_id"]
         try:
             body = _object_body(await request.body())
-            data = body.get("data", {})
-            if not isinstance(data, dict):
-                raise QueryError("'data' must be a JSON object")
-            event_id, run_id = await in_thread(operations.invoke, svc, function_id, data)
+            data = await in_thread(work, function_id, body)
         except QueryError as err:
             return problem(400, str(err))
         except operations.NotFound as err:
             return problem(404, str(err))
-        return JSONResponse({"data": {"event_id": event_id, "run_id": run_id}}, status_code=201)
+        return JSONResponse({"data": data}, status_code=status)
+
+    @route("POST", "/v1/functions/{function_id}/invoke")
+    async def invoke(request: fastapi.Request) -> JSONResponse:
+        def work(function_id: str, body: dict[str, Any]) -> dict[str, Any]:
+            from inngest_lambda.admin import operations
+
+            data = body.get("data", {})
+            if not isinstance(data, dict):
+                raise QueryError("'data' must be a JSON object")
+            event_id, run_id = operations.invoke(svc, function_id, data)
+            return {"event_id": event_id, "run_id": run_id}
+
+        return await function_op(request, work, status=201)
 
     @route("POST", "/v1/functions/{function_id}/pause")
     async def pause(request: fastapi.Request) -> JSONResponse:
-        function_id = request.path_params["function_id"]
-        from inngest_lambda.admin import operations, pausing
+        def work(function_id: str, body: dict[str, Any]) -> dict[str, Any]:
+            from inngest_lambda.admin import pausing
 
-        if denied := router.denied(request):
-            return denied
-        try:
-            body = _object_body(await request.body())
             cancel_running = body.get("cancelRunning", False)
             if not isinstance(cancel_running, bool):
                 raise QueryError("'cancelRunning' must be true or false")
             by = _optional_str(body, "by")
-            done = await in_thread(
-                lambda: pausing.pause(svc, function_id, cancel_running=cancel_running, paused_by=by)
-            )
-        except QueryError as err:
-            return problem(400, str(err))
-        except operations.NotFound as err:
-            return problem(404, str(err))
-        return JSONResponse({"data": pause_view(done)})
+            done = pausing.pause(svc, function_id, cancel_running=cancel_running, paused_by=by)
+            return pause_view(done)
+
+        return await function_op(request, work)
 
     @route("POST", "/v1/functions/{function_id}/unpause")
     async def unpause(request: fastapi.Request) -> JSONResponse:
-        function_id = request.path_params["function_id"]
-        from inngest_lambda.admin import operations, pausing
+        def work(function_id: str, _: dict[str, Any]) -> dict[str, Any]:
+            from inngest_lambda.admin import pausing
 
-        if denied := router.denied(request):
-            return denied
-        try:
-            _object_body(await request.body())
-            done = await in_thread(pausing.resume, svc, function_id)
-        except QueryError as err:
-            return problem(400, str(err))
-        except operations.NotFound as err:
-            return problem(404, str(err))
-        return JSONResponse(
-            {
-                "data": {
-                    "function_id": function_id,
-                    "isPaused": False,
-                    "wasPaused": done.was_paused,
-                    "redriven": done.redriven,
-                }
+            done = pausing.resume(svc, function_id)
+            return {
+                "function_id": function_id,
+                "isPaused": False,
+                "wasPaused": done.was_paused,
+                "redriven": done.redriven,
             }
-        )
+
+        return await function_op(request, work)
 
 
 def pause_view(done: Paused) -> dict[str, Any]:
