@@ -16,6 +16,7 @@ FN = "pause-app-pause-steps"
 
 
 def test_a_skipped_run_costs_the_pause_read_and_the_run_write(durable, aws_calls):  # noqa: F811
+    pause_functions.CALLS.clear()
     rt = runtime.get_runtime()
     function_pauses.pause(rt.store, FN, cancel_running=False)
     fn = rt.registry.get(FN)
