@@ -101,3 +101,32 @@ def test_python_dash_m_dispatches_to_the_cli(api, stack, monkeypatch, capsys):
     monkeypatch.setenv("INNGEST_LAMBDA_URL", stack.url)
     assert dispatch(["runs", "list", "--limit", "1"]) == 0
     assert "Run" in capsys.readouterr().out
+
+
+def test_functions_pause_list_resume_and_replay_the_skipped(api, cli):
+    fn = "e2e-three-steps"
+    status, out, _ = cli("functions", "pause", fn)
+    try:
+        assert status == 0 and f"{fn} paused since" in out
+        status, out, _ = cli("functions", "pause", fn)
+        assert status == 0 and "already paused" in out
+        status, out, _ = cli("--json", "functions", "list")
+        assert {f["id"]: f["isPaused"] for f in json.loads(out)["data"]}[fn] is True
+        event_id = api.send("e2e/three", {"n": 2})
+        (skipped,) = api.runs(event_id)  # recorded as the event is accepted
+        assert (skipped["status"], skipped["output"]["reason"]) == ("Skipped", "FunctionPaused")
+        status, out, _ = cli("runs", "list", "--function", fn, "--status", "Skipped")
+        assert status == 0 and skipped["run_id"] in out
+    finally:
+        status, out, _ = cli("--json", "functions", "resume", fn, "--replay-skipped")
+    assert status == 0
+    body = json.loads(out)
+    assert body["data"]["wasPaused"] is True
+    replayed = {p["run_id"]: p["replay_run_id"] for p in body["replayed"]}
+    assert skipped["run_id"] in replayed
+    deadline = time.time() + 30
+    while api.run(replayed[skipped["run_id"]])["status"] != "Completed":
+        assert time.time() < deadline, "the replay did not complete"
+        time.sleep(0.1)
+    status, _, err = cli("functions", "pause", "no-such-fn")
+    assert status == 3 and "function no-such-fn not found" in err

@@ -144,3 +144,28 @@ def test_an_invoke_step_links_to_the_child_run(api, page):
     child_link.click()
     expect(page.locator("main")).to_contain_text("Invoked by")
     expect(page.get_by_role("link", name=run["run_id"])).to_be_visible()
+
+
+def test_pause_a_function_see_its_skipped_run_then_resume_and_replay(api, page, tmp_path):
+    fn = "e2e-three-steps"
+    page.goto(f"/functions/{fn}")
+    page.get_by_role("button", name="Pause").click()
+    try:
+        expect(page.locator("h1 .badge")).to_have_text("Paused")
+        shoot(page, "function-paused", tmp_path)
+        (skipped,) = api.runs(api.send("e2e/three", {"n": 7}))
+        assert skipped["status"] == "Skipped"
+        page.goto("/functions")
+        expect(
+            page.locator("tr", has=page.get_by_role("link", name=fn, exact=True))
+        ).to_contain_text("Paused")
+        page.goto(f"/functions/{fn}")
+        page.get_by_label("Replay the runs the pause skipped").check()
+        page.get_by_role("button", name="Resume").click()
+        expect(page.locator("h1")).to_contain_text("Replayed")
+        expect(page.get_by_role("link", name=skipped["run_id"])).to_be_visible()
+    finally:
+        api.http.post(f"/v1/functions/{fn}/unpause")
+    page.goto(f"/functions/{fn}")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect(page.locator("h1 .badge")).to_have_count(0)

@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "lint": "inngest_lambda.lint.cli",
     "runs": "inngest_lambda.cli.main:runs_main",
     "events": "inngest_lambda.cli.main:events_main",
+    "functions": "inngest_lambda.cli.main:functions_main",
     "upgrade": "inngest_lambda.storage.upgrade_status",
 }
 

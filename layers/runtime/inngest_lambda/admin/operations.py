@@ -90,14 +90,32 @@ def bulk_replay(
     since: float | None = None,
     until: float | None = None,
     limit: int = MAX_BULK_REPLAY,
+    reason: str | None = None,
 ) -> list[Replayed]:
-    """Replay every run of one function in one status and time window (newest first)."""
+    """Replay every run of one function in one status and time window (newest first).
+
+    `reason` keeps only the Skipped runs skipped for that reason (their output's `reason`, e.g.
+    `FunctionPaused`: the runs a paused function did not start); it costs one GetItem per run
+    listed, on top of the replay's own.
+    """
     if deployment.registry.get(function_id) is None:
         raise NotFound(f"function {function_id} not found")
     runs = listing.list_runs(
         deployment.store, [function_id], status=status, since=since, until=until, limit=limit
     ).items
-    return [Replayed(r.run_id, replay(deployment, r.run_id).run_id) for r in runs]
+    out = []
+    for r in runs:
+        if reason is not None and skip_reason(deployment.store.get_run(r.run_id)) != reason:
+            continue
+        out.append(Replayed(r.run_id, replay(deployment, r.run_id).run_id))
+    return out
+
+
+def skip_reason(run: Run | None) -> str | None:
+    """Why a Skipped run was skipped (`FunctionPaused`, `RateLimited`, ...), else None."""
+    output = run.output if run is not None and run.status == "Skipped" else None
+    reason = output.get("reason") if isinstance(output, dict) else None
+    return reason if isinstance(reason, str) else None
 
 
 def invoke(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from inngest_lambda.apps.registry import FunctionEntry
 from inngest_lambda.core import clock
 from inngest_lambda.flow import config as flowconfig
-from inngest_lambda.storage import listing
+from inngest_lambda.storage import function_pauses, listing
 
 if TYPE_CHECKING:
     from inngest_lambda.storage.store import Store
@@ -39,11 +39,13 @@ class FunctionOverview:
     counts: dict[str, int]  # status -> runs created in the last RECENT_SECONDS
     # Statuses whose count is a lower bound (listing.COUNT_CAP entries read): shown as "1000+".
     counts_at_least: list[str] = dataclasses.field(default_factory=list)
+    is_paused: bool = False  # paused (`admin/pausing.py`): its runs are skipped or parked
 
 
 def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -> FunctionOverview:
-    """One function's facts; run counts only when a store is given (`listing.count_runs`:
-    five Queries, at most COUNT_CAP entries read each)."""
+    """One function's facts; run counts and the pause only when a store is given
+    (`listing.count_runs`: five Queries, at most COUNT_CAP entries read each; the pause: one
+    GetItem)."""
     at = clock.now() if now is None else now
     triggers = []
     for t in fn.config.get("triggers", []):
@@ -55,9 +57,11 @@ def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -
         )
     counts: dict[str, int] = {}
     at_least: list[str] = []
+    paused = False
     if store is not None:
         found = listing.count_runs(store, fn.id, at - RECENT_SECONDS)
         counts, at_least = found.counts, found.at_least
+        paused = function_pauses.get_pause(store, fn.id) is not None
     return FunctionOverview(
         id=fn.id,
         name=fn.name,
@@ -67,6 +71,7 @@ def describe(fn: FunctionEntry, store: Store | None, now: float | None = None) -
         retries=fn.max_attempts - 1,
         counts=counts,
         counts_at_least=at_least,
+        is_paused=paused,
     )
 
 

@@ -23,6 +23,7 @@ from inngest_lambda.engine import finishing, sdk_request
 from inngest_lambda.engine.heartbeat import LEASE_GRACE_SECONDS
 from inngest_lambda.engine.ops import table
 from inngest_lambda.engine.ops.base import OpCall, arm_timer
+from inngest_lambda.engine.paused import PauseCheck
 from inngest_lambda.engine.run_state import RunState
 from inngest_lambda.events import cancellation
 from inngest_lambda.events.waits import WaitError, cancel_pause_keys
@@ -85,6 +86,7 @@ class Driver:
         self.metrics = metrics.Batch(run.function_id)  # one EMF line per drive
         self._gate: flow_gate.Gate | None = None  # made on first use (`gate`)
         self._gate_made = False
+        self.pause_check = PauseCheck()  # a paused function's runs stop at a step boundary
 
     @property
     def lease_end(self) -> float:
@@ -182,7 +184,7 @@ class Driver:
             self._resolve_due(now)
             todo = [s for s in self.state.open.values() if _runnable(s, now)]
             if todo:
-                if not flow_gate.allow(self.gate):  # slot / start timeout; parked if not
+                if not await self._may_proceed():  # paused / slot / start timeout; parked if not
                     return
                 if not await self._run_steps(todo):
                     return
@@ -199,10 +201,19 @@ class Driver:
                     return
                 self.reload()
                 continue
-            if not flow_gate.allow(self.gate):
+            if not await self._may_proceed():
                 return
             if not await self._discover():
                 return
+
+    async def _may_proceed(self) -> bool:
+        """Before a round of SDK requests: not while the function is paused (`engine/paused.py`:
+        the run is parked or cancelled), then the flow-control gate's leave."""
+        held = self.pause_check.hold(self)
+        if held.cancel:
+            await self.finish("Cancelled", error=cancellation.cancelled_error(held.cancel))
+            return False
+        return held.proceed and flow_gate.allow(self.gate)
 
     async def _discover(self) -> bool:
         """A request without a target step: the SDK runs the function as far as it can."""

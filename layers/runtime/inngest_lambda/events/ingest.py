@@ -83,9 +83,12 @@ class Ingestor:
         parent: dict[str, Any] | None = None,
         messages: list[dict[str, Any]] | None = None,
     ) -> str | None:
-        from inngest_lambda.events import scheduled_start
+        from inngest_lambda.events import paused, scheduled_start
         from inngest_lambda.flow import intake
 
+        skipped = paused.skip_if_paused(self, fn, event, parent)  # a paused function: Skipped
+        if not isinstance(skipped, paused.NotPaused):
+            return skipped
         # Flow control (throttle, rate limit, debounce, batching, singleton, ...) and a future
         # `ts` (a run that starts later: its timer is armed there) go through flow/intake.
         if intake.applies(fn) or scheduled_start.starts_at(event) is not None:

@@ -125,7 +125,7 @@ def _after_create(
             f"run skipped: {(d.output or {}).get('message')}",
             extra={"run_id": d.run_id, "function_id": fn.id},
         )
-        _answer_invoker(ingestor, run)
+        answer_invoker(ingestor, run)
         return
     if d.cancel_run_id:
         from inngest_lambda.flow import timeouts
@@ -153,7 +153,7 @@ def resume(
     between creating it and queueing it), at its throttled time if it has one."""
     existing = ingestor.store.get_run(run_id)
     if existing is not None and existing.status == "Skipped":
-        _answer_invoker(ingestor, existing)
+        answer_invoker(ingestor, existing)
     if existing is None or existing.status != "Queued":
         return None
     _send_start(run_id, existing.next_at, messages)
@@ -174,7 +174,7 @@ def _send_start(run_id: str, next_at: float, messages: list[dict[str, Any]] | No
 __all__ = ["create", "dedupe_key", "resume"]
 
 
-def _answer_invoker(ingestor: Ingestor, run: Run) -> None:
+def answer_invoker(ingestor: Ingestor, run: Run) -> None:
     """A skipped run started by `step.invoke` still answers its caller (with an error), as a
     finished run would, so the caller does not wait for its invoke timeout. The event id is
     the one the run's own finish would use, so a repeat is deduplicated."""

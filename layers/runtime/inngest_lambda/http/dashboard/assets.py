@@ -19,6 +19,7 @@ border-radius:10px;font-size:12px;font-weight:600;background:#e5e7eb}
 .Completed{background:#d1fae5;color:#065f46}.Failed{background:#fee2e2;color:#991b1b}
 .Running{background:#dbeafe;color:#1e40af}.Queued{background:#fef3c7;color:#92400e}
 .Cancelled{background:#e5e7eb;color:#374151}.Skipped{background:#f3e8ff;color:#6b21a8}
+.Paused{background:#fee2e2;color:#991b1b}
 .Scheduled,.Waiting,.Planned{background:#fef3c7;color:#92400e}
 form.inline{display:inline}form.bar{display:flex;gap:8px;flex-wrap:wrap;align-items:end;
 margin:0 0 12px}label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}

@@ -272,8 +272,9 @@ def functions_page(svc: Services) -> str:
             for s, n in o.counts.items()
             if n
         )
+        paused = f" {badge('Paused')}" if o.is_paused else ""
         rows.append(
-            f'<tr><td><a href="/functions/{e(o.id)}">{e(o.id)}</a>'
+            f'<tr><td><a href="/functions/{e(o.id)}">{e(o.id)}</a>{paused}'
             f"<div class=muted>{e(o.name)}</div></td><td>{_triggers(o)}</td>"
             f"<td>{_flow(o.flow)}</td><td>{counts or '<span class=muted>none</span>'}</td></tr>"
         )
@@ -317,7 +318,8 @@ def function_page(svc: Services, function_id: str, token: str) -> str | None:
     )
     counts = "".join(f"<dt>{badge(s)}</dt><dd>{_count(o, s)}</dd>" for s in o.counts)
     return (
-        f"<h1>Function {e(o.id)}</h1><dl><dt>Name</dt><dd>{e(o.name)}</dd>"
+        f"<h1>Function {e(o.id)}{' ' + badge('Paused') if o.is_paused else ''}</h1>"
+        f"{_pause_form(o.id, o.is_paused, token)}<dl><dt>Name</dt><dd>{e(o.name)}</dd>"
         f"<dt>App</dt><dd>{e(o.app_id)}</dd><dt>Triggers</dt><dd>{_triggers(o)}</dd>"
         f"<dt>Flow control</dt><dd>{_flow(o.flow)}</dd><dt>Retries</dt><dd>{o.retries}</dd>"
         f"</dl><h2>Runs, last 24 h</h2><dl>{counts}</dl>"
@@ -332,6 +334,27 @@ def function_page(svc: Services, function_id: str, token: str) -> str | None:
         '<label>Since<input name=since value="1h"></label>'
         '<label>Until<input name=until placeholder="now"></label>'
         "<button>Replay matching runs</button></form>"
+    )
+
+
+def _pause_form(function_id: str, paused: bool, token: str) -> str:
+    """Pause (with what to do with running runs) or Resume (optionally replaying what the pause
+    skipped): `admin/pausing.py` through the dashboard's actions."""
+    action = f"/functions/{e(function_id)}/{'resume' if paused else 'pause'}"
+    if paused:
+        return (
+            f'<form class=bar method=post action="{action}">{csrf_input(token)}'
+            "<span>Paused: its events are recorded as Skipped runs, its cron skips, its running "
+            "runs wait at their next step.</span>"
+            "<label><span><input type=checkbox name=replay_skipped value=1> "
+            "Replay the runs the pause skipped</span></label><button>Resume</button></form>"
+        )
+    return (
+        f'<form class=bar method=post action="{action}">{csrf_input(token)}'
+        "<label>Running runs<select name=running>"
+        "<option value=wait>Wait at their next step until resumed</option>"
+        "<option value=cancel>Cancel now</option></select></label>"
+        "<button>Pause</button></form>"
     )
 
 

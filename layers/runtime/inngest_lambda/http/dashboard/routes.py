@@ -306,6 +306,42 @@ def register(router: Router) -> None:
             return not_found(str(err), request)
         return page("Bulk replay", pages.replayed_page(function_id, pairs), "functions", request)
 
+    @action("/functions/{function_id}/pause")
+    async def pause(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.admin import operations, pausing
+
+        cancel = fields.get("running") == "cancel"
+        try:
+            await asyncio.to_thread(
+                lambda: pausing.pause(
+                    svc, function_id, cancel_running=cancel, paused_by="dashboard"
+                )
+            )
+        except operations.NotFound as err:
+            return not_found(str(err), request)
+        return RedirectResponse(f"/functions/{function_id}", status_code=303)
+
+    @action("/functions/{function_id}/resume")
+    async def resume(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        function_id = request.path_params["function_id"]
+        from inngest_lambda.admin import operations, pausing
+        from inngest_lambda.admin.pausing import SKIP_REASON
+        from inngest_lambda.http.dashboard import pages
+
+        try:
+            await asyncio.to_thread(pausing.resume, svc, function_id)
+            if not fields.get("replay_skipped"):
+                return RedirectResponse(f"/functions/{function_id}", status_code=303)
+            pairs = await asyncio.to_thread(
+                lambda: operations.bulk_replay(
+                    svc, function_id, status="Skipped", reason=SKIP_REASON
+                )
+            )
+        except operations.NotFound as err:
+            return not_found(str(err), request)
+        return page("Bulk replay", pages.replayed_page(function_id, pairs), "functions", request)
+
     @action("/functions/{function_id}/invoke")
     async def invoke(request: fastapi.Request, fields: dict[str, str]) -> Response:
         function_id = request.path_params["function_id"]

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastapi
 from fastapi.responses import JSONResponse
 
 from inngest_lambda.http.routing import Router, in_thread
 from inngest_lambda.storage.store import Store
+
+if TYPE_CHECKING:
+    from inngest_lambda.admin.operations import Deployment
 
 MAX_QUERY_BYTES = 100_000
 
@@ -24,13 +27,17 @@ def register(router: Router) -> None:
     async def graphql(request: fastapi.Request) -> JSONResponse:
         if denied := router.denied(request):
             return denied
-        status, body = await in_thread(execute, router.services.store, await request.body())
+        svc = router.services
+        status, body = await in_thread(execute, svc.store, await request.body(), svc)
         return JSONResponse(body, status_code=status)
 
 
-def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
+def execute(
+    store: Store, raw: bytes, deployment: Deployment | None = None
+) -> tuple[int, dict[str, Any]]:
     """(HTTP status, response body). Anything wrong with the query itself is a GraphQL error in
-    a 200 (as GraphQL-over-HTTP has it); only an unreadable request is a 400."""
+    a 200 (as GraphQL-over-HTTP has it); only an unreadable request is a 400. The mutations need
+    `deployment` (its functions and runs); queries read `store` only."""
     import ariadne
 
     from inngest_lambda.http.gql import schema
@@ -50,7 +57,7 @@ def execute(store: Store, raw: bytes) -> tuple[int, dict[str, Any]]:
         _, result = ariadne.graphql_sync(
             schema.executable_schema(),
             {k: body[k] for k in ("query", "variables", "operationName") if k in body},
-            context_value={"store": store},
+            context_value={"store": store, "deployment": deployment},
             error_formatter=_format_error,
             debug=False,
             logger=_ServerFaultsOnly(logging.getLogger("inngest_lambda.http.gql"), {}),
@@ -73,10 +80,12 @@ class _ServerFaultsOnly(logging.LoggerAdapter):  # type: ignore[type-arg]
 def _is_server_fault(error: object) -> bool:
     from graphql import GraphQLError
 
+    from inngest_lambda.admin.operations import NotFound as NoSuchFunction
     from inngest_lambda.http.gql.resolvers import NotFound
 
     original = getattr(error, "original_error", None)
-    return original is not None and not isinstance(original, NotFound | GraphQLError)
+    expected = NotFound | NoSuchFunction | GraphQLError
+    return original is not None and not isinstance(original, expected)
 
 
 def _format_error(error: Any, debug: bool = False) -> dict[str, Any]:

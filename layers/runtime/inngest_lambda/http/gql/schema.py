@@ -1,6 +1,9 @@
 """The schema: a subset of Inngest's dev-server schema, same names, types and nullability, so
 queries written against Inngest validate here unchanged. Fields Inngest has and we do not are
-unknown here: asking for one is a GraphQL validation error naming it."""
+unknown here: asking for one is a GraphQL validation error naming it. The mutations are Inngest
+Cloud's `pauseFunction` / `unpauseFunction` (the dev server has none); `fnID` is the function's
+id as this deployment lists it (Inngest Cloud's is a UUID), and the `Workflow` they answer has
+the fields of Cloud's that apply here."""
 
 from __future__ import annotations
 
@@ -18,6 +21,17 @@ type Query {
   runTrace(runID: String!): RunTraceSpan!
   runTraceSpanOutputByID(outputID: String!): RunTraceSpanOutput!
   functionRun(query: FunctionRunQuery!): FunctionRun
+}
+
+type Mutation {
+  pauseFunction(fnID: ID!, cancelRunning: Boolean): Workflow!
+  unpauseFunction(fnID: ID!): Workflow!
+}
+
+type Workflow {
+  id: ID!
+  name: String!
+  isPaused: Boolean!
 }
 
 input EventQuery {
@@ -135,6 +149,6 @@ type RunTraceTrigger {
 def executable_schema() -> Any:
     import ariadne
 
-    from inngest_lambda.http.gql import resolvers
+    from inngest_lambda.http.gql import mutations, resolvers
 
-    return ariadne.make_executable_schema(SDL, resolvers.query())
+    return ariadne.make_executable_schema(SDL, resolvers.query(), mutations.mutation())
