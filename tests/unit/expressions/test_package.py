@@ -31,3 +31,16 @@ def test_an_unknown_name_is_an_attribute_error():
         assert "compile_everything" in str(err)
     else:
         raise AssertionError("an unknown name resolved")
+
+
+def test_no_public_name_is_shadowed_by_a_module_of_the_package():
+    """Importing a submodule sets it as an attribute of the package: a public name equal to a
+    module's name would then be the module, not the function (seen: `canonical`)."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(expressions.__path__):
+        importlib.import_module(f"{expressions.__name__}.{info.name}")
+        assert info.name not in expressions.__all__
+    for name in expressions.__all__:
+        assert not isinstance(getattr(expressions, name), type(expressions)), name

@@ -39,7 +39,7 @@ the package loads no ``cel`` code: :mod:`.library` loads the extension on first 
   :mod:`.projection`: the variables cut down to those paths, absent ones as null.
 * :mod:`.compiler`: one compile per expression and process; :mod:`.evaluator`: :func:`validate`,
   :func:`evaluate`, :func:`matches`, :func:`evaluate_key`, :func:`evaluate_int`.
-* :mod:`.canonical`: :func:`canonical` keys; :mod:`.literals`: :func:`to_literal`;
+* :mod:`.canonical_keys`: :func:`canonical` keys; :mod:`.literals`: :func:`to_literal`;
   :mod:`.interpolation`: :func:`interpolate`; :mod:`.match_keys`: :class:`MatchKey` and
   :func:`match_key`, what the pause index looks waits up by.
 """
@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 # cold start that builds the API imports this package through flow control and waits, but
 # evaluates no expression, so it loads none of the twelve modules (about 0.3 ms each).
 _WHERE = {
-    "canonical": "canonical",
+    "canonical": "canonical_keys",
     "ExpressionError": "errors",
     "MissingFieldError": "errors",
     "evaluate": "evaluator",
@@ -69,7 +69,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from inngest_lambda.expressions.canonical import canonical
+    from inngest_lambda.expressions.canonical_keys import canonical
     from inngest_lambda.expressions.errors import ExpressionError, MissingFieldError
     from inngest_lambda.expressions.evaluator import (
         evaluate,

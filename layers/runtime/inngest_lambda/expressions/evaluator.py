@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from inngest_lambda.expressions.canonical import canonical
+from inngest_lambda.expressions.canonical_keys import canonical
 from inngest_lambda.expressions.compiler import Compiled, compile_expression
 from inngest_lambda.expressions.errors import ExpressionError, MissingFieldError
 from inngest_lambda.expressions.projection import project

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Final
 
-from inngest_lambda.expressions.canonical import canonical
+from inngest_lambda.expressions.canonical_keys import canonical
 from inngest_lambda.expressions.errors import ExpressionError
 from inngest_lambda.expressions.lexer import Token, is_punct, tokenize
 from inngest_lambda.expressions.library import load_cel
