@@ -4,6 +4,9 @@ the rest run fresh, both runs link each other, and a refused rerun stores nothin
 
 from __future__ import annotations
 
+import re
+import urllib.parse
+
 import pytest
 
 from inngest_lambda import runtime
@@ -101,3 +104,40 @@ def test_refused_reruns_name_the_problem_and_store_nothing(durable):
         assert message in reply["error"], (run_id, body, reply)
     assert _item_count() == before
     assert runtime.get_runtime().store.replays_of(original.run_id) == []
+
+
+def _page(durable, method: str, path: str, form: dict[str, str] | None = None):
+    body = urllib.parse.urlencode(form or {}).encode()
+    headers = [("content-type", "application/x-www-form-urlencoded")] if form else []
+    return durable.stack.server.respond(method, path, headers, body, "127.0.0.1")
+
+
+def test_the_dashboard_reruns_from_the_step_whose_button_was_pressed(durable):
+    original = _failed_run(durable)
+    step_3 = original.step("step-3").id
+    html = _page(durable, "GET", f"/runs/{original.run_id}").body.decode()
+    # One "Rerun from here" per step, each posting its step's id.
+    forms = re.findall(
+        rf'action="/runs/{original.run_id}/rerun"><input type=hidden name=csrf value="([^"]+)">'
+        r'<input type=hidden name=step value="([^"]+)">',
+        html,
+    )
+    assert [step for _, step in forms] == [original.step(f"step-{n}").id for n in range(1, 5)]
+    csrf = forms[0][0]
+
+    res = _page(durable, "POST", f"/runs/{original.run_id}/rerun", {"csrf": csrf, "step": step_3})
+    assert res.status == 303
+    new_id = dict(res.headers)["location"].rsplit("/", 1)[-1]
+    durable.run_until_idle()
+    assert durable.get_run(new_id).output == {"total": 15, "n": 7}
+    assert dict(rerun_functions.CALLS) == {"step-3": 1, "step-4": 1, "step-5": 1}
+    page = _page(durable, "GET", f"/runs/{new_id}").body.decode()
+    assert f'Rerun of</dt><dd><a href="/runs/{original.run_id}"' in page
+    assert "from step step-3" in page
+    page = _page(durable, "GET", f"/runs/{original.run_id}").body.decode()
+    assert f'Replayed as</dt><dd><a href="/runs/{new_id}"' in page
+
+    before = _item_count()
+    bad = _page(durable, "POST", f"/runs/{original.run_id}/rerun", {"csrf": csrf, "step": "nope"})
+    assert bad.status == 400 and "step &#x27;nope&#x27; not found" in bad.body.decode()
+    assert _item_count() == before
