@@ -127,3 +127,30 @@ def test_a_full_rerun_copies_nothing(deployment, calls, sent):
     assert calls.take() == {"GetItem": 1, "TransactWriteItems": 1}
     assert deployment.store.load_steps(new.run_id) == {}
     assert deployment.store.get_run(new.run_id).rerun_from is None
+
+
+def test_more_copies_than_a_transaction_holds_are_written_first(db, calls, sent):
+    store = Store()
+    store.create_run(new_run("01LONG", status="Failed"), "k-long")
+    for n in range(101):
+        store.put_step("01LONG", _step(f"h-{n}", n, NOW + n, memo={"data": n}), only_if_absent=True)
+    calls.take()
+    new = rerun.rerun(Deployment(store, Registry()), "01LONG", "h-100")
+    assert calls.take() == {"GetItem": 1, "Query": 1, "PutItem": 5, "TransactWriteItems": 1}
+    copied = store.load_steps(new.run_id)
+    assert sorted(s.memo["data"] for s in copied.values()) == list(range(100))
+
+
+def test_large_copies_leave_the_transaction_under_its_4_mb(db, calls, sent):
+    store = Store()
+    store.create_run(new_run("01BIG", status="Failed"), "k-big")
+    big = "x" * 250_000  # inline (under 300 KB) each; 20 of them are 5 MB
+    for n in range(21):
+        store.put_step(
+            "01BIG", _step(f"h-{n}", n, NOW + n, memo={"data": big}), only_if_absent=True
+        )
+    calls.take()
+    new = rerun.rerun(Deployment(store, Registry()), "01BIG", "h-20")
+    # The steps' Query reads 1 MB a page: 7 pages of 5 MB; 12 copies (3 MB) in the transaction.
+    assert calls.take() == {"GetItem": 1, "Query": 7, "PutItem": 9, "TransactWriteItems": 1}
+    assert len(store.load_steps(new.run_id)) == 20

@@ -49,7 +49,14 @@ def replay(deployment: Deployment, run_id: str) -> Run:
         raise NotFound(f"run {run_id} not found")
     if deployment.registry.get(original.function_id) is None:
         raise NotFound(f"function {original.function_id} of run {run_id} is no longer registered")
-    new = Run(
+    new = replay_run(original)
+    start_linked(deployment, original, new, f"replay#{original.run_id}#{new.run_id}")
+    return new
+
+
+def replay_run(original: Run) -> Run:
+    """A new Queued run of `original`'s function and event(s), `replay_of` it (not stored)."""
+    return Run(
         run_id=ids.new_id(),
         function_id=original.function_id,
         status="Queued",
@@ -59,8 +66,6 @@ def replay(deployment: Deployment, run_id: str) -> Run:
         created_at=clock.now(),
         replay_of=original.run_id,
     )
-    start_linked(deployment, original, new, f"replay#{original.run_id}#{new.run_id}")
-    return new
 
 
 def start_linked(

@@ -12,24 +12,29 @@ finished (a parallel step still running, a wait still waiting: re-armed by the n
 
 Invariants: the copies are written with the run, in its creation transaction, before its start
 message exists, so no drive ever sees the run without them (more than `MAX_IN_TRANSACTION`
-copies: the rest are written first, conditional on absence; a crash in between leaves orphan
-step items of a run that never existed). A refusal (NotFound, BadRequest) writes nothing.
+copies or `MAX_TRANSACTION_BYTES` of them: the earlier ones are written first, conditional on
+absence; a crash in between leaves orphan step items of a run that never existed). A refusal
+(NotFound, BadRequest) writes nothing.
 
 Cost: one GetItem (the original) + one Query of its steps (a page per 1 MB) + one
-TransactWriteItems + one SQS send; plus one PutItem/S3 put per copied memo over the inline limit.
+TransactWriteItems + one SQS send; plus one PutItem per copy beyond the transaction, and per
+copied memo over the inline limit one S3 PutObject and one UpdateItem (`RunBlobs.track`, refused:
+the run does not exist yet; the key goes on the run at creation instead).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
-from inngest_lambda.admin.operations import Deployment, NotFound, start_linked
-from inngest_lambda.core import clock, ids
+from inngest_lambda.admin.operations import Deployment, NotFound, replay_run, start_linked
 from inngest_lambda.storage.store import Run, Step
 
 # A transaction holds 100 items: the run's own 3, the replay link's 2, the rest for copies.
 MAX_IN_TRANSACTION = 95
+# A transaction holds 4 MB: the run item (up to ~400 KB) and links, the rest for copies.
+MAX_TRANSACTION_BYTES = 3_000_000
 
 
 class BadRequest(ValueError):
@@ -61,17 +66,8 @@ def rerun(
         steps = list(store.load_steps(run_id).values())
         chosen = find_step(steps, from_step)
         kept = steps_before(steps, chosen)
-    new = Run(
-        run_id=ids.new_id(),
-        function_id=original.function_id,
-        status="Queued",
-        event_id=original.event_id,
-        event=original.event,
-        events=original.events,
-        created_at=clock.now(),
-        replay_of=original.run_id,
-        rerun_from=chosen.step_id if chosen is not None else None,
-    )
+    new = replay_run(original)
+    new.rerun_from = chosen.step_id if chosen is not None else None
     puts = [store.step_put(new.run_id, dataclasses.replace(s), only_if_absent=True) for s in kept]
     for put in puts:
         put.pop("ReturnValuesOnConditionCheckFailure", None)
@@ -79,11 +75,24 @@ def rerun(
     new.blobs = sorted(
         v["S"] for put in puts for k, v in put["Item"].items() if k.endswith("_ref") and "S" in v
     )
-    for put in puts[:-MAX_IN_TRANSACTION]:
+    split = in_transaction_from(puts)
+    for put in puts[:split]:
         store.ddb.put_item(**put)
-    extra: list[dict[str, Any]] = [{"Put": put} for put in puts[-MAX_IN_TRANSACTION:]]
+    extra: list[dict[str, Any]] = [{"Put": put} for put in puts[split:]]
     start_linked(deployment, original, new, f"rerun#{original.run_id}#{new.run_id}", extra)
     return new
+
+
+def in_transaction_from(puts: list[dict[str, Any]]) -> int:
+    """Where the copies that go into the creation transaction start: the last ones, at most
+    MAX_IN_TRANSACTION and MAX_TRANSACTION_BYTES of items (each inline memo can be 300 KB)."""
+    size, start = 0, len(puts)
+    while start > 0 and len(puts) - start < MAX_IN_TRANSACTION:
+        size += len(json.dumps(puts[start - 1]["Item"]))
+        if size > MAX_TRANSACTION_BYTES:
+            break
+        start -= 1
+    return start
 
 
 def find_step(steps: list[Step], wanted: str) -> Step:
