@@ -48,6 +48,21 @@ def test_replay_prints_the_new_run_id(api, cli):
     assert api.run(new_id)["replay_of"] == run["run_id"]
 
 
+def test_rerun_from_a_step_prints_the_new_run_id_and_names_a_bad_step(api, cli):
+    run = api.wait_run(api.send("e2e/three", {"n": 2}))
+    status, out, _ = cli("runs", "rerun", run["run_id"], "--from-step", "double")
+    new_id = out.strip()
+    assert status == 0 and new_id != run["run_id"]
+    api.wait_run(run["event_id"], count=2)  # the rerun is a second run of the same event
+    rerun = api.run(new_id)
+    assert (rerun["status"], rerun["output"]) == ("Completed", run["output"])
+    status, out, _ = cli("runs", "show", new_id)
+    double = next(s["id"] for s in run["steps"] if s["name"] == "double")
+    assert status == 0 and f"rerun of {run['run_id']} from step {double}" in out
+    status, _, err = cli("runs", "rerun", run["run_id"], "--from-step", "triple")
+    assert status == 1 and "step 'triple' not found" in err
+
+
 def test_bulk_replay_asks_first_and_shows_progress(api, cli, monkeypatch):
     failed = api.wait_run(api.send("e2e/nonretry"))["run_id"]
     args = ("runs", "replay", "--function", "e2e-non-retriable", "--since", "1h")

@@ -45,6 +45,14 @@ def test_redrive_needs_the_signing_key(prod):
     assert prod.post(path).status_code == 404
 
 
+def test_rerun_needs_the_signing_key(prod):
+    path = "/v2/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/rerun"
+    body = {"fromStep": {"stepId": "step"}}
+    assert httpx.post(str(prod.base_url).rstrip("/") + path, json=body).status_code == 401
+    res = prod.post(path, json=body)
+    assert res.status_code == 404 and "not found" in res.json()["error"]
+
+
 def test_unsigned_execution_request_is_refused_by_the_sdk(prod):
     res = prod.post("/api/inngest?fnId=prod-greet&stepId=step", json={"event": {}})
     assert res.status_code == 401

@@ -49,7 +49,14 @@ def replay(deployment: Deployment, run_id: str) -> Run:
         raise NotFound(f"run {run_id} not found")
     if deployment.registry.get(original.function_id) is None:
         raise NotFound(f"function {original.function_id} of run {run_id} is no longer registered")
-    new = Run(
+    new = replay_run(original)
+    start_linked(deployment, original, new, f"replay#{original.run_id}#{new.run_id}")
+    return new
+
+
+def replay_run(original: Run) -> Run:
+    """A new Queued run of `original`'s function and event(s), `replay_of` it (not stored)."""
+    return Run(
         run_id=ids.new_id(),
         function_id=original.function_id,
         status="Queued",
@@ -59,21 +66,31 @@ def replay(deployment: Deployment, run_id: str) -> Run:
         created_at=clock.now(),
         replay_of=original.run_id,
     )
-    key = f"replay#{original.run_id}#{new.run_id}"
+
+
+def start_linked(
+    deployment: Deployment,
+    original: Run,
+    new: Run,
+    key: str,
+    extra: list[dict[str, Any]] | None = None,
+) -> None:
+    """Create `new` (a replay or rerun of `original`, under its own idempotency `key`) linked
+    from the original, with `extra` items in the same transaction, then send its start."""
     live = original.status in RUNNING_STATES and not original.finishing
+    store = deployment.store
     try:
-        deployment.store.create_run(
-            new, key, deployment.store.replay_link(original, new.run_id, live=live)
+        store.create_run(
+            new, key, [*store.replay_link(original, new.run_id, live=live), *(extra or [])]
         )
     except Conflict:
         if not live:
             raise
         # The original began to end meanwhile: its end will not see this replay.
-        deployment.store.create_run(
-            new, key, deployment.store.replay_link(original, new.run_id, live=False)
+        store.create_run(
+            new, key, [*store.replay_link(original, new.run_id, live=False), *(extra or [])]
         )
     queue.send({"kind": "run", "run_id": new.run_id})
-    return new
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""The command tree: `runs list|show|cancel|replay`, `events send|list`,
+"""The command tree: `runs list|show|cancel|replay|rerun`, `events send|list`,
 `functions list|pause|resume`.
 
 Tables and progress go to people (Rich); `--json` prints the API's JSON for scripts. Errors are
@@ -106,7 +106,9 @@ def runs_show(obj: Context, run_id: str) -> None:
     out.print(f"started {run.get('run_started_at')}   ended {run.get('ended_at') or '-'}")
     if run.get("starts_at"):
         out.print(f"starts at {run['starts_at']} (scheduled by its event's ts)")
-    if run.get("replay_of"):
+    if run.get("rerun_from"):
+        out.print(f"rerun of {run['replay_of']} from step {run['rerun_from']}")
+    elif run.get("replay_of"):
         out.print(f"replay of {run['replay_of']}")
     table = _table("Step", "Op", "Status", "Attempts", "Started", "Ended", "Detail")
     for s in run.get("steps", []):
@@ -209,6 +211,17 @@ def runs_replay(
     for p in pairs:
         table.add_row(p["run_id"], p["replay_run_id"])
     out.print(table)
+
+
+@runs.command("rerun")
+@click.argument("run_id")
+@click.option("--from-step", "step", help="Rerun from this step (id or name); default: all.")
+@click.pass_obj
+def runs_rerun(obj: Context, run_id: str, step: str | None) -> None:
+    """Rerun RUN_ID from a step, the steps before it reused (prints the new run id)."""
+    body = {"fromStep": {"stepId": step}} if step else {}
+    new = obj.api.request("POST", f"/v2/runs/{run_id}/rerun", json=body)["data"]
+    return obj.emit(new) if obj.as_json else click.echo(new["runId"])
 
 
 # --- functions -------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ def run_view(run: Run, steps: list[Step] | None = None) -> dict[str, Any]:
         out["starts_at"] = clock.iso(run.starts_at)
     if run.replay_of:
         out["replay_of"] = run.replay_of
+    if run.rerun_from:
+        out["rerun_from"] = run.rerun_from  # ours: the step of `replay_of` it reran from
     if steps is not None:
         out["steps"] = [step_view(s) for s in sorted(steps, key=lambda s: s.seq)]
     return out

@@ -84,6 +84,9 @@ class Run:
     cancel_pauses: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     replay_of: str | None = None  # the run this one replays (a new run from the same event)
     replays: list[str] = dataclasses.field(default_factory=list)  # replays made while it lived
+    # A rerun from a step (admin/rerun.py): the step id of `replay_of`'s run it reran from, the
+    # steps before it copied in as memoized; None for a full replay or any other run.
+    rerun_from: str | None = None
     blobs: list[str] = dataclasses.field(default_factory=list)  # its values' S3 keys
     inline_bytes: int = 0  # bytes of the event(s) held inline: the rest of the item budget is
     # what the run's outcome may use inline (RUN_ITEM_INLINE_BUDGET_BYTES)
@@ -128,6 +131,7 @@ class Run:
             cancel_pauses=[tuple(k) for k in json.loads(p.get("cancel_pauses", "[]"))],
             replay_of=p.get("replay_of"),
             replays=sorted(p.get("replays", [])),
+            rerun_from=p.get("rerun_from"),
             inline_bytes=len(p["events"].encode()) if "events" in p else 0,
             blobs=list(p.get("blobs", [])),
             conc_shards=json.loads(p["conc_shards"]) if "conc_shards" in p else {},

@@ -49,6 +49,7 @@ def create_run(
             output=json.dumps(run.output) if run.output is not None else None,
             ended_at=run.ended_at,
             replay_of=run.replay_of,
+            rerun_from=run.rerun_from,
             cancel_pauses=json.dumps(run.cancel_pauses) if run.cancel_pauses else None,
             **index_keys.run_fields(run.run_id, run.function_id, run.status, run.created_at),
             **(
@@ -58,8 +59,12 @@ def create_run(
             ),
         ),
     }
-    if "events_ref" in events_value and run.status not in TERMINAL_STATES:
-        run_item["blobs"] = {"SS": [events_value["events_ref"]]}
+    if run.status not in TERMINAL_STATES:
+        # The S3 values the run starts with: its events, and the memos a rerun copies in.
+        events_ref = [events_value["events_ref"]] if "events_ref" in events_value else []
+        blobs = sorted({*run.blobs, *events_ref})
+        if blobs:
+            run_item["blobs"] = {"SS": blobs}
     try:
         db.ddb.transact_write_items(
             TransactItems=[

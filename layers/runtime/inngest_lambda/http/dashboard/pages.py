@@ -162,7 +162,10 @@ def run_detail(svc: Services, run_id: str, token: str) -> str | None:
     if run.starts_at is not None:  # an event `ts` in the future scheduled its start
         label = "Starts at" if run.started_at is None and not ended else "Scheduled start"
         facts.insert(4, (label, when(run.starts_at)))
-    if run.replay_of:
+    if run.replay_of and run.rerun_from:
+        origin = next((s.name for s in steps if s.step_id == run.rerun_from), run.rerun_from)
+        facts.append(("Rerun of", f"{run_link(run.replay_of)} from step {e(origin)}"))
+    elif run.replay_of:
         facts.append(("Replay of", run_link(run.replay_of)))
     if replays:
         facts.append(("Replayed as", ", ".join(run_link(r) for r in replays)))
@@ -181,13 +184,14 @@ def run_detail(svc: Services, run_id: str, token: str) -> str | None:
         result = f"<h2>Output</h2>{pretty(run.output)}"
     return (
         f"<h1>Run {e(run.run_id)}</h1><dl>{dl}</dl><p>{' '.join(actions)}</p>"
-        f"<h2>Steps</h2>{timeline(svc, run, steps)}{result}"
+        f"<h2>Steps</h2>{timeline(svc, run, steps, token)}{result}"
         f"<h2>Trigger event</h2>{pretty(run.events if len(run.events) > 1 else run.event)}"
     )
 
 
-def timeline(svc: Services, run: Run, steps: list[Step]) -> str:
-    """A waterfall: each step's bar from its start to its end (or now) on the run's time axis."""
+def timeline(svc: Services, run: Run, steps: list[Step], token: str) -> str:
+    """A waterfall: each step's bar from its start to its end (or now) on the run's time axis,
+    and per step a "Rerun from here" (`admin.rerun`: the steps started before it reused)."""
     if not steps:
         return '<p class="muted">No steps yet.</p>'
     start = run.started_at or run.created_at
@@ -211,13 +215,19 @@ def timeline(svc: Services, run: Run, steps: list[Step]) -> str:
         rows.append(
             f'<tr data-step="{e(s.name)}"><td>{e(s.name)}<div class=muted>{e(s.op)}</div></td>'
             f"<td>{badge(s.status)}</td><td>{_attempts(s)}</td><td>{when(s.started_at)}</td>"
-            f"<td>{when(s.ended_at)}</td><td>{bar}{_step_detail(svc, run, s)}</td></tr>"
+            f"<td>{when(s.ended_at)}</td><td>{bar}{_step_detail(svc, run, s)}</td>"
+            f"<td>{_rerun_button(run, s, token)}</td></tr>"
         )
     return (
         "<table><thead><tr><th>Step</th><th>Status</th><th>Attempts</th><th>Start</th>"
-        f"<th>End</th><th>Timeline and detail</th></tr></thead><tbody>{''.join(rows)}"
+        f"<th>End</th><th>Timeline and detail</th><th></th></tr></thead><tbody>{''.join(rows)}"
         "</tbody></table>"
     )
+
+
+def _rerun_button(run: Run, s: Step, token: str) -> str:
+    step = f'<input type=hidden name=step value="{e(s.step_id)}">'
+    return action(f"/runs/{run.run_id}/rerun", "Rerun from here", token, "quiet", step)
 
 
 def _attempts(s: Step) -> str:

@@ -283,6 +283,25 @@ def register(router: Router) -> None:
             return not_found(str(err), request)
         return RedirectResponse(f"/runs/{new.run_id}", status_code=303)
 
+    @action("/runs/{run_id}/rerun")
+    async def rerun(request: fastapi.Request, fields: dict[str, str]) -> Response:
+        """Rerun from the step posted (its id), the steps started before it reused."""
+        run_id = request.path_params["run_id"]
+        from inngest_lambda.admin import operations
+        from inngest_lambda.admin import rerun as reruns
+        from inngest_lambda.http.dashboard import pages
+
+        step = fields.get("step") or None
+        try:
+            new = await asyncio.to_thread(reruns.rerun, svc, run_id, step)
+        except operations.NotFound as err:
+            return not_found(str(err), request)
+        except reruns.BadRequest as err:
+            res = page("Rerun", f'<div class="note error">{pages.e(err)}</div>', "", request)
+            res.status_code = 400
+            return res
+        return RedirectResponse(f"/runs/{new.run_id}", status_code=303)
+
     @action("/functions/{function_id}/replay")
     async def bulk_replay(request: fastapi.Request, fields: dict[str, str]) -> Response:
         function_id = request.path_params["function_id"]
