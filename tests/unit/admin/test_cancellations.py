@@ -38,14 +38,16 @@ def aws_calls(durable: Any) -> Iterator[AwsCalls]:
 
 def _job(durable: Any, expression: str | None = None) -> jobs.Cancellation:
     durable.send_many([{"name": "bulk/go", "data": {"n": n}} for n in range(RUNS)])
-    return cancellations.create(
-        runtime.get_runtime(),
+    deployment = runtime.get_runtime()
+    request = cancellations.validate(
+        deployment,
         "sleeper",
         app_id="bulk-app",
         started_after=None,
         started_before=durable.now.timestamp(),
         expression=expression,
     )
+    return cancellations.create(deployment, request)
 
 
 def test_a_page_costs_three_calls_per_cancelled_run_plus_a_few(durable, aws_calls):

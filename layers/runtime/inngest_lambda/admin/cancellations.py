@@ -25,6 +25,7 @@ drive records the end); with `if`, one GetItem more (the run, for its event). Se
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.admin.operations import Deployment, NotFound
@@ -42,8 +43,9 @@ if TYPE_CHECKING:
 KIND = "bulk_cancel"
 PAGE = 200
 FUTURE_SLACK = 5.0  # Inngest refuses a `started_before` later than now + 5 s
+MAX_ESTIMATE = 10_000
 MS = 0.001  # the listing's resolution: `started_before` is inclusive to the millisecond
-__all__ = ["KIND", "BadRequest", "NotFound", "create", "delete", "handle", "reason_of"]
+__all__ = ["KIND", "BadRequest", "NotFound", "create", "delete", "estimate", "handle", "validate"]
 
 
 class BadRequest(ValueError):
@@ -63,7 +65,18 @@ def resolve_function(deployment: Deployment, function_id: str, app_id: str | Non
     raise NotFound(f"function {function_id} not found" + (f" in app {app_id}" if app_id else ""))
 
 
-def create(
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A validated request: the function's full id and the range and `if` to match."""
+
+    function_id: str
+    app_id: str
+    started_after: float | None
+    started_before: float
+    expression: str | None
+
+
+def validate(
     deployment: Deployment,
     function_id: str,
     *,
@@ -71,9 +84,8 @@ def create(
     started_after: float | None,
     started_before: float | None,
     expression: str | None,
-) -> Cancellation:
-    """Validate, store the job (one PutItem) and send its first page message (one SendMessage).
-    Raises NotFound or BadRequest, having stored nothing."""
+) -> Request:
+    """Check a request (no AWS call): NotFound for an unknown function, BadRequest otherwise."""
     from inngest_lambda import expressions
 
     full_id = resolve_function(deployment, function_id, app_id)
@@ -89,16 +101,39 @@ def create(
         except expressions.ExpressionError as err:
             raise BadRequest(f"invalid expression: {err}") from err
     entry = deployment.registry.get(full_id)
-    job = jobs.create(
-        deployment.store,
-        function_id=full_id,
-        app_id=entry.app_id if entry else (app_id or ""),
-        started_after=started_after,
-        started_before=started_before,
-        expression=expression,
+    return Request(
+        full_id, entry.app_id if entry else "", started_after, started_before, expression
     )
+
+
+def create(deployment: Deployment, request: Request) -> Cancellation:
+    """Store the job (one PutItem) and send its first page message (one SendMessage)."""
+    job = jobs.create(deployment.store, **dataclasses.asdict(request))
     queue.send({"kind": KIND, "id": job.id})
     return job
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    matched: int  # runs the job would cancel now
+    complete: bool  # False: counting stopped after MAX_ESTIMATE runs examined (a lower bound)
+
+
+def estimate(deployment: Deployment, request: Request) -> Estimate:
+    """A dry run: how many runs a job would cancel now, reading what the job would read, up to
+    MAX_ESTIMATE runs examined (so the answer stays within an API request's time)."""
+    draft = Cancellation(id="", created_at=clock.now(), **dataclasses.asdict(request))
+    total, examined, before = 0, 0, None
+    while True:
+        page = _page(deployment.store, draft, before)
+        examined += len(page.items)
+        active = [run.run_id for run in page.items if run.status in ACTIVE_STATES]
+        total += sum(1 for run_id in active if _wanted(deployment.store, draft, run_id))
+        if page.next_cursor is None:
+            return Estimate(total, True)
+        if examined >= MAX_ESTIMATE:
+            return Estimate(total, False)
+        before = page.next_cursor
 
 
 def delete(deployment: Deployment, job_id: str) -> Cancellation:
@@ -106,18 +141,6 @@ def delete(deployment: Deployment, job_id: str) -> Cancellation:
     if found is None:
         raise NotFound(f"cancellation {job_id} not found")
     return found
-
-
-def count_matching(deployment: Deployment, job: Cancellation) -> int:
-    """A dry run: how many runs the job would cancel now (reads what the job would read)."""
-    total, before = 0, None
-    while True:
-        page = _page(deployment.store, job, before)
-        active = [run.run_id for run in page.items if run.status in ACTIVE_STATES]
-        total += sum(1 for run_id in active if _wanted(deployment.store, job, run_id))
-        if page.next_cursor is None:
-            return total
-        before = page.next_cursor
 
 
 def handle(store: Store, message: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Bulk cancellation over HTTP: Inngest's `/v1/cancellations` shapes, plus status and progress.
 
-    POST   /v1/cancellations  {app_id, function_id, started_after?, started_before, if?}
+    POST   /v1/cancellations  {app_id, function_id, started_after?, started_before, if?, dry_run?}
                                -> 200 {"data": the job}; 400/404 naming the problem, none stored
+           with dry_run: {"data": {"dry_run", "matched", "complete"}}, nothing stored
     GET    /v1/cancellations            -> {"data": [jobs, newest first]} (`?limit=`, up to 500)
     GET    /v1/cancellations/{id}       -> {"data": the job}   (Inngest has no such route)
     DELETE /v1/cancellations/{id}       -> {"data": {"ok": true, ...the job}}: stops at next page
@@ -70,20 +71,27 @@ def register(router: Router) -> None:
             expression = body.get("if")
             if expression is not None and (not isinstance(expression, str) or not expression):
                 raise QueryError("'if' must be a non-empty string")
-            job = await in_thread(
-                lambda: cancellations.create(
-                    svc,
-                    fn,
-                    app_id=app_id,
-                    started_after=_time(body, "started_after"),
-                    started_before=_time(body, "started_before"),
-                    expression=expression,
-                )
+            dry_run = body.get("dry_run", False)
+            if not isinstance(dry_run, bool):
+                raise QueryError("'dry_run' must be true or false")
+            checked = cancellations.validate(
+                svc,
+                fn,
+                app_id=app_id,
+                started_after=_time(body, "started_after"),
+                started_before=_time(body, "started_before"),
+                expression=expression,
             )
         except (QueryError, cancellations.BadRequest) as err:
             return problem(400, str(err))
         except cancellations.NotFound as err:
             return problem(404, str(err))
+        if dry_run:
+            found = await in_thread(cancellations.estimate, svc, checked)
+            return JSONResponse(
+                {"data": {"dry_run": True, "matched": found.matched, "complete": found.complete}}
+            )
+        job = await in_thread(cancellations.create, svc, checked)
         return JSONResponse({"data": view(job)})
 
     @route("GET", "/v1/cancellations")
