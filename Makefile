@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8288
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test test-lambda-python lint docs browser realtime-client bench bench-memory soak clean golden-items
+.PHONY: install dev test test-lambda-python lint docs browser realtime-client bench bench-memory soak bulk-cancel-10k clean golden-items
 
 # The Python the Lambda functions run on (settings.LAMBDA_PYTHON_VERSION): the layer import check
 # and an end-to-end smoke test also run under it, in their own venv (tools/lambda-python.sh
@@ -98,6 +98,11 @@ golden-items: $(STAMP)
 SOAK_RUNS ?= 10000
 soak: $(STAMP)
 	SOAK_RUNS=$(SOAK_RUNS) $(BIN)/python -m pytest tests/soak -q -p no:cacheprovider
+
+# The issue's version of the bulk-cancel tests: 10,000 sleeping runs cancelled by one job, and a
+# job crashed half-way (tests/e2e/test_bulk_cancel.py; `make test` runs 200).
+bulk-cancel-10k: $(STAMP)
+	BULK_CANCEL_RUNS=10000 $(BIN)/python -m pytest tests/e2e/test_bulk_cancel.py -q -p no:cacheprovider -k "every_sleeping or crashed"
 
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) cdk.out build site infra/node_modules $(REALTIME_CLIENT)/node_modules

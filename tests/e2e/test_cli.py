@@ -145,3 +145,27 @@ def test_functions_pause_list_resume_and_replay_the_skipped(api, cli):
         time.sleep(0.1)
     status, _, err = cli("functions", "pause", "no-such-fn")
     assert status == 3 and "function no-such-fn not found" in err
+
+
+def test_bulk_cancel_dry_run_counts_then_the_job_cancels(api, cli):
+    tag = f"cli-{time.time_ns()}"
+    events = [api.send("e2e/sleep", {"seconds": 600, "tag": tag}) for _ in range(3)]
+    for event_id in events:
+        api.wait_step(event_id, "nap", "Scheduled")
+    where = ("--function", "e2e-sleeper", "--since", "10m", "--if", f"event.data.tag == '{tag}'")
+    status, out, _ = cli("runs", "cancel", *where, "--dry-run")
+    assert status == 0 and "3 run(s) of e2e-sleeper would be cancelled" in out, out
+    assert {api.runs(e)[0]["status"] for e in events} == {"Running"}  # a dry run cancels nothing
+    status, out, _ = cli("--json", "runs", "cancel", *where)
+    assert status == 0, out
+    job_id = json.loads(out)["id"]
+    deadline = time.time() + 30
+    while (job := api.http.get(f"/v1/cancellations/{job_id}").json()["data"])["status"] != "Done":
+        assert time.time() < deadline, f"the bulk cancel did not finish: {job}"
+        time.sleep(0.1)
+    assert job["progress"]["cancelled"] == 3
+    assert {api.runs(e)[0]["status"] for e in events} == {"Cancelled"}
+    status, _, err = cli("runs", "cancel", "--function", "e2e-sleeper", "--if", "event.data ==")
+    assert status == 1 and "invalid expression" in err
+    status, _, err = cli("runs", "cancel", "--function", "no-such-fn")
+    assert status == 3 and "function no-such-fn not found" in err

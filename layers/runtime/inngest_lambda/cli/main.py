@@ -134,14 +134,51 @@ def runs_show(obj: Context, run_id: str) -> None:
 
 
 @runs.command("cancel")
-@click.argument("run_id")
+@click.argument("run_id", required=False)
+@click.option("--function", "function_id", help="Bulk: cancel the active runs of this function...")
+@click.option("--since", help="...created since (1h, 7d or ISO time; default: all)...")
+@click.option("--until", help="...and up to this time (default now).")
+@click.option("--if", "expression", help="...whose trigger event matches this CEL expression.")
+@click.option("--dry-run", is_flag=True, help="Print how many runs match; cancel nothing.")
 @click.pass_obj
-def runs_cancel(obj: Context, run_id: str) -> None:
-    """Cancel a running run (it stops at its next step boundary)."""
-    body = obj.api.request("DELETE", f"/v1/runs/{run_id}")
+def runs_cancel(
+    obj: Context,
+    run_id: str | None,
+    function_id: str | None,
+    since: str | None,
+    until: str | None,
+    expression: str | None,
+    dry_run: bool,
+) -> None:
+    """Cancel RUN_ID (it stops at its next step boundary), or in bulk with --function.
+
+    A bulk cancel is a job on the deployment's queue (`POST /v1/cancellations`): this prints its
+    id at once; `GET /v1/cancellations/{id}` shows its progress."""
+    if run_id and function_id:
+        raise click.UsageError("give either RUN_ID or --function, not both")
+    if run_id:
+        body = obj.api.request("DELETE", f"/v1/runs/{run_id}")
+        if obj.as_json:
+            return obj.emit(body)
+        return out.print(f"cancelling {run_id}: it stops at its next step boundary")
+    if not function_id:
+        raise click.UsageError("bulk cancel needs --function (or give a RUN_ID)")
+    request = {
+        "function_id": function_id,
+        "started_after": since,
+        "started_before": until or "0s",
+        "if": expression,
+        "dry_run": dry_run,
+    }
+    data = obj.api.request(
+        "POST", "/v1/cancellations", json={k: v for k, v in request.items() if v is not None}
+    )["data"]
     if obj.as_json:
-        return obj.emit(body)
-    out.print(f"cancelling {run_id}: it stops at its next step boundary")
+        return obj.emit(data)
+    if dry_run:
+        more = "" if data["complete"] else " at least (counting stopped)"
+        return out.print(f"{data['matched']}{more} run(s) of {function_id} would be cancelled")
+    out.print(f"bulk cancellation {data['id']} started ({data['status']})")
 
 
 @runs.command("redrive")

@@ -60,6 +60,11 @@ class Executor:
         kind = message.get("kind")
         if kind in flow_messages.KINDS:  # flow control: debounce, batch, timeout, cron
             return Outcome(retry_in=flow_messages.handle(self, message))
+        if kind == "bulk_cancel":  # one page of a bulk cancellation (admin/cancellations.py)
+            from inngest_lambda.admin import cancellations
+
+            cancellations.handle(self.store, message)
+            return Outcome()
         if kind == "sweep":
             from inngest_lambda.engine import sweeper
 

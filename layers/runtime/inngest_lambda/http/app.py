@@ -62,7 +62,7 @@ def create_app(services: Services) -> fastapi.FastAPI:
     answers a wrong method); realtime's routes stay in `realtime/`, beside the WebSocket side
     of the same feature.
     """
-    from inngest_lambda.http import events_api, ops_api, rerun_api, runs_api
+    from inngest_lambda.http import cancellations_api, events_api, ops_api, rerun_api, runs_api
     from inngest_lambda.http.dashboard import routes as dashboard
     from inngest_lambda.http.gql import route as gql
     from inngest_lambda.http.routing import Router, problem
@@ -84,6 +84,7 @@ def create_app(services: Services) -> fastapi.FastAPI:
     runs_api.register(router)  # /v1/runs reads and listing, /v0/runs use_api state
     ops_api.register(router)  # cancel, redrive, replay, invoke, functions (CLI, dashboard)
     rerun_api.register(router)  # /v2/runs/{id}/rerun: rerun from a step
+    cancellations_api.register(router)  # /v1/cancellations (bulk cancel)
     gql.register(router)  # /v0/gql
     sdk_api.register(router)  # /fn/register
     realtime.register(app, services, router.authorised, problem)  # /v1/realtime
