@@ -4,36 +4,20 @@ that a repeated page message changes nothing."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from inngest_lambda import runtime
 from inngest_lambda.admin import cancellations
-from inngest_lambda.core import aws
 from inngest_lambda.storage import cancellations as jobs
 from inngest_lambda.storage.partition_reads import PAGE_ITEMS
-from tests.unit.engine.support import SERVICES, AwsCalls
 
 pytestmark = pytest.mark.durable(
     functions="tests.support.apps.bulk_cancel_functions",
     start=datetime.datetime(2030, 1, 7, 8, 0, tzinfo=datetime.UTC),
 )
 RUNS = 20
-
-
-@pytest.fixture()
-def aws_calls(durable: Any) -> Iterator[AwsCalls]:
-    calls = AwsCalls()
-    clients = [aws.client(service) for service in SERVICES]
-    for c in clients:
-        c.meta.events.register("before-call", calls.hook)
-    try:
-        yield calls
-    finally:
-        for c in clients:
-            c.meta.events.unregister("before-call", calls.hook)
 
 
 def _job(durable: Any, expression: str | None = None) -> jobs.Cancellation:

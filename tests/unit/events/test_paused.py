@@ -9,7 +9,6 @@ from inngest_lambda import runtime
 from inngest_lambda.events import paused
 from inngest_lambda.storage import function_pauses
 from tests.support.apps import pause_functions
-from tests.unit.engine.conftest import aws_calls  # noqa: F401  (the engine tests' fixture)
 
 pytestmark = pytest.mark.durable(functions="tests.support.apps.pause_functions")
 FN = "pause-app-pause-steps"

@@ -1,4 +1,4 @@
-"""Fixtures of the engine's unit tests."""
+"""Fixtures the unit tests share: the AWS calls the runtime makes during a `durable` test."""
 
 from __future__ import annotations
 
