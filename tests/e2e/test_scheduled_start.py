@@ -15,7 +15,7 @@ from inngest_lambda.core import clock
 from inngest_lambda.scheduling import queue
 from inngest_lambda.testing import assert_completed
 from tests.support.apps.scheduled_functions import RAN_AT
-from tests.unit.engine import conftest as engine_fixtures
+from tests.unit import conftest as engine_fixtures
 
 pytestmark = pytest.mark.durable(functions="tests.support.apps.scheduled_functions")
 aws_calls = engine_fixtures.aws_calls  # the engine tests' fixture: AWS calls by operation
