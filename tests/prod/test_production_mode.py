@@ -104,6 +104,10 @@ def test_cli_needs_the_signing_key(prod, capsys, monkeypatch):
     from inngest_lambda.cli.main import main as cli
 
     url = str(prod.base_url).rstrip("/")
+    # The stack runs in this process and reads its signing key from the environment on its first
+    # request: make one before taking the key away from the CLI, or the stack, left without a key,
+    # would run in dev mode and let the unsigned CLI in (this test passed only after others).
+    assert prod.get("/v1/runs").status_code == 200
     monkeypatch.delenv("INNGEST_SIGNING_KEY", raising=False)
     assert cli(["--url", url, "runs", "list"]) == 4
     assert "refused the signing key (401)" in capsys.readouterr().err
