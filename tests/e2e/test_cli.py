@@ -58,7 +58,7 @@ def test_rerun_from_a_step_prints_the_new_run_id_and_names_a_bad_step(api, cli):
     assert (rerun["status"], rerun["output"]) == ("Completed", run["output"])
     status, out, _ = cli("runs", "show", new_id)
     double = next(s["id"] for s in run["steps"] if s["name"] == "double")
-    assert status == 0 and f"rerun of {run['run_id']} from step {double}" in out
+    assert status == 0 and f"rerun of  {run['run_id']}\nfrom step {double}\n" in out
     status, _, err = cli("runs", "rerun", run["run_id"], "--from-step", "triple")
     assert status == 1 and "step 'triple' not found" in err
 
