@@ -10,7 +10,8 @@ this project (its own venv, never the project's):
 
 Prints, over fresh processes (min/median): the import of each logging+metrics pair and its
 first use (a logger, one log line with run fields, one EMF document with our dimensions), the
-cold start of `bench/coldstart.py` with and without Powertools' pair set up in it, and the
+cold start of `bench/coldstart.py` with and without Powertools' pair set up in it (wall time
+of its marks, and the CPU time of the whole process, steadier on a busy machine), and the
 installed size Powertools would add to the dependency layer (sources, with the target's
 bytecode as the layers ship it, and zipped).
 """
@@ -21,6 +22,7 @@ import compileall
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,15 +73,21 @@ _pt_logger, _pt_metrics = Logger(service="inngest_lambda"), Metrics(namespace="I
 
 
 def _run(code: str) -> list[float]:
+    """The figures `code` prints (its marks, seconds), then the CPU seconds its process used
+    (interpreter start included: the same for every variant, so differences stay; steadier
+    than wall time on a busy machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=False
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise SystemExit(f"probe failed:\n{out.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     last = out.stdout.strip().splitlines()[-1]
     if last.startswith("{"):
-        return list(json.loads(last).values())
-    return [float(x) for x in last.split()]
+        return [*json.loads(last).values(), cpu]
+    return [*(float(x) for x in last.split()), cpu]
 
 
 def _with_powertools(runtime: str) -> str:
@@ -140,13 +148,14 @@ def main() -> None:
     figures: dict[str, list[float]] = {}
     for _ in range(repeats):  # interleaved, so machine noise hits each alike
         for name, code in (("ours", OURS), ("powertools", THEIRS)):
-            imported, used = _run(code)
+            imported, used, _ = _run(code)
             figures.setdefault(f"{name} import", []).append(imported)
             figures.setdefault(f"{name} import+use", []).append(used)
         for name, code in (("cold start", RUNTIME), ("cold start + powertools", runtime_pt)):
-            marks = _run(code)  # ..., first SQS, + DynamoDB client
-            figures.setdefault(f"{name}", []).append(marks[-2])
-            figures.setdefault(f"{name}, + DynamoDB", []).append(marks[-1])
+            *_, first_sqs, with_ddb, cpu = _run(code)
+            figures.setdefault(f"{name}", []).append(first_sqs)
+            figures.setdefault(f"{name}, + DynamoDB", []).append(with_ddb)
+            figures.setdefault(f"{name}, process CPU", []).append(cpu)
     print(f"fresh processes, min/median of {repeats}, milliseconds (load {os.getloadavg()[0]:.1f})")
     for name, values in figures.items():
         print(f"  {name:36} {min(values) * 1e3:8.1f} {statistics.median(values) * 1e3:8.1f}")

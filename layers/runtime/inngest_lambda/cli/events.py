@@ -71,12 +71,11 @@ def events_list(obj: Context, name: str | None, limit: int, wide: bool) -> None:
         return out.print("No events.")
     rows = []
     for ev in body["data"]:
-        received = str(ev.get("receivedAt") or "")
         rows.append(
             [
                 ev.get("internal_id") or ev.get("id", ""),
                 ev.get("name", ""),
-                received if wide else times.compact(received),
+                times.cell(str(ev.get("receivedAt") or ""), wide),
                 json.dumps(ev.get("data")),
             ]
         )

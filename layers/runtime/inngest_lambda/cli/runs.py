@@ -78,15 +78,14 @@ def runs_list(
 
 
 def _run_row(r: dict[str, Any], wide: bool) -> list[str]:
-    when = (lambda v: v or "") if wide else times.compact
     return [
         r["run_id"],
         r["function_id"],
         r["status"],
         r.get("event_id") or "",
-        when(r.get("created_at")),
-        when(r.get("run_started_at")),
-        when(r.get("ended_at")),
+        times.cell(r.get("created_at"), wide),
+        times.cell(r.get("run_started_at"), wide),
+        times.cell(r.get("ended_at"), wide),
         times.duration(r.get("run_started_at"), r.get("ended_at")),
     ]
 
@@ -140,15 +139,14 @@ def _step_row(s: dict[str, Any], wide: bool) -> list[str]:
         detail = f"until {s['scheduled_for'] if wide else times.clock(s['scheduled_for'])}"
     elif "output" in s:
         detail = json.dumps(s["output"])
-    when = (lambda v: v or "") if wide else times.compact
     return [
         s["id"],
         s["name"],
         s["op"],
         s["status"],
         str(s["attempts"]),
-        when(s.get("started_at")),
-        when(s.get("ended_at")),
+        times.cell(s.get("started_at"), wide),
+        times.cell(s.get("ended_at"), wide),
         times.duration(s.get("started_at"), s.get("ended_at")),
         detail,
     ]

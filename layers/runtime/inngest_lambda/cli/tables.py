@@ -10,6 +10,10 @@ long the lines get.
 
 The width is the terminal's (`COLUMNS` first, as `shutil.get_terminal_size` reads it), and 80
 when the output is not a terminal (a pipe, a file, a test).
+
+Rich prints the lines (styles, terminal detection) but does not lay them out: its `Table`, when
+too wide, folds cells onto more lines or, as a last resort, narrows every column evenly, ids
+included, and it never leaves a column out.
 """
 
 from __future__ import annotations

@@ -50,6 +50,11 @@ def compact(value: str | None, at: datetime.datetime | None = None) -> str:
     return local.strftime("%Y-%m-%d")
 
 
+def cell(value: str | None, wide: bool) -> str:
+    """A time in a table: as the API gives it with `--wide`, else `compact`."""
+    return (value or "") if wide else compact(value)
+
+
 def clock(value: str | None) -> str:
     """`value` as a local time of day ("12:04:05"), or its date if not today."""
     when = parse(value)
