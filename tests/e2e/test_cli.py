@@ -1,14 +1,20 @@
-"""The operator CLI against the local stack: tables, --json, replay, exit statuses."""
+"""The operator CLI against the local stack: tables, --json, replay, exit statuses; in an
+80-column terminal (issue 21): every table line fits, ids are never split, `--wide` shows every
+column, and `runs watch` follows a run to its end."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
 
 from inngest_lambda.__main__ import main as dispatch
 from inngest_lambda.cli.main import main
+
+ULID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
+PART = re.compile(r"[0-9A-HJKMNP-TV-Z]{6,}")
 
 
 @pytest.fixture()
@@ -22,6 +28,11 @@ def cli(stack, capsys, monkeypatch):
         return status, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture()
+def columns_80(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
 
 
 def test_runs_list_show_and_json(api, cli):
@@ -58,7 +69,7 @@ def test_rerun_from_a_step_prints_the_new_run_id_and_names_a_bad_step(api, cli):
     assert (rerun["status"], rerun["output"]) == ("Completed", run["output"])
     status, out, _ = cli("runs", "show", new_id)
     double = next(s["id"] for s in run["steps"] if s["name"] == "double")
-    assert status == 0 and f"rerun of {run['run_id']} from step {double}" in out
+    assert status == 0 and f"rerun of  {run['run_id']}\nfrom step {double}\n" in out
     status, _, err = cli("runs", "rerun", run["run_id"], "--from-step", "triple")
     assert status == 1 and "step 'triple' not found" in err
 
@@ -169,3 +180,124 @@ def test_bulk_cancel_dry_run_counts_then_the_job_cancels(api, cli):
     assert status == 1 and "invalid expression" in err
     status, _, err = cli("runs", "cancel", "--function", "no-such-fn")
     assert status == 3 and "function no-such-fn not found" in err
+
+
+@pytest.fixture()
+def runs(api):
+    """A completed, a failed and a sleeping run of functions with long-ish ids and outputs."""
+    done = api.wait_run(api.send("e2e/three", {"n": 3}))
+    failed = api.wait_run(api.send("e2e/nonretry"))
+    sleeping = api.wait_step(api.send("e2e/sleep", {"seconds": 600}), "nap", "Scheduled")
+    return {"done": done, "failed": failed, "sleeping": sleeping}
+
+
+def assert_fits(out: str, ids: list[str], quoted: list[str] = (), width: int = 80) -> None:
+    """Every line within `width` columns, each id whole on one line, and no part of an id (or
+    of an id the output may quote) anywhere: none cut at the end of a line or of a cell."""
+    lines = out.splitlines()
+    assert lines, "nothing printed"
+    too_wide = [line for line in lines if len(line) > width]
+    assert not too_wide, f"{len(too_wide)} line(s) over {width} columns:\n" + "\n".join(too_wide)
+    for wanted in ids:
+        assert any(wanted in line for line in lines), f"{wanted} not whole on one line:\n{out}"
+    for token in PART.findall(out):
+        parts_of = [i for i in [*ids, *quoted] if token in i and token != i]
+        assert not parts_of, f"{token!r} is part of {parts_of[0]}:\n{out}"
+
+
+def test_listings_fit_80_columns_with_whole_ids(cli, runs, columns_80):
+    status, out, _ = cli("--json", "runs", "list", "--limit", "30")
+    listed = [r["run_id"] for r in json.loads(out)["data"]]
+    assert {r["run_id"] for r in runs.values()} <= set(listed)
+    status, out, _ = cli("runs", "list", "--limit", "30")
+    assert status == 0
+    assert_fits(out, listed)
+    assert set(ULID.findall(out)) == set(listed)
+    assert len(out.splitlines()) == 1 + len(listed)  # a header, then one line per run
+
+    status, out, _ = cli("--json", "events", "list")
+    events = [e["internal_id"] for e in json.loads(out)["data"]]
+    status, out, _ = cli("events", "list")
+    assert status == 0
+    assert_fits(out, events, quoted=listed)  # nor is a run id quoted in an event's data
+    assert len(out.splitlines()) == 1 + len(events)
+
+    for run in runs.values():
+        status, out, _ = cli("runs", "show", run["run_id"])
+        assert status == 0
+        assert_fits(out, [run["run_id"], run["event_id"]])
+        for step in run["steps"]:
+            assert step["name"] in out
+
+    status, out, _ = cli("functions", "list")
+    assert status == 0
+    assert_fits(out, ["e2e-three-steps", "e2e-non-retriable", "e2e-sleeper"])
+
+
+def test_times_are_compact_in_80_columns_and_wide_shows_every_column(cli, runs, columns_80):
+    run = runs["done"]
+    status, out, _ = cli("--json", "runs", "list", "--function", "e2e-three-steps")
+    listed = json.loads(out)["data"][0]
+    status, out, _ = cli("runs", "list", "--function", "e2e-three-steps")
+    assert status == 0 and "ago" in out  # created seconds ago: a relative time
+    assert listed["created_at"] not in out  # not the full ISO time
+
+    status, out, _ = cli("runs", "list", "--function", "e2e-three-steps", "--wide")
+    assert status == 0
+    header = out.splitlines()[0].split()
+    assert header == [
+        "Run",
+        "Function",
+        "Status",
+        "Event",
+        "Created",
+        "Started",
+        "Ended",
+        "Duration",
+    ]
+    row = next(line for line in out.splitlines() if run["run_id"] in line).split()
+    assert re.fullmatch(r"\d+ms|\d+\.\ds", row.pop()), row  # how long it took
+    assert row == [
+        listed["run_id"],
+        "e2e-three-steps",
+        "Completed",
+        listed["event_id"],
+        listed["created_at"],
+        listed["run_started_at"],
+        listed["ended_at"],
+    ]
+
+    status, out, _ = cli("runs", "show", run["run_id"], "--wide")
+    assert status == 0
+    for step in run["steps"]:
+        assert step["id"] in out and step["started_at"] in out
+
+    status, out, _ = cli("events", "list", "--name", "e2e/three", "--wide")
+    assert status == 0 and out.splitlines()[0].split() == ["Event", "Name", "Received", "Data"]
+    assert '{"n": 3}' in out
+
+
+def test_watch_follows_a_sleeping_run_to_its_end(api, cli, columns_80):
+    event_id = api.send("e2e/sleep", {"seconds": 2})
+    sleeping = api.wait_step(event_id, "nap", "Scheduled")
+    status, out, _ = cli("runs", "watch", sleeping["run_id"], "--interval", "0.2")
+    assert status == 0, out
+    header, *lines = out.splitlines()
+    assert header == f"{sleeping['run_id']}  e2e-sleeper"
+    assert all(len(line) <= 80 for line in lines), out
+    # Plain appended lines (not a terminal): one per change, from the sleep to the end.
+    assert any(re.search(r"Running .*\] 1/2  nap: sleeping until", line) for line in lines), out
+    assert re.match(r"Completed \[#{10}\] 3/3  took \d", lines[-1]), out
+    assert len(lines) == len(set(lines)) >= 2  # a line only when something changed
+    assert "\r" not in out and "\x1b[" not in out
+
+
+def test_watch_exits_with_the_status_of_the_run(api, cli, columns_80):
+    failed = api.wait_run(api.send("e2e/nonretry"))
+    status, out, _ = cli("runs", "watch", failed["run_id"])
+    assert status == 6, out
+    assert re.match(r"Failed +\[-+\] 0/0  NonRetriableError: card declined$", out.splitlines()[-1])
+    status, out, _ = cli("--json", "runs", "watch", failed["run_id"])
+    assert status == 6 and json.loads(out)["status"] == "Failed"
+    status, _, err = cli("runs", "watch", "01JUNKNOWNRUN0000000000000")
+    assert status == 3 and "not found" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inngest_lambda.cli import main
+from inngest_lambda.cli import paging
 
 
 class Pages:
@@ -26,7 +26,7 @@ def _runs_page(ids: list[str], cursor: str | None) -> dict[str, Any]:
 
 def test_a_listing_follows_cursors_until_it_has_the_limit() -> None:
     api = Pages([_runs_page([], "c1"), _runs_page(["a"], "c2"), _runs_page(["b", "c"], "c3")])
-    body = main._pages(
+    body = paging.pages(
         api,
         "/v1/runs",
         {"status": "Queued", "since": None},
@@ -44,8 +44,8 @@ def test_a_listing_follows_cursors_until_it_has_the_limit() -> None:
 
 def test_a_listing_stops_at_the_last_page_and_after_max_pages() -> None:
     api = Pages([_runs_page(["a"], "c1"), _runs_page([], None)])
-    body = main._pages(api, "/v1/events", {}, 20, lambda b: b["metadata"]["next_cursor"])
+    body = paging.pages(api, "/v1/events", {}, 20, lambda b: b["metadata"]["next_cursor"])
     assert [r["run_id"] for r in body["data"]] == ["a"] and len(api.asked) == 2
-    endless = Pages([_runs_page([], f"c{i}") for i in range(main.MAX_PAGES + 5)])
-    main._pages(endless, "/v1/runs", {}, 20, lambda b: b["metadata"]["next_cursor"])
-    assert len(endless.asked) == main.MAX_PAGES
+    endless = Pages([_runs_page([], f"c{i}") for i in range(paging.MAX_PAGES + 5)])
+    paging.pages(endless, "/v1/runs", {}, 20, lambda b: b["metadata"]["next_cursor"])
+    assert len(endless.asked) == paging.MAX_PAGES
