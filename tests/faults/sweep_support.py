@@ -18,8 +18,9 @@ from tests.support.apps.fault_functions import EXECUTIONS
 RECOVERY_BOUND = 120.0
 # In a storm a drive can fail and so can the call that brings its message back early
 # (ChangeMessageVisibility): the run then waits for the sweeper at the `sweep_at` the drive's
-# release set (MAX_ERROR_BACKOFF_SECONDS plus the grace) and its next minute tick. Measured
-# from the end of the storm.
+# release set (the error backoff of the message's receive count, at most
+# MAX_ERROR_BACKOFF_SECONDS, plus the grace) and its next minute tick. Measured from the end of
+# the storm.
 STORM_RECOVERY_BOUND = 300.0 + 15 + 60 + RECOVERY_BOUND
 POLL = 5.0
 # (kind, mode, calls, cases tested, worst recovery s) of each swept pair, for the summary

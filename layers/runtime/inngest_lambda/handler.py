@@ -55,7 +55,7 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
             rt.log.error("dropping malformed message", extra={"request_id": record["messageId"]})
             return None
         try:
-            outcome = await rt.executor.handle(message, deadline)
+            outcome = await rt.executor.handle(message, deadline, _receives(record))
         except Exception:
             # Say when to come back (seconds, growing with each receive), not the queue's
             # 16-minute visibility timeout; if even that call fails, the timeout it is.
@@ -66,11 +66,11 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
             with contextlib.suppress(Exception):
                 queue.retry_in(record["receiptHandle"], retries.error_backoff(_receives(record)))
             return record["messageId"]
+        if outcome.retry_in is not None:  # a failed drive: its backoff, as its release said
+            queue.retry_in(record["receiptHandle"], outcome.retry_in)
+            return record["messageId"]
         if outcome.failed:
             queue.retry_in(record["receiptHandle"], retries.error_backoff(_receives(record)))
-            return record["messageId"]
-        if outcome.retry_in is not None:
-            queue.retry_in(record["receiptHandle"], outcome.retry_in)
             return record["messageId"]
         return None
 

@@ -30,7 +30,7 @@ def test_emf_line_declares_the_metric(monkeypatch):
 
 
 class _Executor:
-    async def handle(self, message, deadline):
+    async def handle(self, message, deadline, receives=1):
         if message["run_id"] == "boom":
             raise RuntimeError("DynamoDB said no")
         return Outcome()

@@ -14,6 +14,8 @@ from tests.support.apps import pause_functions
 pytestmark = pytest.mark.durable(functions="tests.support.apps.pause_functions")
 FN = "pause-app-pause-steps"
 HOUR = datetime.timedelta(hours=1, seconds=1)
+OTHER_GET_ITEMS_PER_5_RUNS = 1
+CALLS_PER_5_RUNS = 92  # 18.4 per run (was 105: + 13 pause reads)
 
 
 def _sleeping_run(durable) -> str:
@@ -54,3 +56,37 @@ def test_cancel_running_cancels_a_run_at_its_next_drive(durable):
     run = durable.get_run(run_id)
     assert run.status == "Cancelled" and "cancelRunning" in (run.error or {}).get("message", "")
     assert pause_functions.CALLS["second"] == 0
+
+
+def _pause_reads(calls: list[str]):
+    """Count the GetItems of pause items (`FPAUSE#... / P`) the runtime's client makes."""
+    from inngest_lambda.core import aws
+
+    def hook(params: dict, **_: object) -> None:
+        if params.get("Key", {}).get("pk", {}).get("S", "").startswith("FPAUSE#"):
+            calls.append(params["Key"]["pk"]["S"])
+
+    client = aws.client("dynamodb")
+    client.meta.events.register("before-parameter-build.dynamodb.GetItem", hook)
+    return lambda: client.meta.events.unregister("before-parameter-build.dynamodb.GetItem", hook)
+
+
+def test_runs_of_a_function_not_paused_share_one_pause_read_per_5_seconds(durable, aws_calls):
+    """Five runs (intake, a drive, a sleep of an hour, a drive) of a function that is not
+    paused: one pause read when they start and one when they wake, not one per run and drive
+    (was 15: each intake and each drive read it; `function_pauses.check` reuses "not paused")."""
+    pause_functions.CALLS.clear()
+    reads: list[str] = []
+    stop = _pause_reads(reads)
+    try:
+        aws_calls.reset()
+        event_ids = durable.send_many([{"name": "pause/go", "data": {"n": n}} for n in range(5)])
+        durable.advance(HOUR)  # every sleep ends at once: five drives
+        calls = dict(aws_calls)
+    finally:
+        stop()
+    assert pause_functions.CALLS == {"first": 5, "second": 5}
+    assert [durable.run(e).status for e in event_ids] == ["Completed"] * 5
+    assert reads == [f"FPAUSE#{FN}"] * 2  # at the start and at the wake-up
+    assert calls["dynamodb.GetItem"] == 2 + OTHER_GET_ITEMS_PER_5_RUNS, calls
+    assert sum(calls.values()) == CALLS_PER_5_RUNS, calls

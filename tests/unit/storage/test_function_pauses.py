@@ -50,3 +50,39 @@ def test_parked_runs_are_listed_by_one_query_and_forgotten_in_batches(db: Db, ca
     assert calls.take() == {"BatchWriteItem": 2}  # 25 a call
     assert list(function_pauses.parked_runs(db, "app-fn")) == []
     assert db.item("FPAUSE#app-fn", "P") is not None  # the pause itself stays
+
+
+def test_check_reuses_not_paused_for_5_seconds_and_a_pause_at_once(db: Db, calls: Calls, clock_at):
+    assert function_pauses.check(db, "app-fn") is None
+    assert calls.take() == {"GetItem": 1}
+    clock_at[0] = NOW + function_pauses.NOT_PAUSED_REUSE_SECONDS - 0.1
+    assert function_pauses.check(db, "app-fn") is None
+    assert calls.take() == {}  # reused: no call
+    assert function_pauses.check(db, "app-other") is None  # per function
+    assert calls.take() == {"GetItem": 1}
+    clock_at[0] = NOW + function_pauses.NOT_PAUSED_REUSE_SECONDS
+    assert function_pauses.check(db, "app-fn") is None
+    assert calls.take() == {"GetItem": 1}  # 5 s on: read again
+
+    pause, _ = function_pauses.pause(db, "app-fn", cancel_running=False)
+    calls.take()
+    assert function_pauses.check(db, "app-fn") == pause  # this process: at once
+    assert function_pauses.check(db, "app-fn") == pause
+    assert calls.take() == {"GetItem": 2}  # "paused" is never reused
+    function_pauses.resume(db, "app-fn")
+    calls.take()
+    assert function_pauses.check(db, "app-fn") is None  # a resume holds at once
+    assert calls.take() == {"GetItem": 1}
+
+
+def test_check_may_miss_a_pause_another_process_wrote_for_at_most_5_seconds(
+    db: Db, calls: Calls, clock_at
+):
+    assert function_pauses.check(db, "app-fn") is None
+    other = Db(db.table)  # another process's runtime: its own Table object
+    function_pauses.pause(other, "app-fn", cancel_running=False)
+    clock_at[0] = NOW + 4.9
+    assert function_pauses.check(db, "app-fn") is None  # stale, within the bound
+    assert function_pauses.check(other, "app-fn") is not None
+    clock_at[0] = NOW + 5.0
+    assert function_pauses.check(db, "app-fn") is not None

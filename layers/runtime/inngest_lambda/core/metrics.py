@@ -31,6 +31,8 @@ NAMESPACE = "InngestLambda"
 DRIVE_FAILURES = "DriveFailures"
 # Realtime frames that could not be posted to a live connection (realtime/fanout.py).
 REALTIME_POST_FAILURES = "RealtimePostFailures"
+# Shards of the sweep index a sweep could not read (engine/sweeper.py; swept the next minute).
+SWEEP_SHARD_FAILURES = "SweepShardFailures"
 # Set by Lambda; the dimension tells two deployments in one account apart.
 _FUNCTION_NAME_ENV = "AWS_LAMBDA_FUNCTION_NAME"
 

@@ -34,8 +34,9 @@ __all__ = ["LEASE_SECONDS", "Executor", "Outcome"]
 
 @dataclasses.dataclass
 class Outcome:
-    """What to do with the message: done (delete it), retry after `retry_in` seconds, or (failed)
-    retry with the backoff its receive count calls for."""
+    """What to do with the message: done (delete it), or retry after `retry_in` seconds; `failed`
+    says the handling failed (a failed drive sets `retry_in` to the error backoff of the
+    message's receive count: the delay its release gave the sweeper too)."""
 
     retry_in: float | None = None
     failed: bool = False
@@ -56,7 +57,8 @@ class Executor:
         self.sdk_factory = sdk_factory
         self.log = logger
 
-    async def handle(self, message: dict[str, Any], deadline: float) -> Outcome:
+    async def handle(self, message: dict[str, Any], deadline: float, receives: int = 1) -> Outcome:
+        """Handle one queue message; `receives` is its SQS receive count (1: the first)."""
         kind = message.get("kind")
         if kind in flow_messages.KINDS:  # flow control: debounce, batch, timeout, cron
             return Outcome(retry_in=flow_messages.handle(self, message))
@@ -80,9 +82,9 @@ class Executor:
             await asyncio.sleep(early)
         elif timers.defer_if_early(message):
             return Outcome()
-        return await self.drive(message["run_id"], deadline)
+        return await self.drive(message["run_id"], deadline, receives)
 
-    async def drive(self, run_id: str, deadline: float) -> Outcome:
+    async def drive(self, run_id: str, deadline: float, receives: int = 1) -> Outcome:
         owner = ids.new_id()
         leased_at = clock.now()
         lease_end = deadline + LEASE_GRACE_SECONDS
@@ -110,11 +112,15 @@ class Executor:
             self.log.warning(str(err), extra={"run_id": run_id, "function_id": run.function_id})
         except Exception:
             # Whatever failed (throttling, a network blip), the state in DynamoDB is consistent:
-            # give the run back and let the message come again (with backoff).
+            # give the run back and let the message come again after the error backoff of its
+            # receive count (2 s doubling to 5 minutes, with jitter). The release puts the run
+            # in the sweep index at that same delay, so if bringing the message back fails too
+            # (a throttling storm), the sweeper re-drives the run then, not 5 minutes later.
             self.log.exception("drive failed", extra={"run_id": run_id})
             heartbeat.stop()
-            self.store.release(run_id, owner, retry_in=retries.MAX_ERROR_BACKOFF_SECONDS)
-            return Outcome(failed=True)
+            delay = retries.error_backoff(receives)
+            self.store.release(run_id, owner, retry_in=delay)
+            return Outcome(retry_in=delay, failed=True)
         finally:
             heartbeat.stop()
             flow_gate.release(driver.gate, quiet=True)  # slots are held only while a drive runs

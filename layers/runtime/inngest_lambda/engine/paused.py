@@ -14,11 +14,13 @@ function is paused. Then either:
   once more: a resume that came in between re-drives the run itself (the resume's Query may have
   run before the entry was written).
 
-Cost per check: one strongly consistent GetItem, once per drive and again only when the drive
-has been going for `CHECK_EVERY_SECONDS` (a drive loops many steps in one invocation: checking
-before every step would cost a read per step). So a pause reaches a run at the next step
-boundary of its next drive, or within `CHECK_EVERY_SECONDS` of a drive already under way. A held
-run costs a PutItem (its entry), its park and one more GetItem.
+Cost per check: `function_pauses.check`, which reuses this process's answer "not paused" for
+`NOT_PAUSED_REUSE_SECONDS` (5 s) and otherwise is one strongly consistent GetItem. So a drive of
+many quick steps pays at most one read per 5 s, and the drives of a busy process share one read
+per function per 5 s. A pause reaches a run at the next step boundary that starts more than 5 s
+after the pause was written (at once in the process that wrote it): a step may start up to 5 s
+after a pause, none later. The held path always reads afresh (a paused function's answer is never
+reused). A held run costs a PutItem (its entry), its park and one more GetItem.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from inngest_lambda.flow.seams import GatedDriver
 from inngest_lambda.scheduling import queue, timers
 from inngest_lambda.storage import function_pauses
 
-CHECK_EVERY_SECONDS = 5.0
 RECHECK_SECONDS = 300.0
 MAX_ROUNDS = 10  # parks refused in a row (the run kept being woken) before handing it back
 
@@ -48,20 +49,15 @@ PROCEED = Verdict(proceed=True)
 
 
 class PauseCheck:
-    """One drive's view of its function's pause (see the module docstring)."""
-
-    def __init__(self) -> None:
-        self.checked_at: float | None = None
+    """A drive's check of its function's pause (see the module docstring). It keeps no state:
+    the "not paused" answers reused are `function_pauses.check`'s, per process."""
 
     def hold(self, driver: GatedDriver, rounds: int = 0) -> Verdict:
         if driver.fn is None:
             return PROCEED
         now = clock.now()
-        if self.checked_at is not None and now - self.checked_at < CHECK_EVERY_SECONDS:
-            return PROCEED
-        self.checked_at = now
         store, function_id, run_id = driver.store, driver.fn.id, driver.run.run_id
-        pause = function_pauses.get_pause(store, function_id)
+        pause = function_pauses.check(store, function_id)
         if pause is None:
             return PROCEED
         if pause.cancel_running:
@@ -75,8 +71,7 @@ class PauseCheck:
                 return Verdict(proceed=False)
             # Woken while parking (an event, a cancel, the resume): look again from the top.
             driver.reload()
-            self.checked_at = None
-            return self.hold(driver, rounds + 1)
+            return self.hold(driver, rounds + 1)  # paused: `check` reads afresh
         if function_pauses.get_pause(store, function_id) is None and store.wake(run_id):
             queue.send({"kind": "run", "run_id": run_id})  # resumed meanwhile
         return Verdict(proceed=False)

@@ -15,6 +15,13 @@ executor decides from DynamoDB what to do, so a run that was fine after all is a
 re-drive pushes the run's `sweep_at` forward (1 min, doubling to 1 h), so a run that keeps
 failing is retried at a falling rate instead of flooding the queue.
 
+One shard's failure (a throttled or failed Query of its index partition) does not stop the
+sweep: the other shards are swept, the failed shard is logged and counted (metric
+`SweepShardFailures`, one per failed shard) and named in the `Sweep` answered; its runs wait for
+the next sweep, a minute later. An item whose postponement fails is likewise logged and left
+overdue for the next sweep. Only an index that is not there at all (an upgrade under way) skips
+the whole sweep.
+
 A debounce burst is moved by one message too (`flow/debounce.py`): its state item carries
 `sweep_at` (the burst's due time plus the grace) in the same index, and an overdue burst is
 sent its `debounce` message again, which fires it. Without this, an invocation that died while
@@ -25,10 +32,11 @@ batch is sent its timeout message again, which closes it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
-from inngest_lambda.core import clock
+from inngest_lambda.core import clock, metrics
 from inngest_lambda.scheduling import queue
 from inngest_lambda.settings import (
     SWEEPER_MESSAGE,
@@ -47,26 +55,56 @@ MAX_RETRY_SECONDS = 3600.0
 MAX_PER_SWEEP = 1000  # per shard; the rest waits for the next sweep
 
 
-def overdue(store: Store, now: float) -> list[tuple[str, str, float, int]]:
+@dataclasses.dataclass
+class Sweep:
+    """What one sweep did: the keys it re-drove (run ids, burst and batch state keys) and the
+    shards whose index it could not read (swept again by the next sweep)."""
+
+    redriven: list[str] = dataclasses.field(default_factory=list)
+    failed_shards: list[int] = dataclasses.field(default_factory=list)
+
+
+def overdue(store: Store, now: float, report: Sweep) -> list[tuple[str, str, float, int]]:
     """(pk, sk, sweep_at, sweeps) of every item (a run, a debounce burst) whose `sweep_at`
-    has passed."""
-    return sweep_index.overdue(store, now, MAX_PER_SWEEP)
+    has passed, shard by shard; a shard whose Query fails is logged, counted and noted in
+    `report`, and the others are read all the same. Raises `index_query.IndexUnavailable`
+    while the index is not ready."""
+    due: list[tuple[str, str, float, int]] = []
+    for shard in sweep_index.SHARDS:
+        try:
+            due.extend(sweep_index.overdue_in_shard(store, shard, now, MAX_PER_SWEEP))
+        except index_query.IndexUnavailable:
+            raise
+        except Exception:
+            log.exception(
+                f"sweeper: shard {shard} could not be read; sweeping the other shards",
+                extra={"status": f"shard {shard}"},
+            )
+            report.failed_shards.append(shard)
+    if report.failed_shards:
+        metrics.count(metrics.SWEEP_SHARD_FAILURES, len(report.failed_shards))
+    return due
 
 
-def sweep(store: Store) -> list[str]:
-    """Re-drive every overdue run and burst; returns their keys (run ids, burst state keys)."""
+def sweep(store: Store) -> Sweep:
+    """Re-drive every overdue run and burst (see the module docstring)."""
     now = clock.now()
-    redriven: list[str] = []
+    report = Sweep()
+    redriven = report.redriven
     messages: list[dict[str, Any]] = []
     try:
-        due = overdue(store, now)
+        due = overdue(store, now, report)
     except index_query.IndexUnavailable as exc:
         # A stack part way through its index upgrade (docs/upgrading.md): nothing to sweep
         # until the index is built; the runs' own messages and timers still move them.
         log.warning("sweeper: skipped", extra={"status": str(exc)})
-        return redriven
+        return report
     for pk, sk, sweep_at, sweeps in due:
-        item = _postpone(store, pk, sk, sweep_at, sweeps, now)
+        try:
+            item = _postpone(store, pk, sk, sweep_at, sweeps, now)
+        except Exception:  # left overdue: the next sweep tries it again
+            log.exception("sweeper: could not postpone an item", extra={"status": pk})
+            continue
         if item is None:
             continue
         if pk.startswith("R#"):
@@ -103,7 +141,7 @@ def sweep(store: Store) -> list[str]:
             continue
         redriven.append(pk[2:] if pk.startswith("R#") else pk)
     queue.send_many(messages)
-    return redriven
+    return report
 
 
 def redrive(store: Store, run_id: str) -> Run | None:

@@ -9,10 +9,13 @@ give their skipped runs), so listings, the dashboard and the CLI show it, and re
 again after the resume (`admin/pausing.py`). Its key is the normal one, (function, event id): a
 duplicate delivery, even after the resume, finds it and starts nothing.
 
-Cost: one strongly consistent GetItem per (event, matched function) for the pause; a paused
-function's skipped run is then one TransactWriteItems, as any run's creation. A pause written
-while an event is being ingested may miss that event's run: the run is created Queued, and its
-first drive finds the pause and parks it (`engine/paused.py`), so no step of it runs.
+Cost: `function_pauses.check` per (event, matched function): a strongly consistent GetItem,
+except that this process reuses an answer "not paused" for 5 s (`NOT_PAUSED_REUSE_SECONDS`), so a
+burst of events of one function pays one read per 5 s; a paused function's skipped run is then
+one TransactWriteItems, as any run's creation. A pause reaches intake at once in the process that
+wrote it and within 5 s everywhere else: an event ingested meanwhile by another process, or while
+the pause is being written, may start its run. That run is created Queued, and its drive parks
+it at its next step boundary once the pause is seen (`engine/paused.py`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def skip_if_paused(
 ) -> str | None | NotPaused:
     """NOT_PAUSED, or (the function is paused) the id of the Skipped run recorded for this
     event, None when a duplicate delivery found it recorded already."""
-    if function_pauses.get_pause(ingestor.store, fn.id) is None:
+    if function_pauses.check(ingestor.store, fn.id) is None:
         return NOT_PAUSED
     now = clock.now()
     run = Run(

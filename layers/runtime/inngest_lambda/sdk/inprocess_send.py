@@ -19,9 +19,13 @@ The SDK's sync path (`send_sync`, used by sync functions) blocks its thread, whi
 very thread whose event loop is waiting for it (a sync function the SDK runs on the loop), so
 that path runs the ASGI call on a loop this module owns, in a thread of its own.
 
-The transports are private attributes of the SDK client: only versions whose attributes were
-read (`CHECKED_VERSIONS`) are wrapped; any other version, or a client without them, sends over
-the network as before (logged once). `INNGEST_LAMBDA_INPROCESS_SEND=0` turns it off.
+The transports are private attributes of the SDK client (inngest's `_http_client`) and of
+httpx's clients (`_transport`, `_mounts`); neither library has a public API to route a built
+client's requests. So the module is gated on the inngest and httpx versions it was checked with
+(`sdk/versions.py`: importing it with another version fails, naming them); where the gate is
+overridden (INNGEST_LAMBDA_UNTESTED_VERSIONS=1), an unchecked inngest version, or a client
+without those attributes, sends over the network as before (logged once).
+`INNGEST_LAMBDA_INPROCESS_SEND=0` turns it off.
 """
 
 from __future__ import annotations
@@ -35,15 +39,15 @@ from collections.abc import Coroutine
 from typing import Any
 
 import httpx
-from inngest._internal import const
 
-from inngest_lambda.sdk import asgi_call
+from inngest_lambda.sdk import asgi_call, versions
 
-# inngest-py versions whose `Inngest.send`/`send_sync` were read: they POST the request built
-# from `_event_api_origin` with `_http_client._http_client` (an httpx.AsyncClient, or the sync
-# client from a worker thread) or `_http_client._http_client_sync` (an httpx.Client), retrying
-# on httpx.RequestError and on a 5xx answer with the same request.
-CHECKED_VERSIONS = frozenset({"0.5.19"})
+# The inngest-py versions of `versions.TESTED` were read: their `Inngest.send`/`send_sync` POST
+# the request built from `_event_api_origin` with `_http_client._http_client` (an
+# httpx.AsyncClient, or the sync client from a worker thread) or `_http_client._http_client_sync`
+# (an httpx.Client), retrying on httpx.RequestError and on a 5xx answer with the same request.
+versions.require(__name__, "inngest", "Inngest._http_client and its two httpx clients")
+versions.require(__name__, "httpx", "Client._transport and Client._mounts")
 EVENT_PATH_PREFIX = "/e/"
 # Realtime publishes (`inngest.experimental.realtime.publish`, built from the client's API origin,
 # which the stack also points at its own API) take the same way: a publish from a step then costs
@@ -82,11 +86,12 @@ def install(client: Any, app: Any, own_url: str, *, enabled: bool, log: Any) -> 
     own = origin(own_url)
     if own is None:
         return False  # no own API URL known (a bare runtime): nothing is ours to route
-    if const.VERSION not in CHECKED_VERSIONS or len(clients) != 2:
+    if not versions.tested("inngest") or len(clients) != 2:
         _warn_once(
             log,
             f"events sent by functions go over the network: in-process sending is not checked"
-            f" with inngest {const.VERSION} (or its client lacks the attributes it needs)",
+            f" with inngest {versions.installed('inngest')} (or its client lacks the attributes"
+            " it needs)",
         )
         return False
     route = _Route(app, own, log)

@@ -28,6 +28,11 @@ from `transform_input` to `before_response` (the SDK calls both for every reques
 the function did), and a fresh one fills ids from it. A `client.send` outside any request sees
 none and keeps the SDK's ids.
 
+Whether a step was memoized is told by `StepMemos.size` (public), which a memo taken lowers;
+no SDK type is imported. That the SDK takes memos with `pop` on the object `transform_input`
+receives is not public API: the module is gated on the inngest versions it was checked with
+(`sdk/versions.py`).
+
 One case is not told apart: inside `group.parallel` on a discovery request, body code of one
 callable after another callable's new step is keyed as that step's. Only functions served by
 this deployment get the middleware; apps registered from a URL keep the SDK's own ids.
@@ -41,8 +46,11 @@ from collections.abc import Callable
 from typing import Any
 
 import inngest
-from inngest._internal import types as sdk_types
 from ulid import ULID
+
+from inngest_lambda.sdk import versions
+
+versions.require(__name__, "inngest", "the SDK takes step memos with StepMemos.pop")
 
 _START = "start"
 _ACTIVE: contextvars.ContextVar[DeterministicSendIds | None] = contextvars.ContextVar(
@@ -98,8 +106,9 @@ def _watch_steps(steps: Any, met: Callable[[str, bool], None]) -> None:
         return
 
     def pop(hashed_id: str) -> Any:
+        before = steps.size
         memo = take(hashed_id)
-        met(hashed_id, not isinstance(memo, sdk_types.EmptySentinel))
+        met(hashed_id, steps.size < before)  # a memo was taken: the step was memoized
         return memo
 
     steps.pop = pop

@@ -12,7 +12,9 @@ httpx reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY only for a client it
 transports of; a client given a transport ignores them. `environment_proxy_mounts` builds the
 same routes httpx would from those variables, each proxy through this transport, so an app
 reachable only through a proxy (a Lambda in a VPC whose way out is a proxy) is still called, and
-its answers are framed as above whether they come through a proxy or not.
+its answers are framed as above whether they come through a proxy or not. httpx has no public
+API for its reading of those variables, so `httpx._utils.get_environment_proxies` is used, and
+the module is gated on the httpx versions it was checked with (`sdk/versions.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from inngest_lambda.sdk import versions
+
+versions.require(__name__, "httpx", "httpx._utils.get_environment_proxies")
 
 # A response head larger than this is left alone (h11 refuses heads over 16 KiB anyway).
 _MAX_HEAD_BYTES = 64 * 1024
@@ -189,7 +195,7 @@ def environment_proxy_mounts(ssl_context: ssl.SSLContext) -> dict[str, SdkTransp
     """`mounts=` for an httpx client: the routes httpx itself derives from HTTP_PROXY,
     HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case; read now), each proxy an `SdkTransport`
     and each NO_PROXY exclusion `None` (the client's own transport, a direct connection)."""
-    from httpx._utils import get_environment_proxies  # httpx's reading of them (pinned httpx)
+    from httpx._utils import get_environment_proxies  # no public API (sdk/versions.py gates it)
 
     return {
         pattern: None if url is None else SdkTransport(ssl_context, httpx.Proxy(url))

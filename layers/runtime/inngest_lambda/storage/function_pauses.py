@@ -11,14 +11,32 @@ no stored item, and an older runtime simply ignores them. No TTL: a pause lasts 
 
 Every write is conditional: pausing writes the item only if absent (pausing a paused function
 changes nothing and answers the pause already stored), resuming deletes it only if present.
-The readers (`is_paused`) read strongly consistently, so a pause or a resume takes effect for
-every Lambda process from the moment its write returns: no cache sits in between.
+
+Reading: `get_pause` is one strongly consistent GetItem, for answers that must be fresh (the
+functions overview, a drive that has just parked a run). The checks made on every run's path
+(`events/paused.py` before each new run, `engine/paused.py` before each round of SDK requests)
+use `check`, which reuses an answer "not paused" within this process (per `Table` object, that is
+per runtime) for `NOT_PAUSED_REUSE_SECONDS`. Without it each run paid ~3.5 GetItems (one at
+intake, one per drive); with it a busy process pays one per function per 5 seconds. Why a cache
+and not a flag on an item the path reads anyway: no per-function item is read per run (the
+registry of in-process functions reads nothing, a remote app's registration is re-read every
+30 s), and a `ConditionCheck` on the pause item inside the run's creation transaction saves the
+call but costs two write units instead of one read unit, and does not cover the drive.
+
+What the reuse bounds (the staleness, `NOT_PAUSED_REUSE_SECONDS`, counted from the check's own
+read, which came before the pause's write): a pause holds for every process at most 5 s after its
+write returns, at once in the process that wrote it (`pause` forgets its answers). Within those
+5 s another process may still start a run of the function (instead of recording it Skipped) or
+start one more step of a running run; after them, no step starts. Only "not paused" is reused: a
+paused function is read every time, so a resume holds everywhere at once (a resumed run's drive
+never parks it again on a stale answer) and `cancel_running` is always current.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +50,12 @@ PAUSE_SK = "P"
 PARKED_PREFIX = "W#"
 DELETE_BATCH = 25  # BatchWriteItem's limit
 MAX_BATCH_ATTEMPTS = 6  # unprocessed deletes (throttling) are retried with backoff
+NOT_PAUSED_REUSE_SECONDS = 5.0  # how long `check` reuses "not paused" (the staleness bound)
+
+# Per Table object (the runtime's Store), by `id` until it is collected: function id -> when
+# this process last read it "not paused". Per object, not per table name: a test's new runtime
+# (a new moto, a virtual clock started afresh) inherits nothing from the one before.
+_not_paused: dict[int, dict[str, float]] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +89,26 @@ def get_pause(db: Table, function_id: str) -> FunctionPause | None:
     return _from_item(function_id, item) if item else None
 
 
+def check(db: Table, function_id: str) -> FunctionPause | None:
+    """`get_pause` for the checks on every run's path: an answer "not paused" read by this
+    process less than `NOT_PAUSED_REUSE_SECONDS` ago is reused (no call); otherwise one strongly
+    consistent GetItem. See the module docstring for what that bounds."""
+    now = clock.now()  # taken before the read: the reuse ends at most that long after it
+    seen = _not_paused.get(id(db))
+    if seen is None:
+        seen = _not_paused[id(db)] = {}
+        weakref.finalize(db, _not_paused.pop, id(db), None)
+    read_at = seen.get(function_id)
+    if read_at is not None and 0 <= now - read_at < NOT_PAUSED_REUSE_SECONDS:
+        return None
+    current = get_pause(db, function_id)
+    if current is None:
+        seen[function_id] = now
+    else:
+        seen.pop(function_id, None)
+    return current
+
+
 def pause(
     db: Table, function_id: str, *, cancel_running: bool, paused_by: str | None = None
 ) -> tuple[FunctionPause, bool]:
@@ -92,8 +136,15 @@ def pause(
         current = get_pause(db, function_id)
         if current is None:  # resumed in between: pause again
             return pause(db, function_id, cancel_running=cancel_running, paused_by=paused_by)
+        _forget_not_paused(db, function_id)
         return current, False
+    _forget_not_paused(db, function_id)  # this process sees the pause at once
     return new, True
+
+
+def _forget_not_paused(db: Table, function_id: str) -> None:
+    """Drop the "not paused" answer `check` may reuse (after a write of the pause)."""
+    _not_paused.get(id(db), {}).pop(function_id, None)
 
 
 def resume(db: Table, function_id: str) -> FunctionPause | None:
@@ -150,7 +201,9 @@ def forget_parked(db: Table, function_id: str, run_ids: list[str]) -> None:
 
 
 __all__ = [
+    "NOT_PAUSED_REUSE_SECONDS",
     "FunctionPause",
+    "check",
     "forget_parked",
     "get_pause",
     "mark_parked",

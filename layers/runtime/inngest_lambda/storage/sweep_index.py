@@ -61,39 +61,49 @@ def first_sweep(run: Run) -> float:
     return max(run.created_at, run.next_at)
 
 
+SHARDS = tuple(range(SWEEP_SHARDS))
+
+
 def overdue(db: Table, now: float, per_shard: int) -> list[tuple[str, str, float, int]]:
     """(pk, sk, sweep_at, sweeps) of the items whose `sweep_at` has passed, at most about
     `per_shard` from each shard (whole Query pages: the rest waits for the next sweep). One
     Query per page per shard; raises `index_query.IndexUnavailable` while the index is not
     ready."""
+    return [entry for shard in SHARDS for entry in overdue_in_shard(db, shard, now, per_shard)]
+
+
+def overdue_in_shard(
+    db: Table, shard: int, now: float, per_shard: int
+) -> list[tuple[str, str, float, int]]:
+    """`overdue` of one shard: one Query per page, at most about `per_shard` items. A failed
+    Query raises (the sweeper goes on with the other shards)."""
     out: list[tuple[str, str, float, int]] = []
-    for shard in range(SWEEP_SHARDS):
-        kwargs: dict[str, Any] = {
-            "TableName": db.table,
-            "IndexName": SWEEP_INDEX,
-            "KeyConditionExpression": "#shard = :shard AND #at <= :now",
-            "ExpressionAttributeNames": {
-                "#shard": SWEEP_SHARD_ATTRIBUTE,
-                "#at": SWEEP_AT_ATTRIBUTE,
-            },
-            "ExpressionAttributeValues": {":shard": {"S": str(shard)}, ":now": encode_attr(now)},
-        }
-        found = 0
-        while found < per_shard:
-            page = index_query.query(db.ddb, kwargs)
-            for item in page.get("Items", []):
-                out.append(
-                    (
-                        item[TABLE_PK]["S"],
-                        item[TABLE_SK]["S"],
-                        float(item[SWEEP_AT_ATTRIBUTE]["N"]),
-                        int(item.get(SWEEPS_ATTRIBUTE, {}).get("N", "0")),
-                    )
+    kwargs: dict[str, Any] = {
+        "TableName": db.table,
+        "IndexName": SWEEP_INDEX,
+        "KeyConditionExpression": "#shard = :shard AND #at <= :now",
+        "ExpressionAttributeNames": {
+            "#shard": SWEEP_SHARD_ATTRIBUTE,
+            "#at": SWEEP_AT_ATTRIBUTE,
+        },
+        "ExpressionAttributeValues": {":shard": {"S": str(shard)}, ":now": encode_attr(now)},
+    }
+    found = 0
+    while found < per_shard:
+        page = index_query.query(db.ddb, kwargs)
+        for item in page.get("Items", []):
+            out.append(
+                (
+                    item[TABLE_PK]["S"],
+                    item[TABLE_SK]["S"],
+                    float(item[SWEEP_AT_ATTRIBUTE]["N"]),
+                    int(item.get(SWEEPS_ATTRIBUTE, {}).get("N", "0")),
                 )
-                found += 1
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            )
+            found += 1
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return out
 
 

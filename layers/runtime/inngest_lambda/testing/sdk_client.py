@@ -7,6 +7,10 @@ start without a signing key). Rather than make users build clients in a special 
 sets on the one client the runtime serves (`<functions module>.client`) exactly what the
 constructor would have derived with `INNGEST_DEV=<local stack URL>`, and restores the original
 values when the test ends, so `step.send_event` and `client.send()` reach the local stack.
+
+Those are private fields of the client (`_FIELDS`) and `inngest._internal.server_lib`: the SDK
+has no public way to re-point a built client. So the module is gated on the inngest versions it
+was checked with (`sdk/versions.py`), and a client without the fields is refused by name.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from inngest_lambda.sdk import versions
+
+versions.require(__name__, "inngest", "Inngest._mode, _api_origin, _event_api_origin")
 _FIELDS = ("_mode", "is_production", "_api_origin", "_event_api_origin")
 
 
