@@ -23,6 +23,7 @@ class Received:
     url: str
     requests: list[ExportTraceServiceRequest] = dataclasses.field(default_factory=list)
     headers: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    bodies: list[bytes] = dataclasses.field(default_factory=list)  # as sent (maybe compressed)
 
     @property
     def spans(self) -> list[Span]:
@@ -61,7 +62,8 @@ def otlp_receiver() -> Iterator[Received]:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            sent = self.rfile.read(int(self.headers.get("content-length", "0")))
+            body = sent
             if self.headers.get("content-encoding") == "gzip":
                 body = gzip.decompress(body)
             request = ExportTraceServiceRequest()
@@ -69,6 +71,7 @@ def otlp_receiver() -> Iterator[Received]:
             with lock:
                 received.requests.append(request)
                 received.headers.append({k.lower(): v for k, v in self.headers.items()})
+                received.bodies.append(sent)
             answer = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200 if self.path == "/v1/traces" else 404)
             self.send_header("content-type", "application/x-protobuf")
