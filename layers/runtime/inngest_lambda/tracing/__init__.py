@@ -45,7 +45,11 @@ def drive_tracer(run: Run, owner: str) -> RunTracer | None:
     from inngest_lambda.tracing import spans
 
     _exporting = True
-    return spans.RunTracer(settings, run, owner)
+    try:
+        return spans.RunTracer(settings, run, owner)
+    except Exception:  # tracing never fails a drive: this one goes on untraced
+        logging.getLogger(LOGGER_NAME).exception("tracing is off for this drive")
+        return None
 
 
 def flush() -> None:
