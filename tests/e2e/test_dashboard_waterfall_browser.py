@@ -15,9 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from inngest_lambda.tracing import ids
-from tests.e2e.browser_support import chromium
-
-TIMEOUT_MS = 20_000
+from tests.e2e.browser_support import chromium, dashboard_page
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +26,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser, stack) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.url, viewport={"width": 1100, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(TIMEOUT_MS)
-    yield p
-    context.close()
+    with dashboard_page(browser, stack.url, height=900) as p:
+        yield p
 
 
 def test_the_waterfall_draws_each_span_of_a_sleeping_run_on_one_time_axis(api, page, tmp_path):
