@@ -42,14 +42,18 @@ def traced_run():
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": received.url,
             settings.ENV_TRACING_SERVICE: "tracing-test",
         }
-        with Durable(FUNCTIONS, env=env) as durable:
+        # Every queue message is delivered twice: the duplicates add no span and no trace.
+        with Durable(FUNCTIONS, env=env, duplicate_deliveries=True) as durable:
             run = durable.run(durable.send("tracing/parent", {}))
             durable.advance(datetime.timedelta(minutes=10))  # the retry's backoff
             durable.advance(datetime.timedelta(hours=1))  # the sleep; then the invoke
             assert_completed(durable.get_run(run.run_id), 42)
             (child,) = durable.runs_of("tracing-child")
+            status, replay = durable.request("POST", f"/v1/runs/{child.run_id}/replay")
+            assert status == 201, replay
+            durable.run_until_idle()
         logger.removeHandler(lines)
-        yield run.run_id, child.run_id, received, lines.lines
+        yield run.run_id, child.run_id, received, lines.lines, replay
 
 
 def by_trace(spans, run_id):
@@ -58,11 +62,13 @@ def by_trace(spans, run_id):
 
 
 def test_a_run_is_one_trace_with_a_root_a_request_per_sdk_call_and_a_span_per_attempt(traced_run):
-    run_id, child_id, received, _ = traced_run
+    run_id, child_id, received, _, _ = traced_run
     spans = received.spans
     assert received.service_names() == {"tracing-test"}
     parent_spans, child_spans = by_trace(spans, run_id), by_trace(spans, child_id)
-    assert len(parent_spans) + len(child_spans) == len(spans)  # nothing outside the two traces
+    replay_spans = by_trace(spans, traced_run[4]["data"]["run_id"])
+    # Nothing outside the three runs' traces (the parent, its child, the child's replay).
+    assert len(parent_spans) + len(child_spans) + len(replay_spans) == len(spans)
     by_name = {}
     for s in parent_spans:
         by_name.setdefault(s.name, []).append(s)
@@ -103,7 +109,7 @@ def test_a_run_is_one_trace_with_a_root_a_request_per_sdk_call_and_a_span_per_at
 
 
 def test_the_invoked_child_has_its_own_trace_linked_both_ways(traced_run):
-    run_id, child_id, received, _ = traced_run
+    run_id, child_id, received, _, _ = traced_run
     parent_spans, child_spans = by_trace(received.spans, run_id), by_trace(received.spans, child_id)
     invokes = [s for s in parent_spans if s.name == "invoke call-child"]
     (start,) = [s for s in invokes if s.kind == s.SPAN_KIND_PRODUCER]
@@ -121,9 +127,23 @@ def test_the_invoked_child_has_its_own_trace_linked_both_ways(traced_run):
 
 
 def test_log_lines_of_a_drive_carry_the_trace_and_span(traced_run):
-    run_id, _, received, logs = traced_run
+    run_id, _, received, logs, _ = traced_run
     finished = [r for r in logs if r.get("run_id") == run_id and r["message"] == "run completed"]
     assert finished, logs[-5:]
     (line,) = finished
     assert line["trace_id"] == ids.trace_hex(run_id)
     assert bytes.fromhex(line["span_id"]) in {s.span_id for s in by_trace(received.spans, run_id)}
+
+
+def test_a_replay_is_its_own_trace_linked_to_the_run_it_replays(traced_run):
+    _, child_id, received, _, replay = traced_run
+    (root,) = [
+        s for s in by_trace(received.spans, replay["data"]["run_id"]) if s.name.startswith("run ")
+    ]
+    (link,) = root.links
+    assert (link.trace_id, link.span_id) == (
+        ids.trace_id(child_id).to_bytes(16, "big"),
+        ids.root_span_id(child_id).to_bytes(8, "big"),
+    )
+    assert attributes(link) == {"inngest.link": "replay_of", "inngest.run_id": child_id}
+    assert attributes(root)["inngest.run.replay_of"] == child_id
