@@ -96,7 +96,8 @@ async def main():
     for i in range(n):
         res = await tracer.request(f"step-{i}", 0, answer())
         tracer.responded(res)
-        tracer.op_applied({"op": "StepRun", "id": f"step-{i}", "name": f"step-{i}"}, 0, 0.0, 1.0)
+        op = {"op": "StepRun", "id": f"step-{i}", "name": f"step-{i}"}
+        tracer.op_applied(op, 0, 0.0, 1.0, None)
     tracer.close()
     tracing.flush()
     return time.process_time() - c0

@@ -299,7 +299,8 @@ class Driver:
         call = OpCall.of(op, self.state.steps, self.request_started, clock.now(), no_retry)
         ok = await handler.start(self, call)
         if self.tracer is not None:
-            self.tracer.op_applied(op, call.attempt, call.started, call.now)
+            step = self.state.steps.get(call.step_id)
+            self.tracer.op_applied(op, call.attempt, call.started, call.now, step)
         return ok
 
     async def _function_error(self, res: SdkResponse) -> bool:

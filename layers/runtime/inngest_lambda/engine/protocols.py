@@ -37,8 +37,11 @@ class DriveTracer(Protocol):
         """The drive starts recording `res`: the ops that follow came from that request."""
         ...
 
-    def op_applied(self, op: dict[str, Any], attempt: int, started: float, now: float) -> None:
-        """One op of the current response was recorded (a step attempt, a sleep, a wait...)."""
+    def op_applied(
+        self, op: dict[str, Any], attempt: int, started: float, now: float, step: Step | None
+    ) -> None:
+        """One op of the current response was recorded (a step attempt, a sleep, a wait...);
+        `step` is its step as the drive now holds it."""
         ...
 
     def child_started(self, step: Step, child_run_id: str) -> None:

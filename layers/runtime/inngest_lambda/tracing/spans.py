@@ -41,8 +41,8 @@ from inngest_lambda.tracing.config import TracingConfig
 
 log = logging.getLogger(LOGGER_NAME)
 
-ATTEMPT_OPS = {"StepRun": "completed", "StepFailed": "failed", "StepError": "retrying"}
-ATTEMPT_OPS["AIGateway"] = "completed"
+# Ops that report one attempt of a step the SDK ran (or, for AIGateway, the runtime's model call).
+ATTEMPT_OPS = frozenset({"StepRun", "StepFailed", "StepError", "AIGateway"})
 EVENT_OPS = {"Sleep": "sleep", "WaitForEvent": "wait_for_event", "InvokeFunction": "invoke"}
 EVENT_OPS["StepPlanned"] = "step_planned"
 WAITING_OPS = {"Sleep": "sleep", "WaitForEvent": "wait", "InvokeFunction": "invoke"}
@@ -129,19 +129,18 @@ class RunTracer:
         self._current = found[1]
         CURRENT.set(self._fields(found[1].span_id))
 
-    def op_applied(self, op: dict[str, Any], attempt: int, started: float, now: float) -> None:
+    def op_applied(
+        self, op: dict[str, Any], attempt: int, started: float, now: float, step: Step | None
+    ) -> None:
         opcode = str(op.get("op"))
         step_id = str(op.get("id", ""))
         name = str(op.get("displayName") or op.get("name") or step_id)
         req = self._current
-        step = {"inngest.step.id": step_id, "inngest.step.name": name, "inngest.step.op": opcode}
+        about = {"inngest.step.id": step_id, "inngest.step.name": name, "inngest.step.op": opcode}
         if opcode in ATTEMPT_OPS:
-            error = op.get("error") if opcode != "StepRun" else None
-            attributes = {
-                **step,
-                "inngest.step.attempt": attempt,
-                "inngest.step.status": ATTEMPT_OPS[opcode],
-            }
+            status = _attempt_status(opcode, step)
+            attributes = {**about, "inngest.step.attempt": attempt, "inngest.step.status": status}
+            error = None if status == "completed" else op.get("error") or (step and step.error)
             message = None
             if isinstance(error, dict):
                 message = str(error.get("message") or error.get("name") or "error")
@@ -171,7 +170,7 @@ class RunTracer:
                     detail["inngest.wait.timeout"] = str(opts["timeout"])
             elif opcode == "InvokeFunction":
                 detail["inngest.invoke.function_id"] = str(opts.get("function_id", ""))
-            req.events.append((EVENT_OPS[opcode], {**step, **detail}, req.end or now))
+            req.events.append((EVENT_OPS[opcode], {**about, **detail}, req.end or now))
 
     def child_started(self, step: Step, child_run_id: str) -> None:
         now = clock.now()
@@ -329,6 +328,15 @@ def _start(pipeline: export.Pipeline, trace_id: int, s: _Span) -> None:
     if s.error is not None:
         span.set_status(Status(StatusCode.ERROR, s.error))
     span.end(end_time=_ns(max(s.end, s.start)))
+
+
+def _attempt_status(opcode: str, step: Step | None) -> str:
+    """completed, failed, or retrying (failed, another attempt is scheduled), as recorded."""
+    if step is None:  # not tracked (never the case after an attempt op): what the SDK said
+        return "completed" if opcode == "StepRun" else "failed"
+    if step.status == "Completed":
+        return "completed"
+    return "failed" if step.status == "Failed" else "retrying"
 
 
 def _sorted(events: Iterable[tuple[str, dict[str, Any], float]]) -> list[Any]:
