@@ -8,8 +8,13 @@ OpenTelemetry *API* is not in the list: FastAPI 0.165 imports it, with or withou
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+
+from inngest_lambda.core.log import LOGGER_NAME, JsonFormatter
+
+FUNCTIONS = "tests.support.apps.tracing_functions"
 
 SCRIPT = """
 import json, sys
@@ -49,3 +54,29 @@ def test_the_same_run_with_tracing_on_does_import_them():
     )
     assert "opentelemetry.sdk.trace" in imported
     assert "inngest_lambda.tracing.spans" in imported
+
+
+def test_a_bad_setting_is_logged_once_and_runs_go_on_untraced():
+    from inngest_lambda import settings
+    from inngest_lambda.testing import Durable, assert_completed
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.addHandler(handler)
+    env = {settings.ENV_TRACING: "jaeger-in-this-test"}  # errors are logged once per process
+    try:
+        with Durable(FUNCTIONS, env=env) as durable:
+            for n in (1, 2):
+                run = durable.run(durable.send("tracing/child", {"n": n}))
+                assert_completed(durable.get_run(run.run_id), 2 * n)
+    finally:
+        logger.removeHandler(handler)
+    refused = [r.getMessage() for r in records if r.getMessage().startswith("tracing is")]
+    assert refused == [
+        "tracing is off: INNGEST_LAMBDA_TRACING='jaeger-in-this-test': expected one of off, otlp,"
+        " xray"
+    ]
+    lines = [json.loads(JsonFormatter().format(r)) for r in records]
+    assert len(lines) > 2 and not [line for line in lines if "trace_id" in line]
