@@ -39,10 +39,6 @@ ENV_SDK_INLINE_STATE_BYTES = "INNGEST_LAMBDA_SDK_INLINE_STATE_BYTES"
 ENV_SDK_REPLAY_FIX = "INNGEST_LAMBDA_SDK_REPLAY_FIX"  # "0" keeps the SDK's own StepMemos.pop
 # "0" sends the served functions' events over the network even to this deployment's own API.
 ENV_INPROCESS_SEND = "INNGEST_LAMBDA_INPROCESS_SEND"
-# OpenTelemetry traces (tracing/config.py): unset or "off", "otlp" (OTEL_EXPORTER_OTLP_* say
-# where), "xray" (X-Ray's OTLP endpoint, SigV4); and the service name the spans carry.
-ENV_TRACING = "INNGEST_LAMBDA_TRACING"
-ENV_TRACING_SERVICE = "INNGEST_LAMBDA_TRACING_SERVICE"
 # This deployment's public API URL, whose event API the runtime serves in-process. The CDK stack
 # sets the SDK's INNGEST_EVENT_API_BASE_URL to it (read when this is unset); the local stack sets
 # this one, since there the SDK finds the stack through INNGEST_DEV.
@@ -51,6 +47,10 @@ ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
 # Where realtime posts to WebSocket connections (API Gateway's management API): the WebSocket
 # API's stage URL on AWS, the local server locally; unset, a realtime publish answers 503.
 ENV_REALTIME_ENDPOINT = "INNGEST_LAMBDA_REALTIME_ENDPOINT"
+# OpenTelemetry traces (tracing/config.py): unset or "off", "otlp" (OTEL_EXPORTER_OTLP_* say
+# where), "xray" (X-Ray's OTLP endpoint, SigV4); and the service name the spans carry.
+ENV_TRACING = "INNGEST_LAMBDA_TRACING"
+ENV_TRACING_SERVICE = "INNGEST_LAMBDA_TRACING_SERVICE"
 ENV_REGION = "AWS_REGION"
 # The SDK's own variables, read by the SDK and by us with the same meaning.
 ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"
