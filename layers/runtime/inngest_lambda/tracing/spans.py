@@ -146,13 +146,18 @@ class RunTracer:
                 message = str(error.get("message") or error.get("name") or "error")
                 attributes["error.type"] = str(error.get("name") or "Error")
                 attributes["inngest.step.error"] = message
+            # The SDK runs a step inside the request that reports it: the attempt spans the
+            # request. A model call (AIGateway) is made here after the answer: it spans that call.
+            start, end = (req.start, req.end or now) if req is not None else (started, now)
+            if opcode == "AIGateway":
+                start, end = end, max(end, clock.now())
             self._emit(
                 _Span(
                     f"step {name}",
                     ids.attempt_span_id(self.run_id, step_id, attempt),
                     req.span_id if req is not None else self.root_id,
-                    req.start if req is not None else started,
-                    now,
+                    start,
+                    end,
                     attributes=attributes,
                     error=message,
                 )
