@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sidebyside.py
 	$(BIN)/python bench/devserver.py
 	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/tracing.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/flow.py
 	$(BIN)/python bench/realtime.py

@@ -140,6 +140,10 @@ class StackConfig:
     # settings.INDEX_UPGRADE_ORDER) the table has after this deploy, one more per deploy
     # (docs/upgrading.md). None: all of them (new stacks, and stacks that have them all).
     table_indexes: int | None = None
+    # OpenTelemetry traces of runs (docs/tracing.md): "off", "xray" (X-Ray's OTLP endpoint,
+    # SigV4, plus Lambda's active tracing) or "otlp" (to `otlp_endpoint`).
+    tracing: str = "off"
+    otlp_endpoint: str | None = None
 
     @classmethod
     def from_context(
@@ -191,6 +195,8 @@ class StackConfig:
             ),
             proxy=network_config.proxy_environment(get("proxy")),
             table_indexes=_table_indexes(get("tableIndexes")),
+            tracing=str(get("tracing") or d.tracing).strip().lower(),
+            otlp_endpoint=get("otlpEndpoint") or None,
         )._checked()
 
     def _checked(self) -> StackConfig:
@@ -209,4 +215,20 @@ class StackConfig:
             )
         if self.security_group_ids is not None and not self.vpc_id:
             raise ValueError("context 'securityGroupIds' needs 'vpcId' and 'subnetIds'")
+        self._check_tracing()
         return self
+
+    def _check_tracing(self) -> None:
+        if self.tracing not in ("off", "xray", "otlp"):
+            raise ValueError(f"context 'tracing' must be off, xray or otlp, got {self.tracing!r}")
+        if self.tracing == "otlp" and not self.otlp_endpoint:
+            raise ValueError(
+                "context 'tracing=otlp' needs 'otlpEndpoint' (the collector's traces URL, "
+                "e.g. https://collector.example.com:4318/v1/traces)"
+            )
+        if self.otlp_endpoint and not self.otlp_endpoint.startswith(("https://", "http://")):
+            raise ValueError(
+                f"context 'otlpEndpoint' must be an http(s) URL, got {self.otlp_endpoint!r}"
+            )
+        if self.otlp_endpoint and self.tracing != "otlp":
+            raise ValueError("context 'otlpEndpoint' is only used with 'tracing=otlp'")

@@ -27,6 +27,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra import tracing
 from infra.config import StackConfig
 from infra.layer_artifacts import LayerArtifacts
 from infra.log_retention import log_retention
@@ -136,6 +137,7 @@ class Worker(Construct):
         )
         if placement is not None:
             placement.grant_network_interfaces(self.role)
+        tracing.grant(config, self.role)
         architecture = architecture_for(layers.architecture)
         runtime = runtime_for(layers.python_version)
         layer_props = {
@@ -185,6 +187,7 @@ class Worker(Construct):
         # AWS calls with boto3, which honours the same variables, so in a VPC whose only way
         # out is the proxy the API function needs it as much as the executor does.
         environment.update(config.proxy)
+        environment.update(tracing.environment(config))  # off: nothing
         snap_start: dict[str, Any] = {}
         if config.snap_start:
             major, minor = (int(p) for p in layers.python_version.split(".")[:2])
@@ -206,6 +209,7 @@ class Worker(Construct):
             # Both run user code (the registry is imported at cold start) and call AWS for it;
             # they are the stack's only functions (no custom resource brings its own).
             **(placement.function_props() if placement is not None else {}),
+            **tracing.function_props(config),
         }
         self.executor_function = lambda_.Function(
             self,

@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -26,3 +26,19 @@ def chromium() -> Iterator[Browser]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def dashboard_page(
+    browser: Browser, base_url: str, width: int = 1100, height: int = 720
+) -> Iterator[Page]:
+    """A fresh browser context on `base_url` with a 20 s default timeout; fails the test if the
+    page raised a JavaScript error."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"

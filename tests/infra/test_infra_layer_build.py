@@ -128,6 +128,8 @@ def test_runtime_imports_from_the_layer_alone(opt, lambda_provided):
             f"    if m.name.rsplit('.', 1)[1] not in {sorted(DEV_ONLY)!r}:",
             "        importlib.import_module(m.name)",
             "import mangum, fastapi, inngest, pydantic_core, cel, ulid, httpx",
+            # Tracing's modules import the OpenTelemetry SDK and exporter (only when it is on).
+            "import inngest_lambda.tracing.spans, inngest_lambda.tracing.sigv4",
             f"opt = {str(opt / 'python')!r}",
             "assert inngest_lambda.__file__.startswith(opt), inngest_lambda.__file__",
             "assert inngest.__file__.startswith(opt), inngest.__file__",
@@ -152,7 +154,7 @@ def test_runtime_imports_from_the_layer_alone(opt, lambda_provided):
 def test_layer_fits_lambda_limits(host_layer):
     sizes = json.loads((host_layer / "manifest.json").read_text())["sizes"]
     assert sizes["deps_unzipped"] < 120 * 1024 * 1024  # Lambda allows 250 MB for all layers
-    assert sizes["deps_zip"] < 30 * 1024 * 1024  # with bytecode: about 16 MB
+    assert sizes["deps_zip"] < 30 * 1024 * 1024  # with bytecode: about 19 MB
 
 
 def test_zips_are_reproducible(build_module, tmp_path):

@@ -76,6 +76,9 @@ async def _sqs(rt: Any, records: list[dict[str, Any]], context: Any) -> dict[str
 
     _queue_age(records)
     failed = await asyncio.gather(*(one(r) for r in records))
+    from inngest_lambda import tracing
+
+    tracing.flush()  # before Lambda freezes the process: nothing batched is left behind
     return {"batchItemFailures": [{"itemIdentifier": m} for m in failed if m]}
 
 

@@ -49,6 +49,10 @@ ENV_EVENT_API_BASE_URL = "INNGEST_EVENT_API_BASE_URL"
 # Where realtime posts to WebSocket connections (API Gateway's management API): the WebSocket
 # API's stage URL on AWS, the local server locally; unset, a realtime publish answers 503.
 ENV_REALTIME_ENDPOINT = "INNGEST_LAMBDA_REALTIME_ENDPOINT"
+# OpenTelemetry traces (tracing/config.py): unset or "off", "otlp" (OTEL_EXPORTER_OTLP_* say
+# where), "xray" (X-Ray's OTLP endpoint, SigV4); and the service name the spans carry.
+ENV_TRACING = "INNGEST_LAMBDA_TRACING"
+ENV_TRACING_SERVICE = "INNGEST_LAMBDA_TRACING_SERVICE"
 ENV_REGION = "AWS_REGION"
 # The SDK's own variables, read by the SDK and by us with the same meaning.
 ENV_SIGNING_KEY = "INNGEST_SIGNING_KEY"

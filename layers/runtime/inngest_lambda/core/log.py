@@ -7,6 +7,8 @@ import logging
 import sys
 from typing import Any
 
+from inngest_lambda.core.trace_context import CURRENT as TRACE_CONTEXT
+
 LOGGER_NAME = "inngest_lambda"
 _CONFIGURED = False
 _FIELDS = ("run_id", "function_id", "event_id", "step", "attempt", "status", "request_id")
@@ -26,6 +28,7 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, field, None)
             if value is not None:
                 out[field] = value
+        out.update(TRACE_CONTEXT.get() or {})  # trace_id, span_id: in a traced drive only
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, default=str)

@@ -17,6 +17,7 @@ import asyncio
 import logging
 from typing import Any
 
+from inngest_lambda import tracing
 from inngest_lambda.apps.registry import FunctionEntry, Registry
 from inngest_lambda.core import clock, errors, metrics, retries
 from inngest_lambda.engine import finishing, sdk_request
@@ -87,6 +88,7 @@ class Driver:
         self._gate: flow_gate.Gate | None = None  # made on first use (`gate`)
         self._gate_made = False
         self.pause_check = PauseCheck()  # a paused function's runs stop at a step boundary
+        self.tracer = tracing.drive_tracer(run, owner)  # None unless tracing is on
 
     @property
     def lease_end(self) -> float:
@@ -268,13 +270,16 @@ class Driver:
     async def _call(self, step_id: str, attempt: int) -> SdkResponse:
         assert self.fn is not None
         timeout = self.request_timeout()
-        return await sdk_request.call(self.sdk, self.fn, self.state.body, step_id, attempt, timeout)
+        call = sdk_request.call(self.sdk, self.fn, self.state.body, step_id, attempt, timeout)
+        return await (call if self.tracer is None else self.tracer.request(step_id, attempt, call))
 
     def request_timeout(self) -> float:
         return sdk_request.request_timeout(self.deadline)
 
     async def _apply(self, res: SdkResponse, targeted: Step | None) -> bool:
         """Record one SDK response; False when the drive must stop (finished or parked)."""
+        if self.tracer is not None:
+            self.tracer.responded(res)
         if res.status == 200:
             await self.finish("Completed", output=res.body)
             return False
@@ -292,7 +297,11 @@ class Driver:
             await self.finish("Failed", error=error)
             return False
         call = OpCall.of(op, self.state.steps, self.request_started, clock.now(), no_retry)
-        return await handler.start(self, call)
+        ok = await handler.start(self, call)
+        if self.tracer is not None:
+            step = self.state.steps.get(call.step_id)
+            self.tracer.op_applied(op, call.attempt, call.started, call.now, step)
+        return ok
 
     async def _function_error(self, res: SdkResponse) -> bool:
         assert self.fn is not None

@@ -126,6 +126,8 @@ class Executor:
             flow_gate.release(driver.gate, quiet=True)  # slots are held only while a drive runs
             await sdk.aclose()
             driver.metrics.flush()
+            if driver.tracer is not None:
+                driver.tracer.close()
         return Outcome()
 
     def _refused(self, run_id: str, run: Run | None) -> Outcome:

@@ -91,4 +91,6 @@ async def complete(driver: RunDriver, finishing: dict[str, Any]) -> None:
         op = table.for_step(step)
         if op is not None:
             op.on_finish(driver, step)
+    if driver.tracer is not None:  # the run's root span, and its waiting steps' spans
+        driver.tracer.finished(run, status, error, steps)
     driver.log.info(f"run {status.lower()}", extra={**driver.log_extra, "status": status})

@@ -7,6 +7,7 @@ never on the driver module, so the driver can import them without an import cycl
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -15,7 +16,45 @@ if TYPE_CHECKING:
     from inngest_lambda.engine.run_state import RunState
     from inngest_lambda.flow.gate import Gate
     from inngest_lambda.flow.seams import Ingestor
-    from inngest_lambda.storage.store import Run, Store
+    from inngest_lambda.sdk.client import SdkResponse
+    from inngest_lambda.storage.store import Run, Step, Store
+
+
+class DriveTracer(Protocol):
+    """What a traced drive reports, at the engine's seams (`tracing/spans.py` implements it).
+
+    With tracing off a drive holds None instead, so each seam costs one `is not None` check and
+    nothing of OpenTelemetry is imported. A tracer never raises into the drive.
+    """
+
+    async def request(
+        self, step_id: str, attempt: int, call: Awaitable[SdkResponse]
+    ) -> SdkResponse:
+        """Await one SDK request (`step_id` "step": a discovery) as a span."""
+        ...
+
+    def responded(self, res: SdkResponse) -> None:
+        """The drive starts recording `res`: the ops that follow came from that request."""
+        ...
+
+    def op_applied(
+        self, op: dict[str, Any], attempt: int, started: float, now: float, step: Step | None
+    ) -> None:
+        """One op of the current response was recorded (a step attempt, a sleep, a wait...);
+        `step` is its step as the drive now holds it."""
+        ...
+
+    def child_started(self, step: Step, child_run_id: str) -> None:
+        """`step` (an invoke) started, or found, the child run `child_run_id`."""
+        ...
+
+    def finished(self, run: Run, status: str, error: Any, steps: dict[str, Step]) -> None:
+        """The run ended with `status`: its root span and its waiting steps' spans."""
+        ...
+
+    def close(self) -> None:
+        """The drive is over (whatever happened): hand what is left to the exporter."""
+        ...
 
 
 class RunDriver(Protocol):
@@ -31,6 +70,7 @@ class RunDriver(Protocol):
     log_extra: dict[str, Any]
     request_started: float  # events accepted from here on can satisfy a new wait
     opened: set[str]  # wait steps whose pause this drive has written
+    tracer: DriveTracer | None  # None unless tracing is on (`tracing/`)
 
     @property
     def gate(self) -> Gate | None:

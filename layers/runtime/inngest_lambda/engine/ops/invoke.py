@@ -70,7 +70,10 @@ def _ensure_child(driver: RunDriver, step: Step) -> None:
         ids.deterministic_id(run.run_id, step.step_id),
     )
     driver.store.put_events([event])
-    driver.ingestor.start_run(target, event, parent={"run_id": run.run_id, "step_id": step.step_id})
+    parent = {"run_id": run.run_id, "step_id": step.step_id}
+    child = driver.ingestor.start_run(target, event, parent=parent)
+    if driver.tracer is not None and child:
+        driver.tracer.child_started(step, child)
 
 
 def timeout_error() -> dict[str, Any]:

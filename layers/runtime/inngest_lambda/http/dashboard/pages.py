@@ -8,6 +8,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import clock
+from inngest_lambda.http.dashboard import waterfall
 from inngest_lambda.storage import listing
 from inngest_lambda.storage.store import MISSING, TERMINAL_STATES, Run, Step
 
@@ -185,6 +186,7 @@ def run_detail(svc: Services, run_id: str, token: str) -> str | None:
     return (
         f"<h1>Run {e(run.run_id)}</h1><dl>{dl}</dl><p>{' '.join(actions)}</p>"
         f"<h2>Steps</h2>{timeline(svc, run, steps, token)}{result}"
+        f"<h2>Trace</h2>{waterfall.render(run, steps, clock.now())}"
         f"<h2>Trigger event</h2>{pretty(run.events if len(run.events) > 1 else run.event)}"
     )
 
