@@ -96,7 +96,8 @@ class Executor:
         driver = Driver(
             self.store, self.registry, self.ingestor, self.log, run, fn, owner, sdk, deadline
         )
-        if run.started_at is not None and run.started_at >= leased_at:
+        started = run.started_at is not None and run.started_at >= leased_at
+        if started:
             driver.metrics.count("RunsStarted")  # this lease set started_at: the first drive
         heartbeat = Heartbeat(self.store, run_id, owner, lease_end, self.log)
         try:
@@ -119,8 +120,29 @@ class Executor:
             heartbeat.stop()
             flow_gate.release(driver.gate, quiet=True)  # slots are held only while a drive runs
             await sdk.aclose()
+            self._count_for_charts(driver, started)
             driver.metrics.flush()
         return Outcome()
+
+    def _count_for_charts(self, driver: Driver, started: bool) -> None:
+        """The drive's counts for the dashboard's charts (`storage/run_stats.py`), one UpdateItem:
+        its start, its end and step durations, taken from its metrics, each recorded after the
+        conditional write it reports succeeded (a duplicate delivery is refused the lease)."""
+        from inngest_lambda.storage import run_stats
+
+        values, run, now = driver.metrics.values, driver.run, clock.now()
+        tally = run_stats.Tally()
+        if started:
+            tally.add("started")
+        for status in ("Completed", "Failed", "Cancelled"):
+            if values.get(f"Runs{status}"):
+                tally.add(status)
+                tally.add("ended")
+                if status != "Cancelled" and run.started_at is not None:
+                    tally.run_duration((now - run.started_at) * 1000)
+        for ms in values.get("StepDuration", []):
+            tally.step_duration(ms)
+        self.store.record_run_stats(run.function_id, now, tally)
 
     def _refused(self, run_id: str, run: Run | None) -> Outcome:
         now = clock.now()

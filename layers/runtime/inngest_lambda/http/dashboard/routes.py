@@ -68,6 +68,13 @@ def register(router: Router) -> None:
         res.status_code = 404
         return res
 
+    def bad_request(title: str, err: Exception, request: fastapi.Request) -> HTMLResponse:
+        from inngest_lambda.http.dashboard import pages
+
+        res = page(title, f'<div class="note error">{pages.e(err)}</div>', "", request)
+        res.status_code = 400
+        return res
+
     async def signed_in(request: fastapi.Request) -> Response | None:
         """None when the request may proceed; otherwise where to send it."""
         g = gate()
@@ -190,9 +197,12 @@ def register(router: Router) -> None:
 
         if stop := await signed_in(request):
             return stop
-        return page(
-            "Functions", await asyncio.to_thread(pages.functions_page, svc), "functions", request
-        )
+        chart_range = request.query_params.get("range")
+        try:
+            body = await asyncio.to_thread(pages.functions_page, svc, chart_range)
+        except ValueError as err:  # a range that is not one
+            return bad_request("Functions", err, request)
+        return page("Functions", body, "functions", request)
 
     @route("GET", "/functions/{function_id}")
     async def function(request: fastapi.Request) -> Response:
@@ -201,7 +211,13 @@ def register(router: Router) -> None:
 
         if stop := await signed_in(request):
             return stop
-        body = await asyncio.to_thread(pages.function_page, svc, function_id, token(request))
+        chart_range = request.query_params.get("range")
+        try:
+            body = await asyncio.to_thread(
+                pages.function_page, svc, function_id, token(request), chart_range
+            )
+        except ValueError as err:  # a range that is not one
+            return bad_request(function_id, err, request)
         if body is None:
             return not_found(f"function {function_id} not found", request)
         return page(function_id, body, "functions", request)
