@@ -10,8 +10,9 @@ an hour over a day or a week):
   duration (each step attempt that ended), estimated from histograms: within 19% (`run_stats`);
 * the backlog at the bucket's end: runs Queued (created, not yet started) and Running (started,
   not ended: driven, asleep, or waiting for an event or an invoke). It is the count now, walked
-  back bucket by bucket through what was created, started and ended in each; a walk that would
-  go below zero (runs from before the counters, a lost count) stops at zero.
+  back bucket by bucket through what was created, started and ended in each; where the walk
+  would go below zero (a lost count) it goes on from zero. Runs from before the counters
+  existed are in the count now but in no bucket: a walk back shows them as active since.
 
 Cost of a page view, per function: one Query of its counters (one item per hour shown: 2 for
 an hour, 25 for a day, 169 for a week; a second call only past 1 MB) and one Query of its
@@ -123,10 +124,10 @@ def build(r: Range, now: float, buckets: Iterable[Bucket], active: Active) -> Ch
         )
     queued, running = active.queued, active.running
     for p in reversed(points):
-        p.queued, p.running = max(0, queued), max(0, running)
+        p.queued, p.running = queued, running
         c = by_start.get(p.start, Counter())
-        queued -= c["created"] - c["started"]
-        running -= c["started"] - c["ended"]
+        queued = max(0, queued - (c["created"] - c["started"]))
+        running = max(0, running - (c["started"] - c["ended"]))
     return Charts(r, points, active.at_least)
 
 
