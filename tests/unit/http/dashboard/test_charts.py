@@ -77,7 +77,7 @@ def test_segments_stack_in_proportion_to_their_counts():
 def test_axes_are_labelled_and_there_is_a_legend():
     root = _svg(charts.runs_chart(_charts(), run_charts.STATUSES))
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "0" in texts and "10" in texts  # the y axis: 0 to the round top above 6
+    assert [t for t in texts if t and t.isdigit()] == ["0", "2", "4", "6", "8"]  # y, to 8 > 6
     assert any(t and t.count(":") == 1 for t in texts)  # times along the x axis
     legend = [g.get("data-series") for g in root.iter(f"{SVG}g") if g.get("data-series")]
     assert legend == list(run_charts.STATUSES)
@@ -135,12 +135,35 @@ def test_a_capped_backlog_says_it_is_a_lower_bound():
 
 @pytest.mark.parametrize(
     ("ms", "text"),
-    [(0.25, "0.25 ms"), (12.4, "12 ms"), (1500, "1.5 s"), (90_000, "1.5 min"), (7.2e6, "2 h")],
+    [
+        (0.25, "0.25 ms"),
+        (1.5, "1.5 ms"),
+        (12.4, "12 ms"),
+        (1500, "1.5 s"),
+        (90_000, "1.5 min"),
+        (7.2e6, "2 h"),
+    ],
 )
 def test_durations_read_in_their_unit(ms, text):
     assert charts.duration(ms) == text
 
 
-@pytest.mark.parametrize(("value", "top"), [(0, 1), (1, 1), (6, 10), (12, 20), (0.3, 0.5)])
-def test_axis_tops_are_round(value, top):
-    assert charts.nice_max(value) == pytest.approx(top)
+@pytest.mark.parametrize(
+    ("value", "whole", "top"),
+    [(0, True, 4), (1, True, 4), (5, True, 8), (6, True, 8), (12, True, 20), (38, False, 40)],
+)
+def test_axis_tops_are_round(value, whole, top):
+    assert charts.nice_top(value, whole=whole) == pytest.approx(top)
+
+
+@pytest.mark.parametrize(
+    ("ms", "top"),
+    [(0.3, 0.4), (38, 40), (1500, 2000), (30 * 60_000, 40 * 60_000), (9e6, 4 * 3.6e6)],
+)
+def test_duration_axes_are_round_in_their_unit(ms, top):
+    assert charts.duration_top(ms) == pytest.approx(top)
+
+
+def test_small_values_get_fractional_steps_unless_counted():
+    assert charts.nice_top(0.3) == pytest.approx(0.4)
+    assert charts.nice_top(0.3, whole=True) == 4

@@ -53,7 +53,7 @@ def bucket_label(ts: float, bucket_seconds: int, days: bool) -> str:
 
 def duration(ms: float) -> str:
     if ms < 1000:
-        return f"{ms:.0f} ms" if ms >= 1 else f"{ms:.2g} ms"
+        return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.2g} ms"
     if ms < 60_000:
         return f"{ms / 1000:.3g} s"
     if ms < 3_600_000:
@@ -69,15 +69,27 @@ def count(n: float) -> str:
     return f"{n:.0f}"
 
 
-def nice_max(value: float) -> float:
-    """A round axis top at or above `value` (1, 2 or 5 times a power of ten)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 5, 10):
-        if value <= m * power:
-            return float(m * power)
-    return float(10 * power)
+TICKS = 4  # intervals on the y axis
+
+
+def nice_top(value: float, *, whole: bool = False) -> float:
+    """A round axis top at or above `value`: TICKS steps of 1, 2 or 5 times a power of ten
+    (`whole`: steps of at least 1, so that counts are labelled with whole numbers)."""
+    raw = value / TICKS
+    if raw <= 0:
+        return float(TICKS) if whole else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if raw <= m * power)
+    return float(max(step, 1) if whole else step) * TICKS
+
+
+DURATION_UNITS = (1.0, 1000.0, 60_000.0, 3_600_000.0)  # ms, s, min, h: what `duration` shows
+
+
+def duration_top(ms: float) -> float:
+    """A round axis top for durations, round in the unit its labels are written in."""
+    unit = max([u for u in DURATION_UNITS if u <= ms] or [1.0])
+    return nice_top(ms / unit) * unit
 
 
 # --- the frame every chart shares --------------------------------------------------------------
@@ -101,8 +113,8 @@ class Frame:
 
     def axes(self, points: Sequence[Point], r: Range, fmt: Callable[[float], str]) -> str:
         out = []
-        for i in range(5):  # grid lines and y labels at 0, 1/4, ... of the top
-            v = self.top * i / 4
+        for i in range(TICKS + 1):  # grid lines and y labels at 0, 1/4, ... of the top
+            v = self.top * i / TICKS
             y = self.y(v)
             out.append(
                 f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -144,7 +156,7 @@ def runs_chart(charts: Charts, statuses: Sequence[str]) -> str:
     """Runs that ended per bucket, stacked by status."""
     points, r = charts.points, charts.range
     totals = [sum(p.counts.get(s, 0) for s in statuses) for p in points]
-    frame = Frame(len(points), nice_max(max(totals, default=0)))
+    frame = Frame(len(points), nice_top(max(totals, default=0), whole=True))
     bars = []
     width = max(1.0, frame.step - (2 if frame.step > 4 else 0.5))
     for k, p in enumerate(points):
@@ -178,15 +190,18 @@ def line_chart(
     charts: Charts,
     series: Sequence[tuple[str, Callable[[Point], float | None]]],
     fmt: Callable[[float], str],
-    top: float | None = None,
+    top: Callable[[float], float] = nice_top,
 ) -> str:
-    """One line per series (broken where a bucket has no value), a point per value."""
+    """One line per series (broken where a bucket has no value), a point per value; `top`
+    gives the y axis's top from the highest value. Where values meet, the points of an earlier
+    series are drawn larger, under the later ones, so that both show."""
     points, r = charts.points, charts.range
     values = [[get(p) for p in points] for _, get in series]
     highest = max((v for vs in values for v in vs if v is not None), default=0.0)
-    frame = Frame(len(points), top if top is not None else nice_max(highest))
+    frame = Frame(len(points), top(highest))
     drawn = []
-    for (name, _), vs in zip(series, values, strict=True):
+    for index, ((name, _), vs) in enumerate(zip(series, values, strict=True)):
+        radius = (3 if frame.step > 6 else 1.5) * (1 + 0.5 * (len(series) - 1 - index))
         colour = COLOURS.get(name, "#6b7280")
         run: list[str] = []
         lines = []
@@ -202,7 +217,7 @@ def line_chart(
             dots.append(
                 f'<circle data-bucket="{iso(points[k].start)}" data-series="{e(name)}" '
                 f'data-value="{v:.6g}" cx="{frame.centre(k):.1f}" cy="{frame.y(v):.1f}" '
-                f'r="{3 if frame.step > 6 else 1.5}" fill="{colour}">'
+                f'r="{radius:g}" fill="{colour}">'
                 f"<title>{e(iso(points[k].start))}: {e(name)} {e(fmt(v))}</title></circle>"
             )
         if len(run) > 1:
@@ -231,7 +246,9 @@ def range_links(path: str, current: Range, ranges: Sequence[Range]) -> str:
             links.append(f'<b data-range="{e(r.name)}">{e(r.label)}</b>')
         else:
             links.append(f'<a href="{e(href)}" data-range="{e(r.name)}">{e(r.label)}</a>')
-    return f'<p class="chart-ranges">{" | ".join(links)}</p>'
+    return (
+        f'<p class="chart-ranges">{" | ".join(links)} <span class="muted">(times in UTC)</span></p>'
+    )
 
 
 def section(charts: Charts, path: str, ranges: Sequence[Range]) -> str:
@@ -251,7 +268,7 @@ def section(charts: Charts, path: str, ranges: Sequence[Range]) -> str:
             charts,
             [("failure rate", lambda p: p.failure_rate)],
             percent,
-            top=1.0,
+            top=lambda _: 1.0,
         ),
         line_chart(
             "run-duration",
@@ -259,6 +276,7 @@ def section(charts: Charts, path: str, ranges: Sequence[Range]) -> str:
             charts,
             [("p50", lambda p: p.run_p50), ("p95", lambda p: p.run_p95)],
             duration,
+            top=duration_top,
         ),
         line_chart(
             "step-duration",
@@ -266,6 +284,7 @@ def section(charts: Charts, path: str, ranges: Sequence[Range]) -> str:
             charts,
             [("p50", lambda p: p.step_p50), ("p95", lambda p: p.step_p95)],
             duration,
+            top=duration_top,
         ),
         line_chart(
             "backlog",
@@ -273,6 +292,7 @@ def section(charts: Charts, path: str, ranges: Sequence[Range]) -> str:
             charts,
             [("Queued", lambda p: float(p.queued)), ("Running", lambda p: float(p.running))],
             count,
+            top=lambda v: nice_top(v, whole=True),
         ),
     ]
     captions = ["Runs", "Failure rate", "Run duration", "Step duration", "Backlog"]
