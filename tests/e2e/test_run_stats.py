@@ -111,12 +111,16 @@ def test_a_twice_delivered_drive_counts_its_run_once(durable):
     for n in range(2):
         durable.send("e2e/three", {"n": n})
     durable.send("e2e/nonretry")
-    durable.advance(1)
+    durable.send("e2e/sleep", {"seconds": 60})  # two drives: to the sleep, and after it
+    durable.advance(120)
     totals = _totals(THREE)
     assert (totals["created"], totals["started"], totals["ended"]) == (2, 2, 2)
     assert totals["Completed"] == 2
     assert sum(n for k, n in totals.items() if k.startswith("rd")) == 2
     assert _totals(REFUSED)["Failed"] == 1
+    slept = _totals("e2e-sleeper")
+    assert (slept["created"], slept["started"], slept["ended"], slept["Completed"]) == (1, 1, 1, 1)
+    assert sum(n for k, n in slept.items() if k.startswith("sd")) == 2  # before, after
 
 
 def test_a_finish_cut_short_is_counted_once_by_the_drive_that_completes_it(durable, monkeypatch):
@@ -193,3 +197,25 @@ def test_counters_expire_a_day_after_the_week_they_serve(durable):
         TableName=store.table, Key={"pk": {"S": f"RS#{THREE}"}, "sk": {"S": f"H#{hour:010d}"}}
     )["Item"]
     assert int(item[TABLE_TTL_ATTRIBUTE]["N"]) == hour + 3600 + run_stats.KEEP_SECONDS
+
+
+def test_a_batch_of_drives_writes_its_counts_once_per_function_and_hour(durable):
+    """Ten runs started by one request: their drives come in SQS batches, and each batch
+    writes one counter update per function (not one per drive)."""
+    writes: list[str] = []
+
+    def seen(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"]["pk"]["S"].startswith("RS#"):
+            writes.append(params["Key"]["pk"]["S"])
+
+    events = aws.client("dynamodb").meta.events
+    events.register("before-parameter-build.dynamodb.UpdateItem", seen)
+    try:
+        durable.send_many(
+            [{"name": "e2e/three", "data": {"n": n}} for n in range(10)], process=False
+        )
+        batches = durable.run_until_idle()
+    finally:
+        events.unregister("before-parameter-build.dynamodb.UpdateItem", seen)
+    assert _totals(THREE)["ended"] == 10
+    assert 1 <= len(writes) <= batches < 10, (writes, batches)

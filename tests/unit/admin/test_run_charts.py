@@ -28,9 +28,10 @@ def test_counts_failure_rate_and_percentiles_per_bucket():
     starts = run_charts.bucket_starts(DAY, NOW)
     durations = run_stats.Tally()
     for ms in [100.0] * 19 + [5000.0]:
-        durations.run_duration(ms)
-    counts = {"Completed": 3, "Failed": 1, "Cancelled": 2, **durations.counts}
-    charts = run_charts.build(DAY, NOW, [Bucket(starts[-2], counts)], Active(0, 0))
+        durations.run_duration(ms, starts[-2])
+    hour = {k: n for k, n in durations.items[int(starts[-2])].items() if "@" not in k}
+    counts = {"Completed": 3, "Failed": 1, "Cancelled": 2, **hour}
+    charts = run_charts.build(DAY, NOW, [Bucket(starts[-2], counts)], Active([], 0))
     p = charts.points[-2]
     assert p.counts == {"Completed": 3, "Failed": 1, "Cancelled": 2, "Skipped": 0}
     assert p.failure_rate == 0.25  # cancellations are neither
@@ -48,7 +49,7 @@ def test_buckets_of_several_functions_add_up():
         DAY,
         NOW,
         [Bucket(start, {"Completed": 1}), Bucket(start, {"Completed": 2, "Failed": 1})],
-        Active(0, 0),
+        Active([], 0),
     )
     assert charts.points[-1].counts["Completed"] == 3
 
@@ -56,13 +57,15 @@ def test_buckets_of_several_functions_add_up():
 def test_the_backlog_is_walked_back_from_the_runs_active_now():
     starts = run_charts.bucket_starts(DAY, NOW)
     buckets = [
-        Bucket(starts[-3], {"created": 5}),  # five queued
-        Bucket(starts[-2], {"started": 4, "ended": 1}),  # four start, one ends
+        Bucket(starts[-3], {"created": 4}),  # four created (counted when they started)
+        Bucket(starts[-2], {"started": 4, "ended": 1}),  # they start, one ends
         Bucket(starts[-1], {"created": 1, "started": 1, "ended": 2}),
     ]
-    charts = run_charts.build(DAY, NOW, buckets, Active(queued=1, running=2))
+    # Now: one run Queued, created in the second bucket shown here (the index says when).
+    active = Active(queued_created=[starts[-2] + 60], running=2)
+    charts = run_charts.build(DAY, NOW, buckets, active)
     backlog = [(p.queued, p.running) for p in charts.points[-4:]]
-    assert backlog == [(0, 0), (5, 0), (1, 3), (1, 2)]
+    assert backlog == [(0, 0), (4, 0), (1, 3), (1, 2)]
 
 
 def test_a_walk_below_zero_goes_on_from_zero():
@@ -70,12 +73,12 @@ def test_a_walk_below_zero_goes_on_from_zero():
     counts were lost): the walk stops at zero, and goes on from there."""
     starts = run_charts.bucket_starts(DAY, NOW)
     buckets = [Bucket(starts[-2], {"started": 2}), Bucket(starts[-1], {"created": 3})]
-    charts = run_charts.build(DAY, NOW, buckets, Active(0, 0))
+    charts = run_charts.build(DAY, NOW, buckets, Active([], 0))
     assert [p.queued for p in charts.points[-4:]] == [2, 2, 0, 0]
 
 
 def test_the_cap_of_the_active_count_is_passed_on():
-    assert run_charts.build(DAY, NOW, [], Active(1000, 0, at_least=True)).backlog_at_least
+    assert run_charts.build(DAY, NOW, [], Active([NOW] * 1000, 0, at_least=True)).backlog_at_least
 
 
 @pytest.mark.parametrize("value", [None, ""])

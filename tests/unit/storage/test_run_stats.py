@@ -17,17 +17,17 @@ HOUR = 3600.0
 BASE = NOW // HOUR * HOUR  # the start of the hour NOW is in
 
 
-def _tally(**counts: int) -> run_stats.Tally:
+def _tally(at: float, **counts: int) -> run_stats.Tally:
     tally = run_stats.Tally()
     for name, n in counts.items():
-        tally.add(name, n)
+        tally.add(name, at, n)
     return tally
 
 
 def test_a_tally_is_one_update_adding_to_the_hour_and_its_slot(db: Db, calls: Calls):
     at = BASE + 37 * 60  # minutes 35-39: slot 7
-    assert run_stats.record(db, "app-fn", at, _tally(Failed=1, ended=1))
-    assert run_stats.record(db, "app-fn", at + 60, _tally(Failed=2))
+    assert run_stats.record(db, "app-fn", _tally(at, Failed=1, ended=1), NOW)
+    assert run_stats.record(db, "app-fn", _tally(at + 60, Failed=2), NOW)
     assert calls.take() == {"UpdateItem": 2}
     item = db.item("RS#app-fn", f"H#{int(BASE):010d}")
     assert item is not None
@@ -35,19 +35,30 @@ def test_a_tally_is_one_update_adding_to_the_hour_and_its_slot(db: Db, calls: Ca
     assert item[TABLE_TTL_ATTRIBUTE] == int(BASE + HOUR + run_stats.KEEP_SECONDS)
 
 
+def test_counts_of_two_hours_are_two_updates_and_expired_hours_none(db: Db, calls: Calls):
+    tally = _tally(BASE - 1, created=1)  # the hour before: a run created then, started now
+    tally.update(_tally(BASE, started=1))
+    tally.update(_tally(BASE - run_stats.KEEP_SECONDS - 2 * HOUR, created=1))  # long gone
+    assert run_stats.record(db, "app-fn", tally, NOW)
+    assert calls.take() == {"UpdateItem": 2}
+    assert db.item("RS#app-fn", f"H#{int(BASE - HOUR):010d}")["created@11"] == 1  # type: ignore[index]
+    assert db.item("RS#app-fn", f"H#{int(BASE):010d}")["started@0"] == 1  # type: ignore[index]
+
+
 def test_an_empty_tally_writes_nothing(db: Db, calls: Calls):
-    assert run_stats.record(db, "app-fn", NOW, run_stats.Tally())
+    assert run_stats.record(db, "app-fn", run_stats.Tally(), NOW)
     assert calls.take() == {}
 
 
 def test_a_failed_counter_write_is_reported_not_raised(db: Db, calls: Calls):
-    assert run_stats.record(Db("no-such-table"), "app-fn", NOW, _tally(created=1)) is False
+    assert run_stats.record(Db("no-such-table"), "app-fn", _tally(NOW, created=1), NOW) is False
 
 
 def test_read_gives_hours_or_slots_in_the_range_in_one_query(db: Db, calls: Calls):
     for hours_ago, minute, n in ((30, 0, 5), (2, 10, 1), (1, 0, 2), (1, 55, 3), (0, 5, 4)):
-        run_stats.record(db, "app-fn", BASE - hours_ago * HOUR + minute * 60, _tally(Completed=n))
-    run_stats.record(db, "other-fn", BASE, _tally(Completed=9))
+        at = BASE - hours_ago * HOUR + minute * 60
+        run_stats.record(db, "app-fn", _tally(at, Completed=n), NOW)
+    run_stats.record(db, "other-fn", _tally(BASE, Completed=9), NOW)
     calls.take()
     hours = run_stats.read(db, "app-fn", BASE - 2 * HOUR, BASE, slots=False)
     assert calls.take() == {"Query": 1}
@@ -60,13 +71,16 @@ def test_read_gives_hours_or_slots_in_the_range_in_one_query(db: Db, calls: Call
     assert [(b.start - BASE, b.counts["Completed"]) for b in slots] == [(-300, 3), (300, 4)]
 
 
-def test_a_created_run_is_counted_once_through_the_facade(db: Db, calls: Calls):
+def test_a_run_created_skipped_is_counted_once_through_the_facade(db: Db, calls: Calls):
     store = Store()
-    store.create_run(new_run("01A"), "k")
-    store.create_run(new_run("01B"), "k")  # the same key: refused, counts nothing
+    assert store.ddb is not None  # the data-format check, not counted below
+    calls.take()
+    store.create_run(new_run("01A"), "k")  # Queued: its first drive counts it
+    assert calls.take() == {"TransactWriteItems": 1}
     store.create_run(new_run("01C", status="Skipped", ended_at=NOW), "k2")
+    store.create_run(new_run("01D", status="Skipped", ended_at=NOW), "k2")  # refused
     (bucket,) = store.read_run_stats("app-fn", BASE, BASE, slots=False)
-    assert bucket.counts == {"created": 1, "Skipped": 1}
+    assert bucket.counts == {"Skipped": 1}
 
 
 def _active_entry(db: Db, run_id: str, status: str, **extra: object) -> None:
@@ -90,7 +104,7 @@ def test_active_runs_are_counted_from_the_index_up_to_a_cap(db: Db, calls: Calls
     _active_entry(db, "01R", "Running")
     _active_entry(db, "01X", "Running", ended_at=NOW)  # a recorded cancel: not active
     calls.take()
-    assert run_stats.active_runs(db, "app-fn") == run_stats.Active(3, 1, at_least=False)
+    assert run_stats.active_runs(db, "app-fn") == run_stats.Active([NOW] * 3, 1, at_least=False)
     assert calls.take() == {"Query": 1}
     monkeypatch.setattr(run_stats, "ACTIVE_CAP", 2)
     capped = run_stats.active_runs(db, "app-fn")
@@ -115,8 +129,8 @@ def test_percentile_is_nearest_rank_over_the_bins():
     values = [10.0] * 90 + [1000.0] * 10
     tally = run_stats.Tally()
     for v in values:
-        tally.run_duration(v)
-    hist = {int(k[2:]): n for k, n in tally.counts.items()}
+        tally.run_duration(v, NOW)
+    hist = {int(k[2:]): n for k, n in tally.items[int(BASE)].items() if "@" not in k}
     assert run_stats.percentile(hist, 0.5) == run_stats.bin_value(run_stats.bin_of(10))
     assert run_stats.percentile(hist, 0.9) == run_stats.bin_value(run_stats.bin_of(10))
     assert run_stats.percentile(hist, 0.95) == run_stats.bin_value(run_stats.bin_of(1000))

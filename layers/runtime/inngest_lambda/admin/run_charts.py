@@ -10,9 +10,10 @@ an hour over a day or a week):
   duration (each step attempt that ended), estimated from histograms: within 19% (`run_stats`);
 * the backlog at the bucket's end: runs Queued (created, not yet started) and Running (started,
   not ended: driven, asleep, or waiting for an event or an invoke). It is the count now, walked
-  back bucket by bucket through what was created, started and ended in each; where the walk
-  would go below zero (a lost count) it goes on from zero. Runs from before the counters
-  existed are in the count now but in no bucket: a walk back shows them as active since.
+  back bucket by bucket through what was created, started and ended in each (the creation of a
+  run still Queued is read from the index with the count); where the walk would go below zero
+  (a lost count) it goes on from zero. Runs that started before the counters existed are in
+  the Running count now but in no bucket: a walk back shows them as running since.
 
 Cost of a page view, per function: one Query of its counters (one item per hour shown: 2 for
 an hour, 25 for a day, 169 for a week; a second call only past 1 MB) and one Query of its
@@ -105,6 +106,9 @@ def build(r: Range, now: float, buckets: Iterable[Bucket], active: Active) -> Ch
     by_start: dict[float, Counter[str]] = {}
     for b in buckets:
         by_start.setdefault(b.start, Counter()).update(b.counts)
+    for created in active.queued_created:  # not counted yet: their first drive will
+        start = created // r.bucket_seconds * r.bucket_seconds
+        by_start.setdefault(start, Counter())["created"] += 1
     points = []
     for start in bucket_starts(r, now):
         c = by_start.get(start, Counter())
@@ -147,13 +151,11 @@ def function_charts(
     at = clock.now() if now is None else now
     starts = bucket_starts(r, at)
     buckets: list[Bucket] = []
-    active = Active(0, 0)
+    active = Active([], 0)
     for fn in function_ids:
         buckets += store.read_run_stats(fn, starts[0], starts[-1], slots=r.slots)
         now_active = store.active_runs(fn)
-        active = Active(
-            active.queued + now_active.queued,
-            active.running + now_active.running,
-            active.at_least or now_active.at_least,
-        )
+        active.queued_created += now_active.queued_created
+        active.running += now_active.running
+        active.at_least = active.at_least or now_active.at_least
     return build(r, at, buckets, active)

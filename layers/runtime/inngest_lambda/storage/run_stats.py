@@ -8,28 +8,37 @@ a read per hour shown (at most 169 items for a week), whatever the number of run
 Its attributes are numbers, each added to (`ADD`) and never set; every name is kept twice,
 as the hour's total (`Failed`) and in the hour's 5-minute slot (`Failed@7`: minutes 35-39):
 
-    Completed, Failed, Cancelled, Skipped   runs that ended so (Skipped: created so)
-    created                                 runs created Queued (not Skipped)
-    started                                 runs whose first drive began (Queued -> Running)
-    ended                                   runs a drive ended (Completed, Failed, Cancelled)
-    rd<i>                                   runs that ended Completed or Failed, by duration bin
-    sd<i>                                   step attempts that ended (run, failed or errored), by
-                                            duration bin
+    Completed, Failed, Cancelled   runs a drive ended so, at their end
+    Skipped                        runs created Skipped (flow control, a paused function)
+    created                        runs created Queued, counted by their first drive at the time
+                                   they were created (runs still Queued are in the index)
+    started                        runs whose first drive began (Queued -> Running), at its start
+    ended                          runs a drive ended (Completed, Failed, Cancelled)
+    rd<i>                          runs that ended Completed or Failed, by duration bin
+    sd<i>                          step attempts that ended (run, failed or errored), by duration
+                                   bin, at the end of their drive
 
 plus `expires_at` (TTL: the hour's end plus KEEP_SECONDS), so the items go by themselves.
 
-**Counted once.** Each count follows a conditional transition that succeeded: the run's
-creation (the transaction that refuses a second creation of the same idempotency key), the
-first lease (which sets `started_at` only if it is unset), the final status write (conditioned
-on the drive's lease; a second delivery of the same message finds the run ended and is refused
-its lease). The counter write comes after the transition, in its own call: a process that dies
-in between loses that count (the counters may undercount, never count twice). Counters are
-best effort: a failed counter write is logged and never fails the run.
+**Counted once.** Each count follows a conditional transition that succeeded: the first lease
+(which sets `started_at` only if it is unset) for `created` and `started`; the final status write
+(conditioned on the drive's lease; a second delivery of the same message finds the run ended and
+is refused its lease) for the end; the creation transaction (refused for a second creation of
+the same idempotency key) for Skipped. The counter writes come after the transitions, in calls
+of their own: the executor adds up the counts of an SQS batch and writes them once per function
+and hour (`Executor.record_counts`), so a process that dies in between loses those counts (the
+counters may undercount, never count twice). Counters are best effort: a failed counter write is
+logged and never fails a run.
 
 **Durations.** A duration goes into bin `i` of a fixed histogram: bin 0 holds up to 1 ms, bin
 `i` holds (2^((i-1)/2), 2^(i/2)] ms (each bin sqrt(2) wide), up to bin MAX_BIN (about 12
 days). `percentile` answers the geometric middle of the bin that holds the nearest-rank
 percentile: within a factor 2^(1/4) (19%) of the true value.
+
+**Limits.** All counts of a function in one hour go to one item: DynamoDB takes about 1,000
+write units a second on one item, and an item grows to a few KB over a busy hour (each write
+costs 1 unit per KB). Writes are grouped per SQS batch (up to 10 drives), which keeps that
+well above the rate the listing indexes allow one function (docs/dashboard.md).
 
 **Upgrades.** The items are new and additive: runs that ended before the counters existed do not
 appear, and an older version simply ignores the items (no data format change).
@@ -45,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.settings import (
     INDEX_RUNS_BY_STATUS,
+    LIST_AT,
     LIST_FUNCTION_STATUS,
     TABLE_PK,
     TABLE_SK,
@@ -95,23 +105,33 @@ def percentile(hist: dict[int, int], p: float) -> float | None:
     return bin_value(max(hist))
 
 
-@dataclasses.dataclass
 class Tally:
-    """What one event adds to one function's counters (written by `record`, one call)."""
+    """Counts to add to one function's counters: per hour item, attribute name -> count (each
+    name twice: the hour's total and its 5-minute slot's)."""
 
-    counts: Counter[str] = dataclasses.field(default_factory=Counter)
+    def __init__(self) -> None:
+        self.items: dict[int, Counter[str]] = {}
 
-    def add(self, name: str, n: int = 1) -> None:
-        self.counts[name] += n
+    def add(self, name: str, at: float, n: int = 1) -> None:
+        """Count `n` of `name` at the time `at`."""
+        hour = int(at // HOUR * HOUR)
+        slot = int(at % HOUR // SLOT_SECONDS)
+        counts = self.items.setdefault(hour, Counter())
+        counts[name] += n
+        counts[f"{name}@{slot}"] += n
 
-    def run_duration(self, ms: float) -> None:
-        self.add(f"{RUN_BIN}{bin_of(ms)}")
+    def run_duration(self, ms: float, at: float) -> None:
+        self.add(f"{RUN_BIN}{bin_of(ms)}", at)
 
-    def step_duration(self, ms: float) -> None:
-        self.add(f"{STEP_BIN}{bin_of(ms)}")
+    def step_duration(self, ms: float, at: float) -> None:
+        self.add(f"{STEP_BIN}{bin_of(ms)}", at)
+
+    def update(self, other: Tally) -> None:
+        for hour, counts in other.items.items():
+            self.items.setdefault(hour, Counter()).update(counts)
 
     def __bool__(self) -> bool:
-        return any(self.counts.values())
+        return any(n for counts in self.items.values() for n in counts.values())
 
 
 def hour_key(at: float) -> str:
@@ -122,45 +142,46 @@ def stats_pk(function_id: str) -> str:
     return f"RS#{function_id}"
 
 
-def record(db: Table, function_id: str, at: float, tally: Tally) -> bool:
-    """Add `tally` to the function's hour and 5-minute slot of `at`: one UpdateItem.
+def record(db: Table, function_id: str, tally: Tally, now: float) -> bool:
+    """Add `tally` to the function's counters: one UpdateItem per hour item it touches (one,
+    but for a count that falls in an earlier hour, like the creation of a run that started
+    later); items that have expired by `now` are skipped.
 
-    Best effort (see the module's docstring): False, and a warning, when the write failed."""
-    if not tally:
-        return True
-    slot = int(at % HOUR // SLOT_SECONDS)
-    names: dict[str, str] = {"#ttl": TABLE_TTL_ATTRIBUTE}
-    values: dict[str, Any] = {
-        ":ttl": {"N": str(int(at // HOUR * HOUR) + HOUR + KEEP_SECONDS)},
-    }
-    adds = []
-    for i, (name, n) in enumerate(sorted(tally.counts.items())):
-        if not n:
+    Best effort (see the module's docstring): False, and a warning, when a write failed."""
+    ok = True
+    for hour, counts in sorted(tally.items.items()):
+        expires = hour + HOUR + KEEP_SECONDS
+        adding = sorted((name, n) for name, n in counts.items() if n)
+        if expires <= now or not adding:
             continue
-        names[f"#h{i}"], names[f"#s{i}"] = name, f"{name}@{slot}"
-        values[f":n{i}"] = {"N": str(n)}
-        adds += [f"#h{i} :n{i}", f"#s{i} :n{i}"]
-    try:
-        db.ddb.update_item(
-            TableName=db.table,
-            Key=item_key(stats_pk(function_id), hour_key(at)),
-            UpdateExpression=f"SET #ttl = :ttl ADD {', '.join(adds)}",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except Exception as err:  # a counter must never fail the run it counts
-        log.warning(
-            "run statistics not recorded", extra={"function_id": function_id, "error": str(err)}
-        )
-        return False
-    return True
+        names: dict[str, str] = {"#ttl": TABLE_TTL_ATTRIBUTE}
+        values: dict[str, Any] = {":ttl": {"N": str(expires)}}
+        for i, (name, n) in enumerate(adding):
+            names[f"#a{i}"], values[f":n{i}"] = name, {"N": str(n)}
+        adds = ", ".join(f"#a{i} :n{i}" for i in range(len(adding)))
+        try:
+            db.ddb.update_item(
+                TableName=db.table,
+                Key=item_key(stats_pk(function_id), hour_key(hour)),
+                UpdateExpression=f"SET #ttl = :ttl ADD {adds}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except Exception as err:  # a counter must never fail the runs it counts
+            log.warning(
+                "run statistics not recorded",
+                extra={"function_id": function_id, "error": str(err)},
+            )
+            ok = False
+    return ok
 
 
-def created_tally(status: str) -> Tally:
-    """What a run created with `status` adds: `created` when Queued, its status when it was
-    created ended (Skipped by flow control or a pause)."""
+def created_tally(status: str, at: float) -> Tally:
+    """What a run created ended adds at its creation (Skipped by flow control or a pause): its
+    status. A run created Queued adds nothing now; its first drive counts it (`created`)."""
     tally = Tally()
-    tally.add("created" if status in ACTIVE_STATES else status)
+    if status not in ACTIVE_STATES:
+        tally.add(status, at)
     return tally
 
 
@@ -211,36 +232,45 @@ def read(db: Table, function_id: str, first: float, last: float, *, slots: bool)
 
 @dataclasses.dataclass
 class Active:
-    """The function's runs that are Queued or Running now (`at_least`: ACTIVE_CAP were read and
-    there are more)."""
+    """The function's runs that are Queued or Running now, and when each Queued one was created
+    (`at_least`: ACTIVE_CAP entries were read and there are more)."""
 
-    queued: int
+    queued_created: list[float]
     running: int
     at_least: bool = False
+
+    @property
+    def queued(self) -> int:
+        return len(self.queued_created)
 
 
 def active_runs(db: Table, function_id: str) -> Active:
     """The function's active runs now, from the runs-by-status index: one Query page per 1 MB
-    (a projected entry is about 60 bytes: one call), ACTIVE_CAP entries read at most."""
+    (a projected entry is about 80 bytes: one call), ACTIVE_CAP entries read at most."""
     kwargs: dict[str, Any] = {
         "TableName": db.table,
         "IndexName": INDEX_RUNS_BY_STATUS,
         "KeyConditionExpression": "#p = :p",
-        "ProjectionExpression": "#st, ended_at",
-        "ExpressionAttributeNames": {"#p": LIST_FUNCTION_STATUS, "#st": "status"},
+        "ProjectionExpression": "#st, ended_at, #at",
+        "ExpressionAttributeNames": {"#p": LIST_FUNCTION_STATUS, "#st": "status", "#at": LIST_AT},
         "ExpressionAttributeValues": {":p": {"S": status_key(function_id, ACTIVE_STATES[0])}},
     }
-    counts: Counter[str] = Counter()
-    read_so_far = 0
+    queued: list[float] = []
+    running = read_so_far = 0
     while True:
         kwargs["Limit"] = ACTIVE_CAP - read_so_far
         res = index_query.query(db.ddb, kwargs)
         for item in res.get("Items", []):
-            if "ended_at" not in item:  # an active status with `ended_at`: a recorded cancel
-                counts[str(item.get("status", {}).get("S", ""))] += 1
+            if "ended_at" in item:  # an active status with `ended_at`: a recorded cancel
+                continue
+            status = item.get("status", {}).get("S")
+            if status == "Queued":
+                queued.append(int(item[LIST_AT]["S"][:13]) / 1000)
+            elif status == "Running":
+                running += 1
         read_so_far += int(res.get("Count", 0))
         if "LastEvaluatedKey" not in res:
-            return Active(counts["Queued"], counts["Running"])
+            return Active(queued, running)
         if read_so_far >= ACTIVE_CAP:
-            return Active(counts["Queued"], counts["Running"], at_least=True)
+            return Active(queued, running, at_least=True)
         kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]

@@ -156,13 +156,13 @@ class Store:
     ) -> tuple[str, bool]:
         """Create a run unless `idempotency_key` already started one; returns (run_id, created).
 
-        A created run is counted for the charts (`run_stats`: one UpdateItem, after the
-        transaction, so a second creation of the key, refused, counts nothing)."""
+        A run created Skipped is counted for the charts (`run_stats`: one UpdateItem, after the
+        transaction, so a second creation of the key, refused, counts nothing); one created
+        Queued is counted by its first drive."""
         run_id, created = runs.create_run(self, run, idempotency_key, extra)
-        if created:
-            run_stats.record(
-                self, run.function_id, run.created_at, run_stats.created_tally(run.status)
-            )
+        tally = run_stats.created_tally(run.status, run.created_at)
+        if created and tally:
+            run_stats.record(self, run.function_id, tally, run.created_at)
         return run_id, created
 
     def get_run(self, run_id: str) -> Run | None:
@@ -279,9 +279,9 @@ class Store:
         return steps.load_steps(self, run_id)
 
     # --- the charts' counters (run_stats) -----------------------------------------------------
-    def record_run_stats(self, function_id: str, at: float, tally: run_stats.Tally) -> bool:
-        """Add a drive's counts to the function's counters (one UpdateItem; best effort)."""
-        return run_stats.record(self, function_id, at, tally)
+    def record_run_stats(self, function_id: str, tally: run_stats.Tally, now: float) -> bool:
+        """Add counts to the function's counters (an UpdateItem per hour item; best effort)."""
+        return run_stats.record(self, function_id, tally, now)
 
     def read_run_stats(
         self, function_id: str, first: float, last: float, *, slots: bool
