@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_MS = 20_000
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,3 +28,16 @@ def chromium() -> Iterator[Browser]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def dashboard_page(browser: Browser, base_url: str, **context_args: Any) -> Iterator[Page]:
+    """A page in a fresh context on `base_url`; no JavaScript error may happen while it is open."""
+    context = browser.new_context(base_url=base_url, **context_args)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"

@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser_support import chromium
-from tests.e2e.test_dashboard_browser import TIMEOUT_MS
+from tests.e2e.browser_support import chromium, dashboard_page
 
 # A Wednesday: the module's weekly cron (Mondays at 9:00, Paris) stays out of the day.
 START = datetime.datetime(2026, 3, 4, 0, 30, tzinfo=datetime.UTC)
@@ -88,18 +87,11 @@ def browser_page(durable: Any, *, javascript: bool = True) -> Iterator[Page]:
     runs are made: Playwright's sync API keeps an event loop running in this thread, and the
     durable stack calls the handler (which runs its own loop) in this thread too."""
     with chromium() as browser:
-        context = browser.new_context(
-            base_url=durable.url,
-            viewport={"width": 1180, "height": 900},
-            java_script_enabled=javascript,
-        )
-        p = context.new_page()
-        p.set_default_timeout(TIMEOUT_MS)
-        errors: list[str] = []
-        p.on("pageerror", lambda err: errors.append(str(err)))
-        yield p
-        context.close()
-        assert errors == [], f"JavaScript errors: {errors}"
+        viewport = {"width": 1180, "height": 900}
+        with dashboard_page(
+            browser, durable.url, viewport=viewport, java_script_enabled=javascript
+        ) as p:
+            yield p
 
 
 def bars(page: Page) -> dict[tuple[str, str], int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from inngest_lambda import runtime
 from inngest_lambda.admin import run_charts
 from inngest_lambda.core import aws
 from inngest_lambda.storage import run_stats
-from tests.e2e.test_listing_reads import ReadCounter
+from tests.e2e.test_listing_reads import reads  # noqa: F401 (a fixture: reads counted)
 
 pytestmark = pytest.mark.durable(
     functions="tests.support.apps.workflows", start=datetime.datetime(2026, 3, 2, 10, 1, 0)
@@ -49,17 +48,6 @@ def _now() -> float:
     from inngest_lambda.core import clock
 
     return clock.now()
-
-
-@pytest.fixture()
-def reads(durable: Any) -> Iterator[ReadCounter]:
-    counter = ReadCounter()
-    events = aws.client("dynamodb").meta.events
-    events.register("after-call.dynamodb", counter.after_call)
-    try:
-        yield counter
-    finally:
-        events.unregister("after-call.dynamodb", counter.after_call)
 
 
 def test_runs_add_their_status_durations_and_flows(durable):
@@ -148,7 +136,7 @@ def test_a_finish_cut_short_is_counted_once_by_the_drive_that_completes_it(durab
 
 
 @pytest.mark.parametrize(("range_name", "hours"), [("hour", 2), ("day", 24), ("week", 168)])
-def test_a_page_view_reads_an_item_per_hour_shown(durable, reads, range_name, hours):
+def test_a_page_view_reads_an_item_per_hour_shown(durable, reads, range_name, hours):  # noqa: F811
     """Over a week of runs, the function page's charts read one counter item per hour shown
     (plus the active runs' index entries), whatever the number of runs."""
     sent = []

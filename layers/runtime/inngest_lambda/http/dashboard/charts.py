@@ -233,6 +233,23 @@ def line_chart(
     )
 
 
+def _percentiles(
+    what: str,
+    charts: Charts,
+    p50: Callable[[Point], float | None],
+    p95: Callable[[Point], float | None],
+) -> str:
+    """The p50 and p95 of a duration (`what`: run or step) per bucket."""
+    return line_chart(
+        f"{what}-duration",
+        f"{what.capitalize()} duration, p50 and p95",
+        charts,
+        [("p50", p50), ("p95", p95)],
+        duration,
+        top=duration_top,
+    )
+
+
 def _bucket_name(r: Range) -> str:
     return "5 minutes" if r.slots else "hour"
 
@@ -270,22 +287,8 @@ def section(charts: Charts, path: str, ranges: Sequence[Range]) -> str:
             percent,
             top=lambda _: 1.0,
         ),
-        line_chart(
-            "run-duration",
-            "Run duration, p50 and p95",
-            charts,
-            [("p50", lambda p: p.run_p50), ("p95", lambda p: p.run_p95)],
-            duration,
-            top=duration_top,
-        ),
-        line_chart(
-            "step-duration",
-            "Step duration, p50 and p95",
-            charts,
-            [("p50", lambda p: p.step_p50), ("p95", lambda p: p.step_p95)],
-            duration,
-            top=duration_top,
-        ),
+        _percentiles("run", charts, lambda p: p.run_p50, lambda p: p.run_p95),
+        _percentiles("step", charts, lambda p: p.step_p50, lambda p: p.step_p95),
         line_chart(
             "backlog",
             "Backlog at the end of each bucket: queued and running (or waiting) runs",
