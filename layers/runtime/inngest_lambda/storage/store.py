@@ -35,7 +35,7 @@ from here (Run, Step, the statuses, Conflict, is_conflict, MISSING, ...) are re-
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import aws
 from inngest_lambda.settings import get_settings
@@ -45,7 +45,6 @@ from inngest_lambda.storage import (
     data_format,
     leases,
     registered_apps,
-    run_stats,
     runs,
     steps,
     stored_events,
@@ -75,6 +74,9 @@ from inngest_lambda.storage.run_blobs import RunBlobs
 from inngest_lambda.storage.stored_events import PUT_EVENTS_PARALLEL
 from inngest_lambda.storage.sweep_index import sweep_fields, sweep_shard
 from inngest_lambda.storage.table import query as query_partition
+
+if TYPE_CHECKING:
+    from inngest_lambda.storage import run_stats
 
 __all__ = [
     "COMPLETED",
@@ -160,8 +162,10 @@ class Store:
         transaction, so a second creation of the key, refused, counts nothing); one created
         Queued is counted by its first drive."""
         run_id, created = runs.create_run(self, run, idempotency_key, extra)
-        tally = run_stats.created_tally(run.status, run.created_at)
-        if created and tally:
+        if created and run.status in TERMINAL_STATES:
+            from inngest_lambda.storage import run_stats
+
+            tally = run_stats.created_tally(run.status, run.created_at)
             run_stats.record(self, run.function_id, tally, run.created_at)
         return run_id, created
 
@@ -278,19 +282,25 @@ class Store:
     def load_steps(self, run_id: str) -> dict[str, Step]:
         return steps.load_steps(self, run_id)
 
-    # --- the charts' counters (run_stats) -----------------------------------------------------
+    # --- the charts' counters (run_stats; imported on first use: not on a cold start's path) --
     def record_run_stats(self, function_id: str, tally: run_stats.Tally, now: float) -> bool:
         """Add counts to the function's counters (an UpdateItem per hour item; best effort)."""
+        from inngest_lambda.storage import run_stats
+
         return run_stats.record(self, function_id, tally, now)
 
     def read_run_stats(
         self, function_id: str, first: float, last: float, *, slots: bool
     ) -> list[run_stats.Bucket]:
         """The function's counters of the buckets starting from `first` to `last`."""
+        from inngest_lambda.storage import run_stats
+
         return run_stats.read(self, function_id, first, last, slots=slots)
 
     def active_runs(self, function_id: str) -> run_stats.Active:
         """The function's Queued and Running runs now (runs-by-status index, capped)."""
+        from inngest_lambda.storage import run_stats
+
         return run_stats.active_runs(self, function_id)
 
     # --- apps registered from a URL (registered_apps) ---------------------------------------

@@ -13,6 +13,7 @@ from inngest_lambda.storage.store import MISSING, TERMINAL_STATES, Run, Step
 
 if TYPE_CHECKING:
     from inngest_lambda.admin.overview import FunctionOverview
+    from inngest_lambda.admin.run_charts import Range
     from inngest_lambda.http.services import Services
 
 PAGE_SIZE = 50
@@ -271,7 +272,7 @@ def _count(o: FunctionOverview, status: str) -> str:
     return f"{o.counts[status]}{'+' if status in o.counts_at_least else ''}"
 
 
-def functions_page(svc: Services, chart_range: str | None = None) -> str:
+def functions_page(svc: Services, chart_range: Range | None = None) -> str:
     from inngest_lambda.admin import overview
 
     rows = []
@@ -317,20 +318,20 @@ def _flow(flow: dict[str, Any]) -> str:
     )
 
 
-def _charts(svc: Services, function_ids: list[str], chart_range: str | None) -> str:
-    """The charts of these functions' runs (`admin.run_charts`, drawn by `charts`); a range
-    that is not one raises ValueError."""
+def _charts(svc: Services, function_ids: list[str], chart_range: Range | None) -> str:
+    """The charts of these functions' runs (`admin.run_charts`, drawn by `charts`), over the
+    range given (a day by default)."""
     from inngest_lambda.admin import run_charts
     from inngest_lambda.http.dashboard import charts
 
-    r = run_charts.parse_range(chart_range)
+    r = chart_range or run_charts.RANGES[run_charts.DEFAULT_RANGE]
     path = f"/functions/{function_ids[0]}" if len(function_ids) == 1 else "/functions"
     figures = run_charts.function_charts(svc.store, sorted(function_ids), r)
     return charts.section(figures, path, list(run_charts.RANGES.values()))
 
 
 def function_page(
-    svc: Services, function_id: str, token: str, chart_range: str | None = None
+    svc: Services, function_id: str, token: str, chart_range: Range | None = None
 ) -> str | None:
     from inngest_lambda.admin import overview
 
