@@ -5,12 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-TIMEOUT_MS = 20_000
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -31,11 +29,14 @@ def chromium() -> Iterator[Browser]:
 
 
 @contextlib.contextmanager
-def dashboard_page(browser: Browser, base_url: str, **context_args: Any) -> Iterator[Page]:
-    """A page in a fresh context on `base_url`; no JavaScript error may happen while it is open."""
-    context = browser.new_context(base_url=base_url, **context_args)
+def dashboard_page(
+    browser: Browser, base_url: str, width: int = 1100, height: int = 720
+) -> Iterator[Page]:
+    """A fresh browser context on `base_url` with a 20 s default timeout; fails the test if the
+    page raised a JavaScript error."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
     page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     yield page

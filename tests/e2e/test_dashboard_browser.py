@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, dashboard_page
+from tests.e2e.browser_support import chromium
+
+TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +26,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser, stack) -> Iterator[Page]:
-    with dashboard_page(browser, stack.url, viewport={"width": 1100, "height": 720}) as p:
-        yield p
+    context = browser.new_context(base_url=stack.url, viewport={"width": 1100, "height": 720})
+    p = context.new_page()
+    p.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    p.on("pageerror", lambda err: errors.append(str(err)))
+    yield p
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
 
 
 def shoot(page: Page, name: str, tmp_path: Path) -> None:

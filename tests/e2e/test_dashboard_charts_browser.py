@@ -87,11 +87,15 @@ def browser_page(durable: Any, *, javascript: bool = True) -> Iterator[Page]:
     runs are made: Playwright's sync API keeps an event loop running in this thread, and the
     durable stack calls the handler (which runs its own loop) in this thread too."""
     with chromium() as browser:
-        viewport = {"width": 1180, "height": 900}
-        with dashboard_page(
-            browser, durable.url, viewport=viewport, java_script_enabled=javascript
-        ) as p:
-            yield p
+        if javascript:
+            with dashboard_page(browser, durable.url, width=1180, height=900) as p:
+                yield p
+            return
+        context = browser.new_context(base_url=durable.url, java_script_enabled=False)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
 
 
 def bars(page: Page) -> dict[tuple[str, str], int]:

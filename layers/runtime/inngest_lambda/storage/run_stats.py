@@ -69,11 +69,9 @@ if TYPE_CHECKING:
 
 HOUR = 3600
 SLOT_SECONDS = 300  # the 5-minute slots of an hour
-SLOTS = HOUR // SLOT_SECONDS
 KEEP_SECONDS = 8 * 24 * HOUR  # a week shown, and a day to spare
 MAX_BIN = 60  # 2^30 ms, about 12 days
 RUN_BIN, STEP_BIN = "rd", "sd"
-FLOWS = ("created", "started", "ended")
 ACTIVE_CAP = 1000  # active index entries `active_runs` reads at most
 
 log = logging.getLogger(__name__)
