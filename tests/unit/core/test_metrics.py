@@ -35,6 +35,9 @@ class _Executor:
             raise RuntimeError("DynamoDB said no")
         return Outcome()
 
+    def record_counts(self, outcomes):  # the charts' counters: nothing counted here
+        pass
+
 
 def test_a_failed_drive_is_counted_and_reported_for_retry(capsys):
     rt = types.SimpleNamespace(

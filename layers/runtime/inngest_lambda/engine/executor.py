@@ -27,6 +27,7 @@ from inngest_lambda.flow import gate as flow_gate
 from inngest_lambda.flow import messages as flow_messages
 from inngest_lambda.scheduling import queue, timers
 from inngest_lambda.sdk.client import SdkClient
+from inngest_lambda.storage import run_stats
 from inngest_lambda.storage.store import TERMINAL_STATES, CancelRequested, Conflict, Run, Store
 
 __all__ = ["LEASE_SECONDS", "Executor", "Outcome"]
@@ -40,6 +41,9 @@ class Outcome:
 
     retry_in: float | None = None
     failed: bool = False
+    # What the drive counted for the dashboard's charts: (function id, counts), written once per
+    # SQS batch by `record_counts`.
+    counted: tuple[str, run_stats.Tally] | None = None
 
 
 class Executor:
@@ -98,9 +102,11 @@ class Executor:
         driver = Driver(
             self.store, self.registry, self.ingestor, self.log, run, fn, owner, sdk, deadline
         )
-        if run.started_at is not None and run.started_at >= leased_at:
+        started = run.started_at is not None and run.started_at >= leased_at
+        if started:
             driver.metrics.count("RunsStarted")  # this lease set started_at: the first drive
         heartbeat = Heartbeat(self.store, run_id, owner, lease_end, self.log)
+        outcome = Outcome()
         try:
             try:
                 await driver.start()
@@ -120,15 +126,49 @@ class Executor:
             heartbeat.stop()
             delay = retries.error_backoff(receives)
             self.store.release(run_id, owner, retry_in=delay)
-            return Outcome(retry_in=delay, failed=True)
+            outcome = Outcome(retry_in=delay, failed=True)
         finally:
             heartbeat.stop()
             flow_gate.release(driver.gate, quiet=True)  # slots are held only while a drive runs
             await sdk.aclose()
+            outcome.counted = (run.function_id, self._counts(driver, started))
             driver.metrics.flush()
             if driver.tracer is not None:
                 driver.tracer.close()
-        return Outcome()
+        return outcome
+
+    def _counts(self, driver: Driver, started: bool) -> run_stats.Tally:
+        """The drive's counts for the dashboard's charts (`storage/run_stats.py`): its run's
+        creation and start (first drive), its end and step durations, taken from its metrics,
+        each recorded after the conditional write it reports succeeded (a duplicate delivery
+        is refused the lease, so it counts nothing)."""
+        values, run, now = driver.metrics.values, driver.run, clock.now()
+        tally = run_stats.Tally()
+        if started and run.started_at is not None:
+            tally.add("created", run.created_at)
+            tally.add("started", run.started_at)
+        for status in ("Completed", "Failed", "Cancelled"):
+            if values.get(f"Runs{status}"):
+                tally.add(status, now)
+                tally.add("ended", now)
+                if status != "Cancelled" and run.started_at is not None:
+                    tally.run_duration((now - run.started_at) * 1000, now)
+        for ms in values.get("StepDuration", []):
+            tally.step_duration(ms, now)
+        return tally
+
+    def record_counts(self, outcomes: list[Outcome]) -> None:
+        """Write what the drives of an SQS batch counted for the charts: one UpdateItem per
+        function and hour (best effort, `storage/run_stats.py`)."""
+        by_function: dict[str, run_stats.Tally] = {}
+        for outcome in outcomes:
+            if outcome.counted is not None:
+                function_id, tally = outcome.counted
+                by_function.setdefault(function_id, run_stats.Tally()).update(tally)
+        now = clock.now()
+        for function_id, tally in sorted(by_function.items()):
+            if tally:
+                self.store.record_run_stats(function_id, tally, now)
 
     def _refused(self, run_id: str, run: Run | None) -> Outcome:
         now = clock.now()

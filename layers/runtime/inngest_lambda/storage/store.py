@@ -10,6 +10,7 @@ Layout (all strings; `pk`/`sk` from settings):
     R#<run_id> / X#<run_id>     a replay of this run (the new run has `replay_of`); no TTL
                                 while this run lives (`replay_link`, `end_items`)
     APPS / A#<app_id>           an app registered from a URL through /fn/register
+    RS#<function_id> / H#<hour> the charts' counters of a function's runs in an hour (`run_stats`)
 
 Run and event items also carry the `lst_*` attributes of the listing indexes (`listing.py`
 reads them, `index_keys.py` shapes them), written when the item is created and when a run's
@@ -25,7 +26,8 @@ This module is the facade the rest of the runtime calls: `Store` holds the clien
 first use) and the S3 keys this process wrote, and delegates each method to the module of its
 concern: `models` (Run, Step, statuses, errors), `runs` (creation, idempotency, replay links),
 `leases` (the lease and the writes it fences), `cancel_flags`, `finishing` (the end and
-retention), `steps`, `sweep_index`, `stored_events`, `registered_apps`, `concurrency`; values
+retention), `steps`, `sweep_index`, `stored_events`, `registered_apps`, `concurrency`,
+`run_stats` (the dashboard charts' counters: `RS#<function_id> / H#<hour>`); values
 too large for an item go through `values` to S3 (`blobs`). The names other packages import
 from here (Run, Step, the statuses, Conflict, is_conflict, MISSING, ...) are re-exported.
 """
@@ -33,7 +35,7 @@ from here (Run, Step, the statuses, Conflict, is_conflict, MISSING, ...) are re-
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inngest_lambda.core import aws
 from inngest_lambda.settings import get_settings
@@ -72,6 +74,9 @@ from inngest_lambda.storage.run_blobs import RunBlobs
 from inngest_lambda.storage.stored_events import PUT_EVENTS_PARALLEL
 from inngest_lambda.storage.sweep_index import sweep_fields, sweep_shard
 from inngest_lambda.storage.table import query as query_partition
+
+if TYPE_CHECKING:
+    from inngest_lambda.storage import run_stats
 
 __all__ = [
     "COMPLETED",
@@ -151,8 +156,18 @@ class Store:
     def create_run(
         self, run: Run, idempotency_key: str, extra: list[dict[str, Any]] | None = None
     ) -> tuple[str, bool]:
-        """Create a run unless `idempotency_key` already started one; returns (run_id, created)."""
-        return runs.create_run(self, run, idempotency_key, extra)
+        """Create a run unless `idempotency_key` already started one; returns (run_id, created).
+
+        A run created Skipped is counted for the charts (`run_stats`: one UpdateItem, after the
+        transaction, so a second creation of the key, refused, counts nothing); one created
+        Queued is counted by its first drive."""
+        run_id, created = runs.create_run(self, run, idempotency_key, extra)
+        if created and run.status in TERMINAL_STATES:
+            from inngest_lambda.storage import run_stats
+
+            tally = run_stats.created_tally(run.status, run.created_at)
+            run_stats.record(self, run.function_id, tally, run.created_at)
+        return run_id, created
 
     def get_run(self, run_id: str) -> Run | None:
         return runs.get_run(self, run_id)
@@ -266,6 +281,27 @@ class Store:
 
     def load_steps(self, run_id: str) -> dict[str, Step]:
         return steps.load_steps(self, run_id)
+
+    # --- the charts' counters (run_stats; imported on first use: not on a cold start's path) --
+    def record_run_stats(self, function_id: str, tally: run_stats.Tally, now: float) -> bool:
+        """Add counts to the function's counters (an UpdateItem per hour item; best effort)."""
+        from inngest_lambda.storage import run_stats
+
+        return run_stats.record(self, function_id, tally, now)
+
+    def read_run_stats(
+        self, function_id: str, first: float, last: float, *, slots: bool
+    ) -> list[run_stats.Bucket]:
+        """The function's counters of the buckets starting from `first` to `last`."""
+        from inngest_lambda.storage import run_stats
+
+        return run_stats.read(self, function_id, first, last, slots=slots)
+
+    def active_runs(self, function_id: str) -> run_stats.Active:
+        """The function's Queued and Running runs now (runs-by-status index, capped)."""
+        from inngest_lambda.storage import run_stats
+
+        return run_stats.active_runs(self, function_id)
 
     # --- apps registered from a URL (registered_apps) ---------------------------------------
     def put_app(self, app_id: str, url: str, functions: list[dict[str, Any]]) -> None:

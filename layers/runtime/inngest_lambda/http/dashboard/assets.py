@@ -32,6 +32,10 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0 0 12
 dt{color:var(--muted)}dd{margin:0}.wf{display:block;width:100%;min-width:220px;height:14px;
 background:#f1f5f9}.wf rect{fill:var(--accent)}.wf rect.Failed{fill:#dc2626}
 .wf rect.Scheduled,.wf rect.Waiting,.wf rect.Planned{fill:#f59e0b}
+.chart-grid{display:flex;flex-wrap:wrap;gap:12px}.chart-figure{margin:0;background:#fff;
+border:1px solid var(--line);padding:6px;flex:1 1 420px;max-width:560px;min-width:0}
+.chart-figure figcaption{font-weight:600;font-size:13px}
+.chart-figure svg{display:block;width:100%;height:auto}
 .note{padding:8px 10px;background:#eef2ff;
 border:1px solid #c7d2fe;margin:0 0 12px}.error{background:#fef2f2;border-color:#fecaca}
 """

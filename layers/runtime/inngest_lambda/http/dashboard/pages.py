@@ -14,6 +14,7 @@ from inngest_lambda.storage.store import MISSING, TERMINAL_STATES, Run, Step
 
 if TYPE_CHECKING:
     from inngest_lambda.admin.overview import FunctionOverview
+    from inngest_lambda.admin.run_charts import Range
     from inngest_lambda.http.services import Services
 
 PAGE_SIZE = 50
@@ -273,7 +274,7 @@ def _count(o: FunctionOverview, status: str) -> str:
     return f"{o.counts[status]}{'+' if status in o.counts_at_least else ''}"
 
 
-def functions_page(svc: Services) -> str:
+def functions_page(svc: Services, chart_range: Range | None = None) -> str:
     from inngest_lambda.admin import overview
 
     rows = []
@@ -291,7 +292,8 @@ def functions_page(svc: Services) -> str:
             f"<td>{_flow(o.flow)}</td><td>{counts or '<span class=muted>none</span>'}</td></tr>"
         )
     return (
-        "<h1>Functions</h1><table><thead><tr><th>Function</th><th>Triggers</th>"
+        f"<h1>Functions</h1>{_charts(svc, [f.id for f in svc.registry.all()], chart_range)}"
+        "<h2>Functions</h2><table><thead><tr><th>Function</th><th>Triggers</th>"
         "<th>Flow control</th><th>Runs, last 24 h</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
@@ -318,7 +320,21 @@ def _flow(flow: dict[str, Any]) -> str:
     )
 
 
-def function_page(svc: Services, function_id: str, token: str) -> str | None:
+def _charts(svc: Services, function_ids: list[str], chart_range: Range | None) -> str:
+    """The charts of these functions' runs (`admin.run_charts`, drawn by `charts`), over the
+    range given (a day by default)."""
+    from inngest_lambda.admin import run_charts
+    from inngest_lambda.http.dashboard import charts
+
+    r = chart_range or run_charts.RANGES[run_charts.DEFAULT_RANGE]
+    path = f"/functions/{function_ids[0]}" if len(function_ids) == 1 else "/functions"
+    figures = run_charts.function_charts(svc.store, sorted(function_ids), r)
+    return charts.section(figures, path, list(run_charts.RANGES.values()))
+
+
+def function_page(
+    svc: Services, function_id: str, token: str, chart_range: Range | None = None
+) -> str | None:
     from inngest_lambda.admin import overview
 
     fn = svc.registry.get(function_id)
@@ -335,6 +351,7 @@ def function_page(svc: Services, function_id: str, token: str) -> str | None:
         f"<dt>App</dt><dd>{e(o.app_id)}</dd><dt>Triggers</dt><dd>{_triggers(o)}</dd>"
         f"<dt>Flow control</dt><dd>{_flow(o.flow)}</dd><dt>Retries</dt><dd>{o.retries}</dd>"
         f"</dl><h2>Runs, last 24 h</h2><dl>{counts}</dl>"
+        f"<h2>Charts</h2>{_charts(svc, [o.id], chart_range)}"
         f'<p><a href="/runs?function={e(o.id)}">All runs of {e(o.id)} &rarr;</a></p>'
         "<h2>Invoke with a payload</h2>"
         f'<form method=post action="/functions/{e(o.id)}/invoke">{csrf_input(token)}'

@@ -16,6 +16,7 @@ import fastapi
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 if TYPE_CHECKING:
+    from inngest_lambda.admin.run_charts import Range
     from inngest_lambda.http.dashboard.auth import Gate
     from inngest_lambda.http.routing import Router
 
@@ -67,6 +68,18 @@ def register(router: Router) -> None:
         res = page("Not found", f"<h1>Not found</h1><p>{pages.e(what)}</p>", "", request)
         res.status_code = 404
         return res
+
+    def chart_range(title: str, request: fastapi.Request) -> Range | HTMLResponse:
+        """The charts' `range` (hour, day or week), or a 400 page naming the choices."""
+        from inngest_lambda.admin.run_charts import parse_range
+        from inngest_lambda.http.dashboard import pages
+
+        try:
+            return parse_range(request.query_params.get("range"))
+        except ValueError as err:
+            res = page(title, f'<div class="note error">{pages.e(err)}</div>', "", request)
+            res.status_code = 400
+            return res
 
     async def signed_in(request: fastapi.Request) -> Response | None:
         """None when the request may proceed; otherwise where to send it."""
@@ -190,9 +203,11 @@ def register(router: Router) -> None:
 
         if stop := await signed_in(request):
             return stop
-        return page(
-            "Functions", await asyncio.to_thread(pages.functions_page, svc), "functions", request
-        )
+        charts = chart_range("Functions", request)
+        if isinstance(charts, Response):
+            return charts
+        body = await asyncio.to_thread(pages.functions_page, svc, charts)
+        return page("Functions", body, "functions", request)
 
     @route("GET", "/functions/{function_id}")
     async def function(request: fastapi.Request) -> Response:
@@ -201,7 +216,12 @@ def register(router: Router) -> None:
 
         if stop := await signed_in(request):
             return stop
-        body = await asyncio.to_thread(pages.function_page, svc, function_id, token(request))
+        charts = chart_range(function_id, request)
+        if isinstance(charts, Response):
+            return charts
+        body = await asyncio.to_thread(
+            pages.function_page, svc, function_id, token(request), charts
+        )
         if body is None:
             return not_found(f"function {function_id} not found", request)
         return page(function_id, body, "functions", request)
