@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -26,3 +27,10 @@ def chromium() -> Iterator[Browser]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser
         browser.close()
+
+
+def shoot(page: Page, name: str, tmp_path: Path) -> None:
+    """A screenshot: into INNGEST_LAMBDA_SCREENSHOTS (docs/img refreshes the docs'), else tmp."""
+    target = Path(os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / f"{name}.png"))

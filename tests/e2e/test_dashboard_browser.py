@@ -5,15 +5,13 @@ Set INNGEST_LAMBDA_SCREENSHOTS=docs/img to refresh the screenshots the docs show
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium
+from tests.e2e.browser_support import chromium, shoot
 
 TIMEOUT_MS = 20_000
 
@@ -34,12 +32,6 @@ def page(browser: Browser, stack) -> Iterator[Page]:
     yield p
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"
-
-
-def shoot(page: Page, name: str, tmp_path: Path) -> None:
-    target = Path(os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target / f"{name}.png"))
 
 
 def test_click_through_a_run_to_its_step_timeline(api, page, tmp_path):
