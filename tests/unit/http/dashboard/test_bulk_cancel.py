@@ -80,7 +80,7 @@ def test_estimate_then_confirm_cancels_what_was_counted(durable, aws_calls):
     status, _, html = _page(durable, "GET", f"/functions/{FN}/cancel")
     row = re.search(rf'<tr data-job="{job.id}">.*?</tr>', html)
     assert row and ">Done</span>" in row[0] and 'data-cancelled="3"' in row[0], html
-    assert "of 5 runs examined" in row[0]
+    assert "of 5 runs examined (1 page)" in row[0]
     statuses = sorted(r.status for r in durable.runs_of(FN))
     assert statuses == ["Cancelled"] * 3 + ["Running"] * 2
 
@@ -109,7 +109,7 @@ def test_bad_input_shows_the_message_and_stores_nothing(
     status, _, html = _page(durable, "POST", path, {"csrf": csrf, **form})
     assert status == code
     assert '<div class="note error">' in html and words in html, html
-    assert 'name=started_after value="' in html  # the form again, to correct
+    assert 'name=started_after size=26 value="' in html  # the form again, to correct
     assert aws_calls.of("dynamodb", "PutItem") == 0 and aws_calls.of("sqs", "SendMessage") == 0
     assert _stored_jobs() == []
 

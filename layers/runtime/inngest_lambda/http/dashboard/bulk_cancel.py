@@ -179,14 +179,14 @@ def _form(function_id: str, token: str, form: Form) -> str:
     from inngest_lambda.http.dashboard.pages import csrf_input, e
 
     return (
-        f'<form method=post action="/functions/{e(function_id)}/cancel/estimate">'
-        f"{csrf_input(token)}<div class=bar><label>Started after<input name=started_after "
-        f'value="{e(form.started_after)}" placeholder="ISO time or 1h, 7d"></label>'
-        f'<label>Started before<input name=started_before value="{e(form.started_before)}" '
-        'placeholder="now"></label></div><label>If (CEL over <code>event</code>, optional)'
-        f'<input name=if value="{e(form.expression)}" '
-        "placeholder=\"event.data.plan == 'free'\"></label>"
-        "<p><button>Estimate</button></p></form>"
+        f'<form class=bar method=post action="/functions/{e(function_id)}/cancel/estimate">'
+        f"{csrf_input(token)}<label>Started after<input name=started_after size=26 "
+        f'value="{e(form.started_after)}" placeholder="ISO time, or 1h, 7d back"></label>'
+        "<label>Started before<input name=started_before size=26 "
+        f'value="{e(form.started_before)}" placeholder="now"></label>'
+        f"<label>If (a CEL expression over event, optional)<input name=if size=44 "
+        f'value="{e(form.expression)}" placeholder="event.data.plan == \'free\'"></label>'
+        "<button>Estimate</button></form>"
     )
 
 
@@ -207,7 +207,8 @@ def _history_table(function_id: str, found: list[Cancellation], token: str) -> s
             f"<div class=muted>{when(job.created_at)}</div></td>"
             f'<td><span class="badge {_BADGE.get(job.status, "")}">{e(job.status)}</span></td>'
             f'<td class=progress><b data-cancelled="{job.cancelled}">{job.cancelled}</b> '
-            f"cancelled of {job.examined} runs examined ({job.pages} pages)</td>"
+            f"cancelled of {job.examined} runs examined ({job.pages} page"
+            f"{'' if job.pages == 1 else 's'})</td>"
             f"<td>{when(job.started_after)} &ndash; {when(job.started_before)}</td>"
             f"<td>{_code(job.expression or '')}</td><td>{when(job.finished_at)}</td>"
             f"<td>{stop}</td></tr>"
