@@ -34,3 +34,16 @@ def shoot(page: Page, name: str, tmp_path: Path) -> None:
     target = Path(os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / f"{name}.png"))
+
+
+@contextlib.contextmanager
+def opened_page(browser: Browser, url: str, timeout_ms: int = 20_000) -> Iterator[Page]:
+    """A page in a new context on `url`; on leaving, no JavaScript error may have happened."""
+    context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 720})
+    p = context.new_page()
+    p.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    p.on("pageerror", lambda err: errors.append(str(err)))
+    yield p
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, shoot
+from tests.e2e.browser_support import chromium, opened_page, shoot
 
 TIMEOUT_MS = 20_000
 
@@ -24,14 +24,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser, stack) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.url, viewport={"width": 1100, "height": 720})
-    p = context.new_page()
-    p.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    p.on("pageerror", lambda err: errors.append(str(err)))
-    yield p
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+    with opened_page(browser, stack.url, TIMEOUT_MS) as p:
+        yield p
 
 
 def test_click_through_a_run_to_its_step_timeline(api, page, tmp_path):

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, shoot
+from tests.e2e.browser_support import chromium, opened_page, shoot
 from tests.e2e.conftest import Api
 from tests.support.apps import bulk_cancel_functions, rerun_functions
 from tests.support.stacks import local_stack
 from tests.support.waiting import wait_for
 
-TIMEOUT_MS = 20_000
 SLEEPER = "bulk-app-sleeper"
 FIVE_STEPS = "rerun-app-five-steps"
 
@@ -32,40 +31,26 @@ def browser() -> Iterator[Browser]:
 
 
 @contextlib.contextmanager
-def _opened(browser: Browser, url: str) -> Iterator[Page]:
-    """A page on the stack at `url`; on leaving, no JavaScript error may have happened."""
-    context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 720})
-    p = context.new_page()
-    p.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    p.on("pageerror", lambda err: errors.append(str(err)))
-    yield p
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+def _serving(browser: Browser, functions: str) -> Iterator[tuple[Api, Page]]:
+    """A real-time stack serving `functions`, its API client and a browser page on it."""
+    with local_stack(functions, concurrency=4) as st, opened_page(browser, st.url) as page:
+        api = Api(st)
+        yield api, page
+        api.http.close()
 
 
 @pytest.fixture()
 def bulk(browser: Browser) -> Iterator[tuple[Api, Page]]:
     bulk_cancel_functions.CALLS.clear()
-    with (
-        local_stack("tests.support.apps.bulk_cancel_functions", concurrency=4) as st,
-        _opened(browser, st.url) as page,
-    ):
-        api = Api(st)
-        yield api, page
-        api.http.close()
+    with _serving(browser, "tests.support.apps.bulk_cancel_functions") as served:
+        yield served
 
 
 @pytest.fixture()
 def rerun(browser: Browser) -> Iterator[tuple[Api, Page]]:
     rerun_functions.CALLS.clear()
-    with (
-        local_stack("tests.support.apps.rerun_functions", concurrency=4) as st,
-        _opened(browser, st.url) as page,
-    ):
-        api = Api(st)
-        yield api, page
-        api.http.close()
+    with _serving(browser, "tests.support.apps.rerun_functions") as served:
+        yield served
     rerun_functions.FAIL["step-5"] = False
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from local_fakes import all_query_pages, query_comparisons
 from moto import mock_aws
-from moto.dynamodb.models.dynamo_type import DynamoType
 
 from inngest_lambda.local import moto_index_query
 
@@ -89,21 +89,11 @@ QUERIES = [
 ]
 
 
-def _all_pages(ddb, query):
-    pages, kwargs = [], {"TableName": "t", **query}
-    while True:
-        res = ddb.query(**kwargs)
-        pages.append((res["Items"], res["Count"], res["ScannedCount"]))
-        if "LastEvaluatedKey" not in res:
-            return pages
-        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
-
-
 def _same_as_moto(ddb) -> None:
-    ours = [_all_pages(ddb, q) for q in QUERIES]
+    ours = [all_query_pages(ddb, q) for q in QUERIES]
     moto_index_query.uninstall()
     try:
-        assert ours == [_all_pages(ddb, q) for q in QUERIES]
+        assert ours == [all_query_pages(ddb, q) for q in QUERIES]
     finally:
         moto_index_query.install()
 
@@ -178,34 +168,14 @@ def test_answers_are_moto_own_through_every_kind_of_write(ddb):
         }
     )
     _same_as_moto(ddb)
-    assert [len(p[0]) for p in _all_pages(ddb, QUERIES[4])] == [2]  # fn9 gained two runs
-
-
-def _comparisons(ddb, monkeypatch, query) -> int:
-    """DynamoType comparisons one Query page makes (how many items it looked at)."""
-    count = [0]
-    eq, lt = DynamoType.__eq__, DynamoType.__lt__
-
-    def counting_eq(self, other):
-        count[0] += 1
-        return eq(self, other)
-
-    def counting_lt(self, other):
-        count[0] += 1
-        return lt(self, other)
-
-    with monkeypatch.context() as m:
-        m.setattr(DynamoType, "__eq__", counting_eq)
-        m.setattr(DynamoType, "__lt__", counting_lt)
-        ddb.query(TableName="t", **query)
-    return count[0]
+    assert [len(p[0]) for p in all_query_pages(ddb, QUERIES[4])] == [2]  # fn9 gained two runs
 
 
 def test_a_query_costs_its_index_partition_not_the_table(ddb, monkeypatch):
     items = FUNCTIONS * RUNS * (1 + STEPS)
     query = _q("fn1", Limit=10)
-    assert _comparisons(ddb, monkeypatch, query) > items  # moto's own: every item, sorted
+    assert query_comparisons(ddb, monkeypatch, query) > items  # moto's own: every item, sorted
     moto_index_query.install()
     ddb.query(TableName="t", **query)  # the first index Query builds the map: one scan
     # one partition of RUNS entries: checked, matched and sorted (RUNS * log2(RUNS) ~ 6 RUNS)
-    assert _comparisons(ddb, monkeypatch, query) <= 12 * RUNS < items / 3
+    assert query_comparisons(ddb, monkeypatch, query) <= 12 * RUNS < items / 3

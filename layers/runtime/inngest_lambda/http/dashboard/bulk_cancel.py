@@ -256,32 +256,35 @@ def register(kit: Kit) -> None:
         )
         return kit.page("Bulk cancel", body, "functions", request)
 
+    async def checked(request: fastapi.Request, fields: dict[str, str]) -> Request | Response:
+        """The posted form as a validated request, or the form again with the refusal."""
+        function_id, form = request.path_params["function_id"], Form.posted(fields)
+        try:
+            return check(svc, function_id, form)
+        except Refused as err:
+            return await asyncio.to_thread(refused, function_id, form, err, request)
+
     @kit.action("/functions/{function_id}/cancel/estimate")
     async def estimate(request: fastapi.Request, fields: dict[str, str]) -> Response:
         from inngest_lambda.admin import cancellations
 
-        function_id = request.path_params["function_id"]
-        form = Form.posted(fields)
-        try:
-            checked = check(svc, function_id, form)
-        except Refused as err:
-            return await asyncio.to_thread(refused, function_id, form, err, request)
-        found = await asyncio.to_thread(cancellations.estimate, svc, checked)
-        body = confirm_page(function_id, kit.token(request), checked, found)
+        ask = await checked(request, fields)
+        if isinstance(ask, Response):
+            return ask
+        found = await asyncio.to_thread(cancellations.estimate, svc, ask)
+        body = confirm_page(request.path_params["function_id"], kit.token(request), ask, found)
         return kit.page("Bulk cancel", body, "functions", request)
 
     @kit.action("/functions/{function_id}/cancel")
     async def create(request: fastapi.Request, fields: dict[str, str]) -> Response:
         from inngest_lambda.admin import cancellations
 
-        function_id = request.path_params["function_id"]
-        form = Form.posted(fields)
-        try:
-            checked = check(svc, function_id, form)
-        except Refused as err:
-            return await asyncio.to_thread(refused, function_id, form, err, request)
-        job = await asyncio.to_thread(cancellations.create, svc, checked)
-        return RedirectResponse(f"/functions/{function_id}/cancel?created={job.id}", 303)
+        ask = await checked(request, fields)
+        if isinstance(ask, Response):
+            return ask
+        job = await asyncio.to_thread(cancellations.create, svc, ask)
+        target = f"/functions/{request.path_params['function_id']}/cancel?created={job.id}"
+        return RedirectResponse(target, 303)
 
     @kit.action("/functions/{function_id}/cancel/{job_id}/stop")
     async def stop(request: fastapi.Request, fields: dict[str, str]) -> Response:
