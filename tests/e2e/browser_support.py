@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -20,6 +19,13 @@ FLAGS = [
 ]
 
 
+def shoot(page: Page, name: str, tmp_path: os.PathLike[str]) -> None:
+    """A screenshot: into INNGEST_LAMBDA_SCREENSHOTS (docs/img refreshes the docs'), else tmp."""
+    target = os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or os.fspath(tmp_path)
+    os.makedirs(target, exist_ok=True)
+    page.screenshot(path=os.path.join(target, f"{name}.png"))
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing: `make browser` installs it"
@@ -29,21 +35,17 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
-def shoot(page: Page, name: str, tmp_path: Path) -> None:
-    """A screenshot: into INNGEST_LAMBDA_SCREENSHOTS (docs/img refreshes the docs'), else tmp."""
-    target = Path(os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target / f"{name}.png"))
-
-
 @contextlib.contextmanager
-def opened_page(browser: Browser, url: str, timeout_ms: int = 20_000) -> Iterator[Page]:
-    """A page in a new context on `url`; on leaving, no JavaScript error may have happened."""
-    context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 720})
-    p = context.new_page()
-    p.set_default_timeout(timeout_ms)
+def dashboard_page(
+    browser: Browser, base_url: str, width: int = 1100, height: int = 720
+) -> Iterator[Page]:
+    """A fresh browser context on `base_url` with a 20 s default timeout; fails the test if the
+    page raised a JavaScript error."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
     errors: list[str] = []
-    p.on("pageerror", lambda err: errors.append(str(err)))
-    yield p
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"

@@ -11,9 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, opened_page, shoot
-
-TIMEOUT_MS = 20_000
+from tests.e2e.browser_support import chromium, dashboard_page, shoot
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +22,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser, stack) -> Iterator[Page]:
-    with opened_page(browser, stack.url, TIMEOUT_MS) as p:
+    with dashboard_page(browser, stack.url) as p:
         yield p
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, opened_page, shoot
+from tests.e2e.browser_support import chromium, dashboard_page, shoot
 from tests.e2e.conftest import Api
 from tests.support.apps import bulk_cancel_functions, rerun_functions
 from tests.support.stacks import local_stack
@@ -33,7 +33,7 @@ def browser() -> Iterator[Browser]:
 @contextlib.contextmanager
 def _serving(browser: Browser, functions: str) -> Iterator[tuple[Api, Page]]:
     """A real-time stack serving `functions`, its API client and a browser page on it."""
-    with local_stack(functions, concurrency=4) as st, opened_page(browser, st.url) as page:
+    with local_stack(functions, concurrency=4) as st, dashboard_page(browser, st.url) as page:
         api = Api(st)
         yield api, page
         api.http.close()
