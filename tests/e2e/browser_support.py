@@ -19,6 +19,13 @@ FLAGS = [
 ]
 
 
+def shoot(page: Page, name: str, tmp_path: os.PathLike[str]) -> None:
+    """A screenshot: into INNGEST_LAMBDA_SCREENSHOTS (docs/img refreshes the docs'), else tmp."""
+    target = os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or os.fspath(tmp_path)
+    os.makedirs(target, exist_ok=True)
+    page.screenshot(path=os.path.join(target, f"{name}.png"))
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing: `make browser` installs it"

@@ -5,17 +5,13 @@ Set INNGEST_LAMBDA_SCREENSHOTS=docs/img to refresh the screenshots the docs show
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium
-
-TIMEOUT_MS = 20_000
+from tests.e2e.browser_support import chromium, dashboard_page, shoot
 
 
 @pytest.fixture(scope="module")
@@ -26,20 +22,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser, stack) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.url, viewport={"width": 1100, "height": 720})
-    p = context.new_page()
-    p.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    p.on("pageerror", lambda err: errors.append(str(err)))
-    yield p
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
-
-
-def shoot(page: Page, name: str, tmp_path: Path) -> None:
-    target = Path(os.environ.get("INNGEST_LAMBDA_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target / f"{name}.png"))
+    with dashboard_page(browser, stack.url) as p:
+        yield p
 
 
 def test_click_through_a_run_to_its_step_timeline(api, page, tmp_path):

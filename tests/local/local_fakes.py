@@ -95,3 +95,36 @@ def pk_sk_table(name: str = "t") -> Any:
         BillingMode="PAY_PER_REQUEST",
     )
     return client
+
+
+def all_query_pages(ddb: Any, query: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    """Every page of a Query of table "t": (items, Count, ScannedCount) each."""
+    pages, kwargs = [], {"TableName": "t", **query}
+    while True:
+        res = ddb.query(**kwargs)
+        pages.append((res["Items"], res["Count"], res["ScannedCount"]))
+        if "LastEvaluatedKey" not in res:
+            return pages
+        kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+
+
+def query_comparisons(ddb: Any, monkeypatch: Any, query: dict[str, Any]) -> int:
+    """DynamoType comparisons one Query page of table "t" makes (how many items it looked at)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    count = [0]
+    eq, lt = DynamoType.__eq__, DynamoType.__lt__
+
+    def counting_eq(self: Any, other: Any) -> bool:
+        count[0] += 1
+        return eq(self, other)
+
+    def counting_lt(self: Any, other: Any) -> bool:
+        count[0] += 1
+        return lt(self, other)
+
+    with monkeypatch.context() as m:
+        m.setattr(DynamoType, "__eq__", counting_eq)
+        m.setattr(DynamoType, "__lt__", counting_lt)
+        ddb.query(TableName="t", **query)
+    return count[0]

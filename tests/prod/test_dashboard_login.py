@@ -10,7 +10,15 @@ import pytest
 
 from tests.prod.conftest import DASHBOARD_KEY, EVENT_KEY, SIGNING_KEY
 
-PAGES = ["/", "/runs", "/functions", "/events", "/send", "/runs/01JAAAAAAAAAAAAAAAAAAAAAAA"]
+PAGES = [
+    "/",
+    "/runs",
+    "/functions",
+    "/events",
+    "/send",
+    "/runs/01JAAAAAAAAAAAAAAAAAAAAAAA",
+    "/functions/prod-greet/cancel",
+]
 
 
 @pytest.fixture()
@@ -42,6 +50,7 @@ def test_nothing_is_readable_without_signing_in(browser_like):
         assert res.status_code == 303 and res.headers["location"] == "/login", path
     assert browser_like.get("/runs?fragment=1").status_code == 401
     assert browser_like.post("/send", data={"name": "x"}).status_code == 401
+    assert browser_like.post("/functions/prod-greet/cancel", data={}).status_code == 401
     # Neither the signing key nor the event key opens it.
     for wrong in (SIGNING_KEY, EVENT_KEY, ""):
         assert browser_like.post("/login", data={"key": wrong}).status_code == 401
@@ -82,6 +91,9 @@ def test_every_action_needs_the_csrf_token(prod, browser_like):
         "/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/replay",
         "/functions/prod-greet/replay",
         "/functions/prod-greet/invoke",
+        "/functions/prod-greet/cancel/estimate",
+        "/functions/prod-greet/cancel",
+        "/functions/prod-greet/cancel/01JAAAAAAAAAAAAAAAAAAAAAAA/stop",
         "/logout",
     ):
         assert browser_like.post(path, data={}).status_code == 403, path

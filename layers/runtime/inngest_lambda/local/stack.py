@@ -29,6 +29,7 @@ from inngest_lambda import settings as s
 from inngest_lambda.core.log import LOGGER_NAME
 from inngest_lambda.local import (
     moto_expressions,
+    moto_index_query,
     moto_partition_query,
     moto_tracking,
     moto_transactions,
@@ -177,6 +178,7 @@ class LocalStack:
         self._mock.start()
         self._guard = MotoGuard().install()
         moto_transactions.install()
+        moto_index_query.install()
         moto_partition_query.install()
         moto_expressions.install()
         moto_tracking.install()
@@ -242,6 +244,7 @@ class LocalStack:
             self._guard.uninstall()
             moto_transactions.uninstall()
             moto_partition_query.uninstall()
+            moto_index_query.uninstall()
             moto_expressions.uninstall()
             moto_tracking.uninstall()
         if self._mock is not None:

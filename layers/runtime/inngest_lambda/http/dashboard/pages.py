@@ -363,6 +363,8 @@ def function_page(
         '<label>Since<input name=since value="1h"></label>'
         '<label>Until<input name=until placeholder="now"></label>'
         "<button>Replay matching runs</button></form>"
+        f'<h2>Bulk cancel</h2><p><a href="/functions/{e(o.id)}/cancel">Bulk cancel runs of '
+        f"{e(o.id)}, with an estimate first, and its cancellation history &rarr;</a></p>"
     )
 
 

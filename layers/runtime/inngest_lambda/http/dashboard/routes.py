@@ -420,6 +420,11 @@ def register(router: Router) -> None:
         result = await asyncio.to_thread(svc.ingestor.ingest, events.normalise(checked.valid))
         return RedirectResponse(f"/events/{result.ids[0]}", status_code=303)
 
+    # --- pages in their own modules, mounted with the checks above ---------------------------
+    from inngest_lambda.http.dashboard import bulk_cancel
+
+    bulk_cancel.register(bulk_cancel.Kit(svc, route, action, signed_in, token, page, not_found))
+
 
 def _json_object(raw: str) -> tuple[dict[str, Any], str]:
     try:
