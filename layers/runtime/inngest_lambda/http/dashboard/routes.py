@@ -199,20 +199,20 @@ def register(router: Router) -> None:
 
     @route("GET", "/functions")
     async def functions(request: fastapi.Request) -> Response:
-        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.dashboard import function_pages
 
         if stop := await signed_in(request):
             return stop
         charts = chart_range("Functions", request)
         if isinstance(charts, Response):
             return charts
-        body = await asyncio.to_thread(pages.functions_page, svc, charts)
+        body = await asyncio.to_thread(function_pages.functions_page, svc, charts)
         return page("Functions", body, "functions", request)
 
     @route("GET", "/functions/{function_id}")
     async def function(request: fastapi.Request) -> Response:
         function_id = request.path_params["function_id"]
-        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.dashboard import function_pages
 
         if stop := await signed_in(request):
             return stop
@@ -220,7 +220,7 @@ def register(router: Router) -> None:
         if isinstance(charts, Response):
             return charts
         body = await asyncio.to_thread(
-            pages.function_page, svc, function_id, token(request), charts
+            function_pages.function_page, svc, function_id, token(request), charts
         )
         if body is None:
             return not_found(f"function {function_id} not found", request)
@@ -326,7 +326,7 @@ def register(router: Router) -> None:
     async def bulk_replay(request: fastapi.Request, fields: dict[str, str]) -> Response:
         function_id = request.path_params["function_id"]
         from inngest_lambda.admin import operations
-        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.dashboard import function_pages, pages
         from inngest_lambda.http.query import QueryError, parse_status, parse_time_bound
 
         try:
@@ -343,7 +343,8 @@ def register(router: Router) -> None:
             return page("Bulk replay", f'<div class="note error">{pages.e(err)}</div>', "", request)
         except operations.NotFound as err:
             return not_found(str(err), request)
-        return page("Bulk replay", pages.replayed_page(function_id, pairs), "functions", request)
+        replayed = function_pages.replayed_page(function_id, pairs)
+        return page("Bulk replay", replayed, "functions", request)
 
     @action("/functions/{function_id}/pause")
     async def pause(request: fastapi.Request, fields: dict[str, str]) -> Response:
@@ -366,7 +367,7 @@ def register(router: Router) -> None:
         function_id = request.path_params["function_id"]
         from inngest_lambda.admin import operations, pausing
         from inngest_lambda.admin.pausing import SKIP_REASON
-        from inngest_lambda.http.dashboard import pages
+        from inngest_lambda.http.dashboard import function_pages
 
         try:
             await asyncio.to_thread(pausing.resume, svc, function_id)
@@ -379,7 +380,8 @@ def register(router: Router) -> None:
             )
         except operations.NotFound as err:
             return not_found(str(err), request)
-        return page("Bulk replay", pages.replayed_page(function_id, pairs), "functions", request)
+        replayed = function_pages.replayed_page(function_id, pairs)
+        return page("Bulk replay", replayed, "functions", request)
 
     @action("/functions/{function_id}/invoke")
     async def invoke(request: fastapi.Request, fields: dict[str, str]) -> Response:
