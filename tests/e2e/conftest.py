@@ -6,7 +6,8 @@ talk to it over HTTP exactly as a user's curl or `client.send()` would.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +15,21 @@ import pytest
 from inngest_lambda.local.stack import LocalStack
 from tests.support.stacks import local_stack
 from tests.support.waiting import TERMINAL, wait_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for a module's browser tests (tests/e2e/test_dashboard_*browser.py).
+    Per module, not per session: Playwright's sync API keeps an event loop running in the test
+    thread while a browser is open, and the `durable` fixture's handler runs its own loop in that
+    thread, so a browser must not outlive the module that opened it."""
+    from tests.e2e.browser_support import chromium
+
+    with chromium() as b:
+        yield b
 
 
 class Api:

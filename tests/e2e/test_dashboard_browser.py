@@ -11,13 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, dashboard_page, shoot
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
+from tests.e2e.browser_support import dashboard_page, shoot
 
 
 @pytest.fixture()

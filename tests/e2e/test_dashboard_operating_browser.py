@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser_support import chromium, dashboard_page, shoot
+from tests.e2e.browser_support import dashboard_page, shoot
 from tests.e2e.conftest import Api
 from tests.support.apps import bulk_cancel_functions, rerun_functions
 from tests.support.stacks import local_stack
@@ -22,12 +22,6 @@ from tests.support.waiting import wait_for
 
 SLEEPER = "bulk-app-sleeper"
 FIVE_STEPS = "rerun-app-five-steps"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @contextlib.contextmanager

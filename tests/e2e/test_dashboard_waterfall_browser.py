@@ -15,13 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from inngest_lambda.tracing import ids
-from tests.e2e.browser_support import chromium, dashboard_page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
+from tests.e2e.browser_support import dashboard_page
 
 
 @pytest.fixture()
