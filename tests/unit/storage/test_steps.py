@@ -98,3 +98,34 @@ def test_a_large_memo_goes_to_s3_and_onto_the_run(db: Db, calls: Calls, driven: 
     assert calls.take() == {"PutObject": 1, "UpdateItem": 1, "PutItem": 1}
     assert db.item("R#01S", "R")["blobs"] == ["runs/01S/s1.json"]
     assert steps.load_steps(db, driven)["s1"].memo == big
+
+
+def test_a_failed_step_with_a_huge_error_is_stored_with_the_error_clipped(
+    db: Db, calls: Calls, driven: str
+):
+    """A step failing with a 300 KB message (its memo, the SDK's copy, holds it whole): the
+    item's own `error` is clipped, so the item stays under DynamoDB's 400 KB and the fenced
+    write goes through; before, every drive failed on it and the run never ended."""
+    from inngest_lambda.storage.models import FAILED
+    from inngest_lambda.storage.values import ERROR_BUDGET_BYTES, ERROR_FIELD_CHARS
+
+    error = {"name": "RuntimeError", "message": "x" * 300_000, "stack": "s" * 50_000}
+    failed = Step("s1", "name", "StepFailed", FAILED, 1, memo={"error": error}, error=error)
+    steps.put_step(db, RunBlobs(), driven, failed, only_if_absent=False, owner="a")
+    stored = steps.load_steps(db, driven)["s1"]
+    assert stored.memo == {"error": error}  # the SDK's copy, whole (in S3)
+    assert stored.error is not None and stored.error["name"] == "RuntimeError"
+    assert stored.error["message"].startswith("x" * ERROR_FIELD_CHARS + "... [297952 more")
+    assert len(str(stored.error).encode()) <= ERROR_BUDGET_BYTES
+    small = {"name": "E", "message": "short", "data": {"k": 1}}
+    assert (
+        steps.put_step(
+            db,
+            RunBlobs(),
+            driven,
+            Step("s2", "n", "StepFailed", FAILED, 2, error=small),
+            only_if_absent=True,
+        )
+        is None
+    )
+    assert steps.load_steps(db, driven)["s2"].error == small  # kept whole, nested data too

@@ -26,7 +26,7 @@ from inngest_lambda.storage.models import (
 )
 from inngest_lambda.storage.run_blobs import RunBlobs
 from inngest_lambda.storage.table import Table, query
-from inngest_lambda.storage.values import dump_text, dump_value
+from inngest_lambda.storage.values import clipped_error, dump_text, dump_value
 
 
 def put_step(
@@ -99,7 +99,7 @@ def step_put(
             seq=step.seq,
             attempt=step.attempt,
             due_at=step.due_at,
-            error=json.dumps(step.error) if step.error else None,
+            error=json.dumps(clipped_error(step.error)) if step.error else None,
             started_at=step.started_at,
             ended_at=step.ended_at,
             info=json.dumps(step.info) if step.info else None,
@@ -142,7 +142,9 @@ def resolve_waiting(
     stored = dump_value(run_id, step_id, "memo", memo)
     written.track(db, run_id, stored)
     fields.update(stored)
-    if error is not None:
+    if isinstance(error, dict):
+        fields["error"] = json.dumps(clipped_error(error))
+    elif error is not None:
         fields["error"] = json.dumps(error)
     names = {f"#f{i}": k for i, k in enumerate(fields)}
     values = {f":v{i}": encode_attr(v) for i, v in enumerate(fields.values())}

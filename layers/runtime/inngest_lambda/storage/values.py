@@ -13,6 +13,13 @@ from typing import Any
 from inngest_lambda.settings import INLINE_VALUE_LIMIT_BYTES
 from inngest_lambda.storage import blobs
 
+# A step item's `error` (what the dashboard, the API and traces show of a failed attempt) is
+# kept inline beside a memo of up to INLINE_VALUE_LIMIT_BYTES, under DynamoDB's 400 KB item
+# limit, so it has a budget of its own: past it, its text fields are clipped. The SDK never
+# reads it (a failed step's error reaches the SDK whole, in the memo, offloaded when large).
+ERROR_BUDGET_BYTES = 16_384
+ERROR_FIELD_CHARS = 2_048  # at most 4 bytes each in UTF-8: a clipped field fits 8 KB
+
 
 def dump_value(
     run_id: str,
@@ -58,3 +65,21 @@ def load_text(p: dict[str, Any], attr: str) -> str | None:
     if attr in p:
         return str(p[attr])
     return None
+
+
+def clipped_error(error: dict[str, Any]) -> dict[str, Any]:
+    """`error` as a step item keeps it: whole when its JSON fits ERROR_BUDGET_BYTES, else its
+    scalar fields with each text cut to ERROR_FIELD_CHARS (saying how much was cut), nested
+    values left out, and if that still does not fit, only its name and message."""
+    if len(json.dumps(error).encode()) <= ERROR_BUDGET_BYTES:
+        return error
+    out: dict[str, Any] = {}
+    for key, value in error.items():
+        if isinstance(value, str) and len(value) > ERROR_FIELD_CHARS:
+            cut = len(value) - ERROR_FIELD_CHARS
+            out[key] = f"{value[:ERROR_FIELD_CHARS]}... [{cut} more characters not kept]"
+        elif value is None or isinstance(value, str | int | float | bool):
+            out[key] = value
+    if len(json.dumps(out).encode()) > ERROR_BUDGET_BYTES:
+        out = {k: out[k] for k in ("name", "message") if k in out}
+    return out
