@@ -33,4 +33,17 @@ def parent(ctx: inngest.ContextSync) -> int:
     return int(doubled)
 
 
-functions = [child, parent]
+LOUD_ERROR = "x" * 300_000  # over X-Ray's 200 KB for one span
+
+
+@client.create_function(
+    fn_id="loud", trigger=inngest.TriggerEvent(event="tracing/loud"), retries=0
+)
+def loud(ctx: inngest.ContextSync) -> None:
+    def fail() -> None:
+        raise RuntimeError(LOUD_ERROR)
+
+    ctx.step.run("fail", fail)
+
+
+functions = [child, parent, loud]

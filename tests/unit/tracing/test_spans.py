@@ -147,3 +147,23 @@ def test_a_replay_is_its_own_trace_linked_to_the_run_it_replays(traced_run):
     )
     assert attributes(link) == {"inngest.link": "replay_of", "inngest.run_id": child_id}
     assert attributes(root)["inngest.run.replay_of"] == child_id
+
+
+def test_a_long_error_message_is_clipped_so_the_span_stays_exportable():
+    """A step failing with a 300 KB message: its attempt span and the run's root keep the first
+    MAX_TEXT characters (X-Ray refuses spans over 200 KB), and both are exported."""
+    from inngest_lambda.tracing.export import MAX_TEXT
+
+    with otlp_receiver() as received:
+        env = {settings.ENV_TRACING: "otlp", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": received.url}
+        with Durable(FUNCTIONS, env=env) as durable:
+            run = durable.run(durable.send("tracing/loud", {}))
+            durable.advance(datetime.timedelta(minutes=1))
+            assert durable.get_run(run.run_id).status == "Failed"
+        spans = by_trace(received.spans, run.run_id)
+    named = {s.name: s for s in spans}
+    for name in ("run tracing-loud", "step fail"):
+        assert named[name].status.message == "x" * MAX_TEXT, name
+    assert attributes(named["step fail"])["inngest.step.error"] == "x" * MAX_TEXT
+    for s in spans:
+        assert all(len(str(v)) <= MAX_TEXT for v in attributes(s).values()), s.name

@@ -22,7 +22,7 @@ import threading
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
@@ -31,6 +31,11 @@ from opentelemetry.trace import Tracer
 from inngest_lambda.tracing.config import TracingConfig
 
 FLUSH_TIMEOUT_MILLIS = 5_000  # at most this long before an invocation returns
+# Characters kept of any one attribute value or status description (a step's error message, a
+# stack trace). X-Ray's OTLP endpoint refuses a span over 200 KB and a request over 5 MB
+# uncompressed (CloudWatch user guide, "OTLP Endpoints", limits table); without a cap, one step
+# failing with a long message would cost its span or its whole export batch.
+MAX_TEXT = 4096
 SCOPE = "inngest_lambda"
 
 
@@ -69,7 +74,10 @@ class Pipeline:
         if function:
             attributes.update({"cloud.platform": "aws_lambda", "faas.name": function})
         self.provider = TracerProvider(
-            sampler=ALWAYS_ON, resource=Resource.create(attributes), id_generator=self.ids
+            sampler=ALWAYS_ON,
+            resource=Resource.create(attributes),
+            id_generator=self.ids,
+            span_limits=SpanLimits(max_attribute_length=MAX_TEXT),
         )
         self.provider.add_span_processor(BatchSpanProcessor(exporter(settings)))
         self.tracer: Tracer = self.provider.get_tracer(SCOPE)

@@ -38,6 +38,7 @@ from inngest_lambda.sdk.client import SdkResponse
 from inngest_lambda.storage.models import Run, Step
 from inngest_lambda.tracing import export, ids
 from inngest_lambda.tracing.config import TracingConfig
+from inngest_lambda.tracing.export import MAX_TEXT
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -331,7 +332,7 @@ def _start(pipeline: export.Pipeline, trace_id: int, s: _Span) -> None:
     for name, attributes, at in _sorted(s.events):
         span.add_event(name, attributes, timestamp=_ns(at))
     if s.error is not None:
-        span.set_status(Status(StatusCode.ERROR, s.error))
+        span.set_status(Status(StatusCode.ERROR, s.error[:MAX_TEXT]))
     span.end(end_time=_ns(max(s.end, s.start)))
 
 
