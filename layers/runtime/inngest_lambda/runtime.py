@@ -15,6 +15,7 @@ from inngest_lambda.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from inngest_lambda.engine.executor import Executor
+    from inngest_lambda.storage.store import Store
 
 
 class Runtime:
@@ -75,6 +76,7 @@ class Runtime:
             self.ingestor,
             lambda: sdk.SdkClient(self.sdk_app, self.signing_key, self.signing_key_fallback),
             self.log,
+            jobs={"bulk_cancel": _bulk_cancel_page},
         )
 
     @property
@@ -88,6 +90,13 @@ class Runtime:
 
             self._mangum = Mangum(self.app, lifespan="off")
         return self._mangum
+
+
+def _bulk_cancel_page(store: Store, message: dict[str, Any]) -> None:
+    """One page of a bulk cancellation (`admin/cancellations.py`, imported on its first page)."""
+    from inngest_lambda.admin import cancellations
+
+    cancellations.handle(store, message)
 
 
 def _load_secrets(settings: Settings) -> None:

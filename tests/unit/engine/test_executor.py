@@ -58,3 +58,43 @@ def test_a_failed_drive_comes_back_after_the_receive_counts_backoff(durable):
         assert base <= delay <= base * 1.1 + 1e-6, (receives, released)  # jitter: up to 10%
         assert timeout == math.ceil(delay), (receives, released)  # the message: the same delay
     assert pause_functions.CALLS["first"] == 1  # then the drive went through
+
+
+def test_job_messages_go_to_the_handler_the_executor_was_given():
+    """The engine runs jobs of the layers above it (a bulk cancellation's pages) through the
+    handlers it is built with; a kind nobody handles is dropped, not retried."""
+    import asyncio
+    import logging
+
+    from inngest_lambda.engine.executor import Executor, Outcome
+
+    seen: list[tuple[object, dict[str, Any]]] = []
+    store: Any = object()
+    executor = Executor(
+        store, Any, Any, Any, logging.getLogger("test"), jobs={"page": lambda *a: seen.append(a)}
+    )
+    assert asyncio.run(executor.handle({"kind": "page", "id": "j1"}, 0)) == Outcome()
+    assert seen == [(store, {"kind": "page", "id": "j1"})]
+    assert asyncio.run(executor.handle({"kind": "bulk_cancel", "id": "j2"}, 0)) == Outcome()
+    assert len(seen) == 1  # not given to this executor: dropped
+
+
+def test_the_engine_imports_nothing_from_the_layers_above_it():
+    import ast
+    import pathlib
+
+    import inngest_lambda
+
+    package = pathlib.Path(inngest_lambda.__file__).parent
+    above = ("inngest_lambda.admin", "inngest_lambda.http", "inngest_lambda.runtime")
+    importers = []
+    for path in sorted((package / "engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            if any(m == a or m.startswith(a + ".") for m in modules for a in above):
+                importers.append(str(path.relative_to(package)))
+    assert importers == []

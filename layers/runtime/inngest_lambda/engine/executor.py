@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from inngest_lambda.apps.registry import Registry
@@ -30,7 +30,10 @@ from inngest_lambda.sdk.client import SdkClient
 from inngest_lambda.storage import run_stats
 from inngest_lambda.storage.store import TERMINAL_STATES, CancelRequested, Conflict, Run, Store
 
-__all__ = ["LEASE_SECONDS", "Executor", "Outcome"]
+__all__ = ["LEASE_SECONDS", "Executor", "JobHandler", "Outcome"]
+
+# Handles one queue message of a job kind (every delivery may be a repeat).
+JobHandler = Callable[[Store, dict[str, Any]], None]
 
 
 @dataclasses.dataclass
@@ -54,22 +57,25 @@ class Executor:
         ingestor: events.Ingestor,
         sdk_factory: Callable[[], SdkClient],
         logger: logging.Logger,
+        jobs: Mapping[str, JobHandler] | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.ingestor = ingestor
         self.sdk_factory = sdk_factory
         self.log = logger
+        # Queue messages of other kinds than runs, handled by the layers above the engine (a
+        # bulk cancellation's pages: `admin/cancellations.py`), given by whoever builds the
+        # executor so that the engine imports none of them.
+        self.jobs: Mapping[str, JobHandler] = jobs or {}
 
     async def handle(self, message: dict[str, Any], deadline: float, receives: int = 1) -> Outcome:
         """Handle one queue message; `receives` is its SQS receive count (1: the first)."""
         kind = message.get("kind")
         if kind in flow_messages.KINDS:  # flow control: debounce, batch, timeout, cron
             return Outcome(retry_in=flow_messages.handle(self, message))
-        if kind == "bulk_cancel":  # one page of a bulk cancellation (admin/cancellations.py)
-            from inngest_lambda.admin import cancellations
-
-            cancellations.handle(self.store, message)
+        if isinstance(kind, str) and (job := self.jobs.get(kind)) is not None:
+            job(self.store, message)
             return Outcome()
         if kind == "sweep":
             from inngest_lambda.engine import sweeper
